@@ -1,0 +1,175 @@
+package event
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+)
+
+// SpecVersion is the CloudEvents version of every event.
+const SpecVersion = "1.0"
+
+// SchemaVersion is the version of Data. A change that a strict decoder would
+// refuse (a new or renamed field) bumps it.
+const SchemaVersion = 1
+
+// ContentType is the datacontenttype of every event.
+const ContentType = "application/json"
+
+// Type is a CloudEvents event type.
+type Type string
+
+// The six event types, one per Cognito outcome (DESIGN.md, "The user event").
+const (
+	SignUpAccepted  Type = "cogwatch.signup.accepted"
+	SignUpRejected  Type = "cogwatch.signup.rejected"
+	UserConfirmed   Type = "cogwatch.user.confirmed"
+	PasswordReset   Type = "cogwatch.password.reset"
+	SignInAttempted Type = "cogwatch.signin.attempted"
+	SignInSucceeded Type = "cogwatch.signin.succeeded"
+)
+
+var types = []Type{SignUpAccepted, SignUpRejected, UserConfirmed, PasswordReset, SignInAttempted, SignInSucceeded}
+
+// Types returns every event type, in a stable order.
+func Types() []Type { return slices.Clone(types) }
+
+// Valid reports whether t is one of the six event types.
+func (t Type) Valid() bool { return slices.Contains(types, t) }
+
+// Reason codes of rejected sign-ups. They are stable: they appear as EMF
+// dimensions, Prometheus labels and in event data.
+const (
+	ReasonDisposableDomain = "disposable_domain"
+	ReasonInvalidEmail     = "invalid_email"
+)
+
+// Event is one user event as published to SNS.
+type Event struct {
+	SpecVersion     string    `json:"specversion"`
+	ID              string    `json:"id"`
+	Source          string    `json:"source"`
+	Type            Type      `json:"type"`
+	Time            time.Time `json:"time"`
+	Subject         string    `json:"subject,omitempty"` // the user's sub, when Cognito has assigned one
+	DataContentType string    `json:"datacontenttype"`
+	Data            Data      `json:"data"`
+}
+
+// Data is the cogwatch-specific payload of an Event.
+type Data struct {
+	SchemaVersion int     `json:"schemaVersion"`
+	UserPoolID    string  `json:"userPoolId"`
+	ClientID      string  `json:"clientId,omitempty"` // absent when Cognito sends null
+	TriggerSource string  `json:"triggerSource"`
+	Region        string  `json:"region"`
+	Sub           string  `json:"sub,omitempty"`
+	EmailDomain   string  `json:"emailDomain,omitempty"`
+	EmailHash     string  `json:"emailHash,omitempty"` // hex HMAC-SHA256 of the lower-cased email
+	Email         string  `json:"email,omitempty"`     // only when the operator opts in
+	Reason        string  `json:"reason,omitempty"`    // rejections only
+	LatencyMs     float64 `json:"latencyMs"`           // the trigger's own processing time
+}
+
+// Source returns the CloudEvents source of events from a user pool.
+func Source(region, userPoolID string) string {
+	return "//cognito-idp." + region + ".amazonaws.com/" + userPoolID
+}
+
+// Validation errors. Decode and Validate wrap them with the offending field.
+var (
+	ErrMissing = errors.New("missing required field")
+	ErrInvalid = errors.New("invalid value")
+)
+
+// FieldError names the field that failed validation.
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string { return "event: " + e.Field + ": " + e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+func missing(field string) error { return &FieldError{Field: field, Err: ErrMissing} }
+func invalid(field, format string, args ...any) error {
+	return &FieldError{Field: field, Err: fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)}
+}
+
+// Validate checks that e is a well-formed cogwatch event.
+func (e *Event) Validate() error {
+	switch {
+	case e.SpecVersion == "":
+		return missing("specversion")
+	case e.SpecVersion != SpecVersion:
+		return invalid("specversion", "%q, want %q", e.SpecVersion, SpecVersion)
+	case e.ID == "":
+		return missing("id")
+	case e.Source == "":
+		return missing("source")
+	case e.Type == "":
+		return missing("type")
+	case !e.Type.Valid():
+		return invalid("type", "unknown event type %q", e.Type)
+	case e.Time.IsZero():
+		return missing("time")
+	case e.DataContentType != ContentType:
+		return invalid("datacontenttype", "%q, want %q", e.DataContentType, ContentType)
+	case e.Data.SchemaVersion != SchemaVersion:
+		return invalid("data.schemaVersion", "%d, want %d", e.Data.SchemaVersion, SchemaVersion)
+	case e.Data.UserPoolID == "":
+		return missing("data.userPoolId")
+	case e.Data.TriggerSource == "":
+		return missing("data.triggerSource")
+	case e.Data.Region == "":
+		return missing("data.region")
+	case e.Type == SignUpRejected && e.Data.Reason == "":
+		return missing("data.reason")
+	case e.Type != SignUpRejected && e.Data.Reason != "":
+		return invalid("data.reason", "only %s events carry a reason", SignUpRejected)
+	case e.Data.LatencyMs < 0:
+		return invalid("data.latencyMs", "negative latency %v", e.Data.LatencyMs)
+	}
+	return nil
+}
+
+// Marshal validates e and encodes it as JSON.
+func Marshal(e Event) ([]byte, error) {
+	if err := e.Validate(); err != nil {
+		return nil, err
+	}
+	return json.Marshal(e)
+}
+
+// Decode parses one event strictly: unknown fields, trailing data and
+// invalid values are errors.
+func Decode(b []byte) (Event, error) {
+	var e Event
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil {
+		return Event{}, fmt.Errorf("event: decode: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Event{}, errors.New("event: decode: trailing data after the event")
+	}
+	if err := e.Validate(); err != nil {
+		return Event{}, err
+	}
+	return e, nil
+}
+
+// Attributes returns the SNS message attributes that repeat the event's
+// type, user pool and app client, so subscribers can use filter policies.
+// An absent client id is left out: SNS refuses empty attribute values.
+func (e *Event) Attributes() map[string]string {
+	attrs := map[string]string{"type": string(e.Type), "userPoolId": e.Data.UserPoolID}
+	if e.Data.ClientID != "" {
+		attrs["clientId"] = e.Data.ClientID
+	}
+	return attrs
+}
