@@ -6,6 +6,7 @@ BUILD   ?= build
 LAMBDAS ?= $(filter-out cogwatch cogwatch-exporter,$(notdir $(wildcard cmd/*)))
 LAMBDA_GOFLAGS = -tags lambda.norpc -trimpath -ldflags='-s -w'
 FUZZTIME ?= 10s
+STATICCHECK_VERSION ?= v0.8.2
 
 .PHONY: help
 help:
@@ -53,7 +54,7 @@ fuzz: ## run every fuzz target for FUZZTIME each
 lint: ## gofmt, go vet and staticcheck
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
-	$(GO) tool staticcheck ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
 .PHONY: run
 run: deps ## run the local stack with simulated users
