@@ -1,0 +1,181 @@
+package disposable
+
+import (
+	_ "embed" // the list
+	"errors"
+	"strings"
+
+	"golang.org/x/net/idna"
+)
+
+//go:generate go run ./internal/gen
+
+// DataFile is the name of the embedded list.
+const DataFile = "domains.txt"
+
+// data is the list: sorted bytewise, every line ends in '\n'.
+//
+//go:embed domains.txt
+var data string
+
+// Relays are privacy relay (email alias) services. Their addresses reach a
+// person's real inbox, so they are not disposable; the generator leaves them
+// out of the list and a Checker allows them (and their subdomains) unless they
+// are listed as extra disposable domains.
+var Relays = []string{
+	"duck.com",                 // DuckDuckGo Email Protection
+	"mozmail.com",              // Firefox Relay
+	"relay.firefox.com",        // Firefox Relay (older addresses)
+	"privaterelay.appleid.com", // Sign in with Apple, Hide My Email
+	"icloud.com",               // Hide My Email (iCloud+)
+	"simplelogin.com",          // SimpleLogin (Proton)
+	"simplelogin.co",
+	"simplelogin.fr",
+	"simplelogin.io",
+	"slmail.me",
+	"aleeas.com",
+	"8alias.com",
+	"8shield.net",
+	"silomails.com",
+	"passmail.net", // Proton Pass aliases
+	"passmail.com",
+	"passinbox.com",
+	"addy.io", // addy.io, formerly AnonAddy
+	"anonaddy.com",
+	"anonaddy.me",
+	"33mail.com", // 33mail aliases
+}
+
+// Listed reports whether domain is in the embedded list, exactly (no
+// subdomain matching). domain must be normalised (see Normalize).
+func Listed(domain string) bool {
+	if domain == "" {
+		return false
+	}
+	lo, hi := 0, len(data) // [lo, hi) holds whole lines
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		start := lo + strings.LastIndexByte(data[lo:mid], '\n') + 1
+		end := start + strings.IndexByte(data[start:hi], '\n')
+		switch c := strings.Compare(domain, data[start:end]); {
+		case c == 0:
+			return true
+		case c < 0:
+			hi = start
+		default:
+			lo = end + 1
+		}
+	}
+	return false
+}
+
+// Len returns the number of domains in the embedded list.
+func Len() int { return strings.Count(data, "\n") }
+
+// profile is IDNA 2008 with the UTS #46 lookup mapping: upper case,
+// full-width forms and the like fold; invalid labels, empty labels and
+// names longer than DNS allows are errors.
+var profile = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.Transitional(false), idna.VerifyDNSLength(true))
+
+// ErrEmptyDomain is returned by Normalize for an empty name.
+var ErrEmptyDomain = errors.New("empty domain name")
+
+// Normalize returns the lower-case ASCII (A-label) form of a domain name,
+// without a trailing dot, as the list stores it.
+func Normalize(domain string) (string, error) {
+	d := strings.TrimSuffix(domain, ".")
+	if d == "" {
+		return "", ErrEmptyDomain
+	}
+	if isLowerASCIIHost(d) { // the common case: nothing to map
+		if _, err := profile.ToASCII(d); err != nil {
+			return "", err
+		}
+		return d, nil
+	}
+	a, err := profile.ToASCII(d)
+	if err != nil {
+		return "", err
+	}
+	return strings.ToLower(a), nil
+}
+
+func isLowerASCIIHost(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// Checker matches domains against the embedded list, extended and
+// overridden by the operator's own lists. The zero value uses the embedded
+// list and Relays only. It is safe for concurrent use.
+type Checker struct {
+	extra   map[string]struct{}
+	allowed map[string]struct{}
+}
+
+// NewChecker returns a Checker that also treats extra (and their subdomains)
+// as disposable, and never treats allowed (and their subdomains) or Relays as
+// disposable. Entries must be normalised (see Normalize). When a domain
+// matches several entries, the most specific one decides; at equal
+// specificity, allowed wins.
+func NewChecker(extra, allowed []string) *Checker {
+	c := &Checker{extra: set(extra), allowed: set(allowed)}
+	for _, r := range Relays {
+		if _, ok := c.extra[r]; !ok {
+			c.allowed[r] = struct{}{}
+		}
+	}
+	return c
+}
+
+func set(list []string) map[string]struct{} {
+	m := make(map[string]struct{}, len(list))
+	for _, d := range list {
+		m[d] = struct{}{}
+	}
+	return m
+}
+
+// Match reports whether domain (normalised, see Normalize) or one of its
+// parent domains is disposable, and returns the entry that matched. Parents
+// are tried from the most specific up; a bare top-level domain never matches.
+func (c *Checker) Match(domain string) (string, bool) {
+	d := domain
+	for strings.IndexByte(d, '.') > 0 {
+		if c.allows(d) {
+			return d, false
+		}
+		if c != nil {
+			if _, ok := c.extra[d]; ok {
+				return d, true
+			}
+		}
+		if Listed(d) {
+			return d, true
+		}
+		d = d[strings.IndexByte(d, '.')+1:]
+	}
+	return "", false
+}
+
+func (c *Checker) allows(d string) bool {
+	if c == nil || c.allowed == nil {
+		return isRelay(d)
+	}
+	_, ok := c.allowed[d]
+	return ok
+}
+
+func isRelay(d string) bool {
+	for _, r := range Relays {
+		if r == d {
+			return true
+		}
+	}
+	return false
+}
