@@ -1,0 +1,9 @@
+// Package cognitotest runs cognito-local, the npm Cognito emulator pinned in
+// local/package-lock.json, for tests that need a real Cognito API.
+//
+// It is test support, not part of any binary: Start skips under -short and
+// fails (telling to run `make deps`) when the emulator is not installed. Each
+// call starts a fresh emulator on a free loopback port in its own data
+// directory and stops it when the test ends. See
+// https://github.com/jagregory/cognito-local for what the emulator serves.
+package cognitotest

@@ -1,0 +1,124 @@
+package simulate
+
+import (
+	"strings"
+	"testing"
+
+	emailverifier "github.com/AfterShip/email-verifier"
+	"github.com/stretchr/testify/require"
+)
+
+func TestPlanCounts(t *testing.T) {
+	tests := []struct {
+		name                               string
+		opts                               Options
+		valid, disposable, invalid, wrongN int
+	}{
+		{name: "defaults", opts: Options{}, valid: 7, disposable: 2, invalid: 1, wrongN: 3},
+		{name: "hundred", opts: Options{Users: 100}, valid: 70, disposable: 20, invalid: 10, wrongN: 30},
+		{name: "only valid", opts: Options{Users: 5, Disposable: -1, Invalid: -1, WrongPassword: -1}, valid: 5},
+		{name: "all disposable", opts: Options{Users: 4, Disposable: 1, Invalid: -1, WrongPassword: 1}, disposable: 4, wrongN: 4},
+		{name: "rounding", opts: Options{Users: 3, Disposable: 0.5, Invalid: 0.5}, valid: 0, disposable: 2, invalid: 1, wrongN: 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opts.ClientID, tc.opts.UserPoolID = "client", "pool"
+			users, err := Plan(tc.opts)
+			require.NoError(t, err)
+			got := map[Kind]int{}
+			wrong := 0
+			for _, u := range users {
+				got[u.Kind]++
+				if u.WrongPassword {
+					wrong++
+				}
+			}
+			require.Equal(t, map[Kind]int{Valid: tc.valid, Disposable: tc.disposable, Invalid: tc.invalid},
+				map[Kind]int{Valid: got[Valid], Disposable: got[Disposable], Invalid: got[Invalid]})
+			require.Equal(t, tc.wrongN, wrong)
+		})
+	}
+}
+
+func TestPlanDeterministic(t *testing.T) {
+	opts := Options{Users: 50, Seed: 42, RunID: "a", ClientID: "c", UserPoolID: "p"}
+	a, err := Plan(opts)
+	require.NoError(t, err)
+	b, err := Plan(opts)
+	require.NoError(t, err)
+	require.Equal(t, a, b, "same seed and run id, same plan")
+
+	opts.RunID = "b"
+	c, err := Plan(opts)
+	require.NoError(t, err)
+	for i := range a {
+		require.Equal(t, a[i].Kind, c[i].Kind, "the run id must not change the plan")
+		require.Equal(t, a[i].Domain, c[i].Domain)
+		require.Equal(t, a[i].WrongPassword, c[i].WrongPassword)
+		require.NotEqual(t, a[i].Email, c[i].Email, "addresses are unique per run")
+	}
+
+	opts.Seed = 43
+	d, err := Plan(opts)
+	require.NoError(t, err)
+	require.NotEqual(t, kinds(c), kinds(d), "another seed, another plan")
+}
+
+func kinds(us []User) []Kind {
+	out := make([]Kind, len(us))
+	for i, u := range us {
+		out[i] = u.Kind
+	}
+	return out
+}
+
+// TestPlanAddresses checks every planned address against the syntax and
+// disposable-domain checks of the library the pre sign-up trigger uses, so
+// a "valid" user is never rejected for its address and an "invalid" one
+// always is.
+func TestPlanAddresses(t *testing.T) {
+	users, err := Plan(Options{Users: 200, Seed: 7, ClientID: "c", UserPoolID: "p"})
+	require.NoError(t, err)
+	v := emailverifier.NewVerifier()
+	seen := map[string]bool{}
+	for _, u := range users {
+		require.False(t, seen[u.Email], "duplicate address at user %d", u.Index)
+		seen[u.Email] = true
+		require.Contains(t, u.Email, "@", "user %d: every address has an @, so emulators pass it on", u.Index)
+		require.Len(t, u.Password, 16)
+		syntax := v.ParseAddress(u.Email)
+		switch u.Kind {
+		case Valid:
+			require.True(t, syntax.Valid, "user %d (%s): valid address fails syntax", u.Index, u.Domain)
+			require.False(t, v.IsDisposable(u.Domain), u.Domain)
+			require.True(t, strings.HasSuffix(u.Email, "@"+u.Domain))
+		case Disposable:
+			require.True(t, syntax.Valid, "user %d (%s): disposable address fails syntax", u.Index, u.Domain)
+			require.True(t, v.IsDisposable(u.Domain), u.Domain)
+		case Invalid:
+			require.False(t, syntax.Valid, "user %d (%s): invalid address passes syntax", u.Index, u.Domain)
+		}
+	}
+}
+
+func TestOptionsErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{name: "no client", opts: Options{UserPoolID: "p"}, want: "simulate: bad options: the app client id is required"},
+		{name: "no pool nor code", opts: Options{ClientID: "c"}, want: "simulate: bad options: the user pool id is required to confirm users (or give a confirmation code)"},
+		{name: "negative users", opts: Options{ClientID: "c", UserPoolID: "p", Users: -1}, want: "simulate: bad options: users -1 is negative"},
+		{name: "shares over one", opts: Options{ClientID: "c", UserPoolID: "p", Disposable: 0.8, Invalid: 0.3}, want: "simulate: bad options: disposable 0.8 + invalid 0.3 is more than 1"},
+		{name: "wrong over one", opts: Options{ClientID: "c", UserPoolID: "p", WrongPassword: 1.5}, want: "simulate: bad options: wrong-password share 1.5 is more than 1"},
+		{name: "negative concurrency", opts: Options{ClientID: "c", UserPoolID: "p", Concurrency: -2}, want: "simulate: bad options: concurrency -2 is negative"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Plan(tc.opts)
+			require.ErrorIs(t, err, ErrConfig)
+			require.EqualError(t, err, tc.want)
+		})
+	}
+}

@@ -1,0 +1,265 @@
+package simulate
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	emailverifier "github.com/AfterShip/email-verifier"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go"
+	"github.com/stretchr/testify/require"
+)
+
+// triggerPool is a test double for what cognito-local cannot do without the
+// triggers wired: a pre sign-up trigger that rejects disposable and invalid
+// addresses (as cogwatch's does), auto-confirmation, and challenges. The
+// emulator tests cover the calls themselves.
+type triggerPool struct {
+	mu          sync.Mutex
+	verifier    *emailverifier.Verifier
+	autoConfirm bool
+	challenge   types.ChallengeNameType
+	passwords   map[string]string
+	confirmed   map[string]bool
+	hang        bool
+}
+
+func newTriggerPool() *triggerPool {
+	return &triggerPool{verifier: emailverifier.NewVerifier(), passwords: map[string]string{}, confirmed: map[string]bool{}}
+}
+
+func apiErr(code string) error { return &smithy.GenericAPIError{Code: code, Message: "test"} }
+
+func (p *triggerPool) SignUp(ctx context.Context, in *cip.SignUpInput, _ ...func(*cip.Options)) (*cip.SignUpOutput, error) {
+	if p.hang {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	email := *in.Username
+	syntax := p.verifier.ParseAddress(email)
+	if !syntax.Valid || p.verifier.IsDisposable(syntax.Domain) {
+		return nil, apiErr("UserLambdaValidationException")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.passwords[email] = *in.Password
+	p.confirmed[email] = p.autoConfirm
+	return &cip.SignUpOutput{UserConfirmed: p.autoConfirm}, nil
+}
+
+func (p *triggerPool) ConfirmSignUp(ctx context.Context, in *cip.ConfirmSignUpInput, _ ...func(*cip.Options)) (*cip.ConfirmSignUpOutput, error) {
+	if *in.ConfirmationCode != "123456" {
+		return nil, apiErr("CodeMismatchException")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.confirmed[*in.Username] = true
+	return &cip.ConfirmSignUpOutput{}, nil
+}
+
+func (p *triggerPool) AdminConfirmSignUp(ctx context.Context, in *cip.AdminConfirmSignUpInput, _ ...func(*cip.Options)) (*cip.AdminConfirmSignUpOutput, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.confirmed[*in.Username] {
+		return nil, apiErr("NotAuthorizedException")
+	}
+	p.confirmed[*in.Username] = true
+	return &cip.AdminConfirmSignUpOutput{}, nil
+}
+
+func (p *triggerPool) InitiateAuth(ctx context.Context, in *cip.InitiateAuthInput, _ ...func(*cip.Options)) (*cip.InitiateAuthOutput, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	u := in.AuthParameters["USERNAME"]
+	if p.passwords[u] != in.AuthParameters["PASSWORD"] {
+		return nil, apiErr("NotAuthorizedException")
+	}
+	if p.challenge != "" {
+		return &cip.InitiateAuthOutput{ChallengeName: p.challenge}, nil
+	}
+	return &cip.InitiateAuthOutput{AuthenticationResult: &types.AuthenticationResultType{}}, nil
+}
+
+func TestRunWithTriggerRejections(t *testing.T) {
+	tests := []struct {
+		name        string
+		opts        Options
+		pool        func(*triggerPool)
+		confirmed   int
+		autoConf    int
+		confirmFail map[string]int
+		rightFail   map[string]int
+		unexpected  int
+	}{
+		{
+			name:      "admin confirm",
+			opts:      Options{UserPoolID: "pool"},
+			confirmed: 14,
+		},
+		{
+			name:      "confirm with code",
+			opts:      Options{ConfirmationCode: "123456"},
+			confirmed: 14,
+		},
+		{
+			name:        "wrong code",
+			opts:        Options{ConfirmationCode: "000000"},
+			confirmFail: map[string]int{"CodeMismatchException": 14},
+			unexpected:  14,
+		},
+		{
+			name:     "auto-confirmed by the trigger",
+			opts:     Options{UserPoolID: "pool"},
+			pool:     func(p *triggerPool) { p.autoConfirm = true },
+			autoConf: 14,
+		},
+		{
+			name:       "sign-in answered with a challenge",
+			opts:       Options{UserPoolID: "pool"},
+			pool:       func(p *triggerPool) { p.challenge = types.ChallengeNameTypeSoftwareTokenMfa },
+			confirmed:  14,
+			rightFail:  map[string]int{"Challenge:SOFTWARE_TOKEN_MFA": 14},
+			unexpected: 14,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newTriggerPool()
+			if tc.pool != nil {
+				tc.pool(p)
+			}
+			opts := tc.opts
+			opts.Users, opts.Seed, opts.ClientID = 20, 1, "client"
+			var progress []int
+			opts.Progress = func(done, total int) {
+				require.Equal(t, 20, total)
+				progress = append(progress, done)
+			}
+			r, err := Run(t.Context(), p, opts)
+			require.NoError(t, err)
+
+			require.Equal(t, 20, r.Users)
+			require.Equal(t, Stage{Attempted: 14, Succeeded: 14}, *r.SignUp[Valid])
+			require.Equal(t, Stage{Attempted: 4, Failed: map[string]int{"UserLambdaValidationException": 4}}, *r.SignUp[Disposable])
+			require.Equal(t, Stage{Attempted: 2, Failed: map[string]int{"UserLambdaValidationException": 2}}, *r.SignUp[Invalid])
+			require.Equal(t, 14, r.Accepted())
+			require.Equal(t, 6, r.Rejected())
+			require.Equal(t, tc.autoConf, r.AutoConfirmed)
+			require.Equal(t, Stage{Attempted: 14 - tc.autoConf, Succeeded: tc.confirmed, Failed: tc.confirmFail}, r.Confirm)
+
+			signedIn := tc.confirmed + tc.autoConf
+			users, _ := Plan(opts)
+			wrong := 0
+			for _, u := range users {
+				if u.Kind == Valid && u.WrongPassword {
+					wrong++
+				}
+			}
+			if signedIn == 0 {
+				wrong = 0
+			}
+			require.Equal(t, Stage{Attempted: wrong, Failed: nonEmpty(map[string]int{"NotAuthorizedException": wrong})}, r.SignInWrong)
+			require.Equal(t, Stage{Attempted: signedIn, Succeeded: signedIn - sum(tc.rightFail), Failed: tc.rightFail}, r.SignInRight)
+			require.Equal(t, tc.unexpected, r.Unexpected())
+
+			total := 0
+			for _, n := range r.Domains {
+				total += n
+			}
+			require.Equal(t, 20, total)
+			require.Len(t, progress, 20)
+			require.Equal(t, 20, progress[19])
+
+			b, err := json.Marshal(r)
+			require.NoError(t, err)
+			require.NotContains(t, string(b), "@", "a result never carries an address")
+		})
+	}
+}
+
+func nonEmpty(m map[string]int) map[string]int {
+	for k, v := range m {
+		if v == 0 {
+			delete(m, k)
+		}
+	}
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// TestRunHangingCognito: a Cognito that never answers costs each call its
+// deadline and no more, and every sign-up is counted as a timeout.
+func TestRunHangingCognito(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newTriggerPool()
+		p.hang = true
+		start := time.Now()
+		r, err := Run(t.Context(), p, Options{Users: 8, Concurrency: 4, CallTimeout: 3 * time.Second, ClientID: "c", UserPoolID: "p"})
+		require.NoError(t, err)
+		require.Equal(t, 6*time.Second, time.Since(start), "8 users, 4 at a time, 3s each")
+		timeouts := 0
+		for _, s := range r.SignUp {
+			timeouts += s.Failed["Timeout"]
+		}
+		require.Equal(t, 8, timeouts)
+		require.Equal(t, 8, r.Unexpected()+r.SignUp[Disposable].FailedTotal()+r.SignUp[Invalid].FailedTotal())
+	})
+}
+
+// TestRunCanceled: when the caller's context ends, Run stops feeding users
+// and says how far it got.
+func TestRunCanceled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newTriggerPool()
+		p.hang = true
+		ctx, cancel := context.WithTimeout(t.Context(), 4*time.Second)
+		defer cancel()
+		r, err := Run(ctx, p, Options{Users: 100, Concurrency: 2, CallTimeout: 3 * time.Second, ClientID: "c", UserPoolID: "p"})
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.True(t, strings.HasPrefix(err.Error(), "simulate: stopped after 4 of 100 users"), err.Error())
+		attempted := 0
+		for _, s := range r.SignUp {
+			attempted += s.Attempted
+		}
+		require.Equal(t, 4, attempted)
+	})
+}
+
+func TestErrorCode(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{name: "api error", err: &smithy.OperationError{ServiceID: "Cognito", OperationName: "SignUp", Err: apiErr("UsernameExistsException")}, want: "UsernameExistsException"},
+		{name: "deadline", err: &smithy.OperationError{Err: context.DeadlineExceeded}, want: "Timeout"},
+		{name: "canceled", err: context.Canceled, want: "Canceled"},
+		{name: "other", err: errAny{}, want: "Error"},
+		{name: "challenge", err: &ChallengeError{Name: "SMS_MFA"}, want: "Challenge:SMS_MFA"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, ErrorCode(tc.err))
+		})
+	}
+}
+
+type errAny struct{}
+
+func (errAny) Error() string { return "connection refused" }
