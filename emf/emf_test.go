@@ -406,23 +406,34 @@ func TestErrors(t *testing.T) {
 		{name: "own set too wide", do: func(m *emf.Metrics) error { return m.PutWithDimensions("A", 1, emf.Count, dims(31)) },
 			want: fmt.Sprintf("emf: metric \"A\": emf: dimension set %q: invalid dimension: 31 dimensions, the limit is 30", dims(31)), is: emf.ErrDimension},
 		{name: "metric named like a dimension",
-			do: func(m *emf.Metrics) error { m.SetDimension("UserPoolId", "p"); return m.Put("UserPoolId", 1, emf.Count) },
+			do: func(m *emf.Metrics) error {
+				m.SetDimension("UserPoolId", "p")
+				return m.Put("UserPoolId", 1, emf.Count)
+			},
 			want: `emf: metric "UserPoolId": name already used in this document: a dimension or property has that name`, is: emf.ErrConflict},
 		{name: "metric named like a default dimension", opts: emf.Options{Namespace: "N", Dimensions: map[string]string{"Stage": "prod"}},
 			do:   func(m *emf.Metrics) error { return m.Put("Stage", 1, emf.Count) },
 			want: `emf: metric "Stage": name already used in this document: a dimension or property has that name`, is: emf.ErrConflict},
 		{name: "metric named like a property",
-			do: func(m *emf.Metrics) error { m.SetProperty("requestId", "r"); return m.Put("requestId", 1, emf.Count) },
+			do:   func(m *emf.Metrics) error { m.SetProperty("requestId", "r"); return m.Put("requestId", 1, emf.Count) },
 			want: `emf: metric "requestId": name already used in this document: a dimension or property has that name`, is: emf.ErrConflict},
 
 		{name: "dimension named like a metric",
 			do:   func(m *emf.Metrics) error { _ = m.Put("A", 1, emf.Count); m.SetDimension("A", "x"); return nil },
 			want: `emf: dimension "A": name already used in this document: a metric or property has that name`, is: emf.ErrConflict, written: []string{"A"}},
 		{name: "non-ASCII dimension value",
-			do:   func(m *emf.Metrics) error { m.SetDimension("City", "Zürich"); _ = m.Put("A", 1, emf.Count); return nil },
+			do: func(m *emf.Metrics) error {
+				m.SetDimension("City", "Zürich")
+				_ = m.Put("A", 1, emf.Count)
+				return nil
+			},
 			want: `emf: dimension "City": invalid dimension: value only printable ASCII is allowed`, is: emf.ErrDimension, written: []string{"A"}},
 		{name: "long dimension value",
-			do:   func(m *emf.Metrics) error { m.SetDimension("D", strings.Repeat("v", 1025)); _ = m.Put("A", 1, emf.Count); return nil },
+			do: func(m *emf.Metrics) error {
+				m.SetDimension("D", strings.Repeat("v", 1025))
+				_ = m.Put("A", 1, emf.Count)
+				return nil
+			},
 			want: `emf: dimension "D": invalid dimension: value 1025 bytes, the limit is 1024`, is: emf.ErrDimension, written: []string{"A"}},
 		{name: "empty dimension name",
 			do:   func(m *emf.Metrics) error { m.SetDimension("", "v"); return nil },
@@ -434,7 +445,11 @@ func TestErrors(t *testing.T) {
 			do:   func(m *emf.Metrics) error { _ = m.Put("A", 1, emf.Count); m.SetProperty("A", "x"); return nil },
 			want: `emf: property "A": name already used in this document: a metric or dimension has that name`, is: emf.ErrConflict, written: []string{"A"}},
 		{name: "property JSON cannot encode",
-			do:   func(m *emf.Metrics) error { m.SetProperty("ch", make(chan int)); _ = m.Put("A", 1, emf.Count); return nil },
+			do: func(m *emf.Metrics) error {
+				m.SetProperty("ch", make(chan int))
+				_ = m.Put("A", 1, emf.Count)
+				return nil
+			},
 			want: `emf: property "ch": invalid property: json: unsupported type: chan int`, is: emf.ErrProperty, written: []string{"A"}},
 		{name: "NaN property",
 			do:   func(m *emf.Metrics) error { m.SetProperty("f", math.NaN()); _ = m.Put("A", 1, emf.Count); return nil },
