@@ -1,0 +1,391 @@
+package snsverify_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cogwatch/cogwatch/consumers/exporter/snsverify"
+	"github.com/cogwatch/cogwatch/consumers/exporter/snsverify/snstest"
+)
+
+// t0 is the fixed clock of every test, so signed fixtures stay fresh.
+var t0 = time.Date(2026, 1, 2, 3, 4, 5, 678e6, time.UTC)
+
+func fixedNow() time.Time { return t0 }
+
+// newServer starts an SNS look-alike signing with the committed test key.
+func newServer(t testing.TB) *snstest.Server {
+	t.Helper()
+	key, err := os.ReadFile("testdata/test-signing-key.pem")
+	require.NoError(t, err)
+	signer, err := snstest.LoadSigner(key)
+	require.NoError(t, err)
+	s, err := snstest.NewServer("us-east-1", signer)
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
+	return s
+}
+
+func newVerifier(t testing.TB, s *snstest.Server, mod func(*snsverify.Options)) *snsverify.Verifier {
+	t.Helper()
+	o := snsverify.Options{Topics: []string{s.TopicARN("user-events")}, Client: s.Client(), Now: fixedNow}
+	if mod != nil {
+		mod(&o)
+	}
+	v, err := snsverify.New(o)
+	require.NoError(t, err)
+	return v
+}
+
+func TestVerifyAccepts(t *testing.T) {
+	s := newServer(t)
+	topic := s.TopicARN("user-events")
+	tests := []struct {
+		name string
+		msg  func() *snsverify.Message
+	}{
+		{name: "notification v1", msg: func() *snsverify.Message { return s.Notification(topic, `{"a":1}`, t0, "1") }},
+		{name: "notification v2", msg: func() *snsverify.Message { return s.Notification(topic, `{"a":1}`, t0, "2") }},
+		{name: "notification with subject", msg: func() *snsverify.Message {
+			m := s.Notification(topic, "hello\nworld", t0, "2")
+			m.Subject = "a subject"
+			s.Sign(m, "2")
+			return m
+		}},
+		{name: "notification 59 minutes old", msg: func() *snsverify.Message { return s.Notification(topic, "x", t0.Add(-59*time.Minute), "2") }},
+		{name: "notification 4 minutes ahead", msg: func() *snsverify.Message { return s.Notification(topic, "x", t0.Add(4*time.Minute), "2") }},
+		{name: "subscription confirmation v1", msg: func() *snsverify.Message { return s.Confirmation(topic, t0, "1") }},
+		{name: "unsubscribe confirmation v2", msg: func() *snsverify.Message {
+			m := s.Confirmation(topic, t0, "2")
+			m.Type = snsverify.TypeUnsubscribeConfirmation
+			s.Sign(m, "2")
+			return m
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			want := tc.msg()
+			got, err := newVerifier(t, s, nil).Verify(t.Context(), snstest.Marshal(want))
+			require.NoError(t, err)
+			require.Equal(t, want.Message, got.Message)
+			require.Equal(t, want.MessageID, got.MessageID)
+			require.Equal(t, want.Subject, got.Subject)
+			require.Equal(t, "us-east-1", got.Topic.Region)
+		})
+	}
+}
+
+// rejectCases is the corpus of bad input: each must fail with its reason.
+func rejectCases(s *snstest.Server) []struct {
+	name string
+	body []byte
+	want error
+} {
+	topic := s.TopicARN("user-events")
+	other, err := snstest.NewSigner()
+	if err != nil {
+		panic(err)
+	}
+	note := func(mod func(m *snsverify.Message)) []byte {
+		m := s.Notification(topic, `{"specversion":"1.0"}`, t0, "2")
+		mod(m)
+		return snstest.Marshal(m)
+	}
+	resigned := func(mod func(m *snsverify.Message)) []byte {
+		return note(func(m *snsverify.Message) { mod(m); s.Sign(m, m.SignatureVersion) })
+	}
+	confirm := func(mod func(m *snsverify.Message)) []byte {
+		m := s.Confirmation(topic, t0, "2")
+		mod(m)
+		s.Sign(m, "2")
+		return snstest.Marshal(m)
+	}
+	certURL := func(u string) []byte { return resigned(func(m *snsverify.Message) { m.SigningCertURL = u }) }
+	host := "https://" + s.Host
+	return []struct {
+		name string
+		body []byte
+		want error
+	}{
+		{"forged signature", note(func(m *snsverify.Message) { other.Sign(m, "2") }), snsverify.ErrSignature},
+		{"tampered message", note(func(m *snsverify.Message) { m.Message = `{"specversion":"1.1"}` }), snsverify.ErrSignature},
+		{"tampered message id", note(func(m *snsverify.Message) { m.MessageID = snstest.NewID() }), snsverify.ErrSignature},
+		{"subject added", note(func(m *snsverify.Message) { m.Subject = "hi" }), snsverify.ErrSignature},
+		{"timestamp moved", note(func(m *snsverify.Message) { m.Timestamp = t0.Add(time.Second).Format(snstest.TimeFormat) }), snsverify.ErrSignature},
+		{"version downgraded", note(func(m *snsverify.Message) { m.SignatureVersion = "1" }), snsverify.ErrSignature},
+		{"signature truncated", note(func(m *snsverify.Message) { m.Signature = m.Signature[:100] }), snsverify.ErrSignature},
+		{"signature not base64", note(func(m *snsverify.Message) { m.Signature = strings.Repeat("!", 344) }), snsverify.ErrSignature},
+		{"signature version 3", resigned(func(m *snsverify.Message) { m.SignatureVersion = "3" }), snsverify.ErrSignatureVersion},
+		{"cert url on another host", certURL("https://sns.us-east-1.amazonaws.com.evil.example" + s.CertPath), snsverify.ErrCertURL},
+		{"cert url of another region", certURL("https://sns.eu-west-1.amazonaws.com" + s.CertPath), snsverify.ErrCertURL},
+		{"cert url on an s3 host", certURL("https://s3.amazonaws.com" + s.CertPath), snsverify.ErrCertURL},
+		{"cert url over plain http", certURL("http://" + s.Host + s.CertPath), snsverify.ErrCertURL},
+		{"cert url with query", certURL(host + s.CertPath + "?x=1"), snsverify.ErrCertURL},
+		{"cert url with empty query", certURL(host + s.CertPath + "?"), snsverify.ErrCertURL},
+		{"cert url with fragment", certURL(host + s.CertPath + "#f"), snsverify.ErrCertURL},
+		{"cert url with user info", certURL("https://evil.example@" + s.Host + s.CertPath), snsverify.ErrCertURL},
+		{"cert url with port", certURL(host + ":443" + s.CertPath), snsverify.ErrCertURL},
+		{"cert url upper-case host", certURL("https://SNS.us-east-1.amazonaws.com" + s.CertPath), snsverify.ErrCertURL},
+		{"cert url wrong path", certURL(host + "/cert.pem"), snsverify.ErrCertURL},
+		{"cert url dot segments", certURL(host + "/x/.." + s.CertPath), snsverify.ErrCertURL},
+		{"cert url escaped path", certURL(host + strings.Replace(s.CertPath, "-", "%2D", 1)), snsverify.ErrCertURL},
+		{"cert url not hex", certURL(host + "/SimpleNotificationService-xyz.pem"), snsverify.ErrCertURL},
+		{"cert url backslash", certURL(`https://sns.us-east-1.amazonaws.com\@evil.example` + s.CertPath), snsverify.ErrCertURL},
+		{"cert not found", certURL(host + "/SimpleNotificationService-0123456789abcdef.pem"), snsverify.ErrCert},
+		{"unknown topic", resigned(func(m *snsverify.Message) { m.TopicARN = s.TopicARN("other") }), snsverify.ErrTopic},
+		{"topic of another account", resigned(func(m *snsverify.Message) { m.TopicARN = strings.Replace(topic, "123456789012", "210987654321", 1) }), snsverify.ErrTopic},
+		{"stale timestamp", resigned(func(m *snsverify.Message) { m.Timestamp = t0.Add(-61 * time.Minute).Format(snstest.TimeFormat) }), snsverify.ErrStale},
+		{"future timestamp", resigned(func(m *snsverify.Message) { m.Timestamp = t0.Add(6 * time.Minute).Format(snstest.TimeFormat) }), snsverify.ErrFuture},
+		{"malformed timestamp", resigned(func(m *snsverify.Message) { m.Timestamp = "yesterday" }), snsverify.ErrMalformed},
+		{"malformed topic arn", resigned(func(m *snsverify.Message) { m.TopicARN = "arn:aws:sqs:us-east-1:1:q" }), snsverify.ErrMalformed},
+		{"missing message id", resigned(func(m *snsverify.Message) { m.MessageID = "" }), snsverify.ErrMalformed},
+		{"missing signature", note(func(m *snsverify.Message) { m.Signature = "" }), snsverify.ErrMalformed},
+		{"missing cert url", note(func(m *snsverify.Message) { m.SigningCertURL = "" }), snsverify.ErrMalformed},
+		{"unknown type", resigned(func(m *snsverify.Message) { m.Type = "Bogus" }), snsverify.ErrType},
+		{"confirmation without token", confirm(func(m *snsverify.Message) { m.Token = "" }), snsverify.ErrMalformed},
+		{"subscribe url on another host", confirm(func(m *snsverify.Message) {
+			m.SubscribeURL = strings.Replace(m.SubscribeURL, s.Host, "169.254.169.254", 1)
+		}), snsverify.ErrSubscribeURL},
+		{"subscribe url over http", confirm(func(m *snsverify.Message) { m.SubscribeURL = strings.Replace(m.SubscribeURL, "https", "http", 1) }), snsverify.ErrSubscribeURL},
+		{"subscribe url other token", confirm(func(m *snsverify.Message) { m.SubscribeURL += "0" }), snsverify.ErrSubscribeURL},
+		{"subscribe url other topic", confirm(func(m *snsverify.Message) {
+			m.SubscribeURL = strings.Replace(m.SubscribeURL, "user-events", "other", 1)
+		}), snsverify.ErrSubscribeURL},
+		{"subscribe url extra parameter", confirm(func(m *snsverify.Message) { m.SubscribeURL += "&Endpoint=x" }), snsverify.ErrSubscribeURL},
+		{"subscribe url other path", confirm(func(m *snsverify.Message) { m.SubscribeURL = strings.Replace(m.SubscribeURL, "/?", "/x?", 1) }), snsverify.ErrSubscribeURL},
+		{"invalid json", []byte(`{"Type":"Notification",`), snsverify.ErrMalformed},
+		{"json array", []byte(`[]`), snsverify.ErrMalformed},
+		{"json null", []byte(`null`), snsverify.ErrMalformed},
+		{"number for a string", []byte(`{"Type":"Notification","Message":1}`), snsverify.ErrMalformed},
+		{"empty body", nil, snsverify.ErrMalformed},
+		{"raw delivery (no envelope)", []byte(`{"specversion":"1.0","id":"x"}`), snsverify.ErrMalformed},
+	}
+}
+
+func TestVerifyRejects(t *testing.T) {
+	s := newServer(t)
+	for _, tc := range rejectCases(s) {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := newVerifier(t, s, nil).Verify(t.Context(), tc.body)
+			require.ErrorIs(t, err, tc.want)
+			require.Equal(t, tc.want.Error(), snsverify.Reason(err))
+			require.False(t, snsverify.Temporary(err))
+		})
+	}
+}
+
+func TestReasonOther(t *testing.T) {
+	require.Equal(t, "other", snsverify.Reason(errors.New("x")))
+	require.Len(t, snsverify.Reasons(), 11)
+}
+
+func TestNewRejectsBadOptions(t *testing.T) {
+	tests := []struct {
+		name string
+		opts snsverify.Options
+		want string
+	}{
+		{name: "topic not an arn", opts: snsverify.Options{Topics: []string{"user-events"}}, want: `allowed topic "user-events" is not an SNS topic ARN`},
+		{name: "prefix without slash", opts: snsverify.Options{TrustedURLPrefixes: []string{"http://127.0.0.1:4100"}}, want: "path must end with /"},
+		{name: "prefix ftp", opts: snsverify.Options{TrustedURLPrefixes: []string{"ftp://127.0.0.1/"}}, want: "scheme must be http or https"},
+		{name: "prefix with query", opts: snsverify.Options{TrustedURLPrefixes: []string{"http://127.0.0.1/?a"}}, want: "nothing else"},
+		{name: "prefix with user", opts: snsverify.Options{TrustedURLPrefixes: []string{"http://u@127.0.0.1/"}}, want: "nothing else"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := snsverify.New(tc.opts)
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
+}
+
+func TestZeroOptionsAllowNoTopic(t *testing.T) {
+	s := newServer(t)
+	v, err := snsverify.New(snsverify.Options{Now: fixedNow, Client: s.Client()})
+	require.NoError(t, err)
+	_, err = v.Verify(t.Context(), snstest.Marshal(s.Notification(s.TopicARN("user-events"), "x", t0, "2")))
+	require.ErrorIs(t, err, snsverify.ErrTopic)
+	require.Zero(t, s.CertFetches(), "nothing is fetched for a topic that is not allowed")
+}
+
+// emulator serves a certificate over plain HTTP at any path, as goaws does.
+func emulator(t *testing.T, signer *snstest.Signer, status int) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(status)
+		_, _ = w.Write(signer.CertPEM)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestTrustedPrefix(t *testing.T) {
+	s := newServer(t)
+	topic := s.TopicARN("user-events")
+	emu := emulator(t, s.Signer, http.StatusOK)
+	prefix := emu.URL + "/"
+	v := newVerifier(t, s, func(o *snsverify.Options) { o.TrustedURLPrefixes = []string{prefix}; o.Client = nil })
+	tests := []struct {
+		name    string
+		certURL string
+		want    error
+	}{
+		{name: "emulator path", certURL: prefix + "SimpleNotificationService/3f1c.pem"},
+		{name: "longer port", certURL: emu.URL + "0/SimpleNotificationService/3f1c.pem", want: snsverify.ErrCertURL},
+		{name: "user info", certURL: strings.Replace(prefix, "://", "://u@", 1) + "a.pem", want: snsverify.ErrCertURL},
+		{name: "dot segments", certURL: prefix + "a/../../b.pem", want: snsverify.ErrCertURL},
+		{name: "fragment", certURL: prefix + "a.pem#x", want: snsverify.ErrCertURL},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := s.Notification(topic, "x", t0, "1")
+			m.SigningCertURL = tc.certURL
+			s.Sign(m, "1")
+			_, err := v.Verify(t.Context(), snstest.Marshal(m))
+			if tc.want == nil {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, tc.want)
+		})
+	}
+	t.Run("subscribe url under prefix", func(t *testing.T) {
+		m := s.Confirmation(topic, t0, "1")
+		m.SigningCertURL = prefix + "SimpleNotificationService/1.pem"
+		m.SubscribeURL = prefix + "?Action=ConfirmSubscription&TopicArn=" + topic + "&Token=" + m.Token
+		s.Sign(m, "1")
+		got, err := v.Verify(t.Context(), snstest.Marshal(m))
+		require.NoError(t, err)
+		u, err := v.ConfirmURL(got)
+		require.NoError(t, err)
+		require.Equal(t, m.SubscribeURL, u.String())
+	})
+}
+
+func TestCertFetchFailures(t *testing.T) {
+	s := newServer(t)
+	topic := s.TopicARN("user-events")
+	tests := []struct {
+		name      string
+		status    int
+		want      error
+		temporary bool
+	}{
+		{name: "server error", status: http.StatusInternalServerError, want: snsverify.ErrCertFetch, temporary: true},
+		{name: "throttled", status: http.StatusTooManyRequests, want: snsverify.ErrCertFetch, temporary: true},
+		{name: "not found", status: http.StatusNotFound, want: snsverify.ErrCert},
+		{name: "redirect not followed", status: http.StatusFound, want: snsverify.ErrCert},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			emu := emulator(t, s.Signer, tc.status)
+			v := newVerifier(t, s, func(o *snsverify.Options) { o.TrustedURLPrefixes = []string{emu.URL + "/"}; o.Client = nil })
+			m := s.Notification(topic, "x", t0, "2")
+			m.SigningCertURL = emu.URL + "/c.pem"
+			s.Sign(m, "2")
+			_, err := v.Verify(t.Context(), snstest.Marshal(m))
+			require.ErrorIs(t, err, tc.want)
+			require.Equal(t, tc.temporary, snsverify.Temporary(err))
+		})
+	}
+	t.Run("unreachable", func(t *testing.T) {
+		emu := emulator(t, s.Signer, http.StatusOK)
+		emu.Close()
+		v := newVerifier(t, s, func(o *snsverify.Options) { o.TrustedURLPrefixes = []string{emu.URL + "/"}; o.Client = nil })
+		m := s.Notification(topic, "x", t0, "2")
+		m.SigningCertURL = emu.URL + "/c.pem"
+		s.Sign(m, "2")
+		_, err := v.Verify(t.Context(), snstest.Marshal(m))
+		require.ErrorIs(t, err, snsverify.ErrCertFetch)
+		require.True(t, snsverify.Temporary(err))
+	})
+	t.Run("expired certificate", func(t *testing.T) {
+		s, err := snstest.NewServer("us-east-1", nil) // certificate valid for a day
+		require.NoError(t, err)
+		t.Cleanup(s.Close)
+		v := newVerifier(t, s, func(o *snsverify.Options) {
+			o.Now = func() time.Time { return time.Now().Add(48 * time.Hour) }
+			o.MaxAge = 72 * time.Hour
+		})
+		_, err = v.Verify(t.Context(), snstest.Marshal(s.Notification(topic, "x", time.Now(), "2")))
+		require.ErrorIs(t, err, snsverify.ErrCert)
+	})
+}
+
+func TestCertCache(t *testing.T) {
+	t.Run("concurrent misses fetch once", func(t *testing.T) {
+		s := newServer(t)
+		v := newVerifier(t, s, nil)
+		body := snstest.Marshal(s.Notification(s.TopicARN("user-events"), "x", t0, "2"))
+		var wg sync.WaitGroup
+		errs := make(chan error, 32)
+		for range 32 {
+			wg.Go(func() {
+				_, err := v.Verify(context.Background(), body)
+				errs <- err
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		require.EqualValues(t, 1, s.CertFetches())
+	})
+	t.Run("ttl", func(t *testing.T) {
+		s := newServer(t)
+		now := t0
+		v := newVerifier(t, s, func(o *snsverify.Options) {
+			o.Now = func() time.Time { return now }
+			o.CertCacheTTL = 10 * time.Minute
+		})
+		topic := s.TopicARN("user-events")
+		for i, want := range []int64{1, 1, 2} {
+			now = t0.Add(time.Duration(i) * 6 * time.Minute)
+			_, err := v.Verify(t.Context(), snstest.Marshal(s.Notification(topic, "x", now, "2")))
+			require.NoError(t, err)
+			require.Equal(t, want, s.CertFetches(), "after verification %d", i)
+		}
+	})
+	t.Run("size", func(t *testing.T) {
+		s := newServer(t)
+		topic := s.TopicARN("user-events")
+		emu := emulator(t, s.Signer, http.StatusOK)
+		var fetches int
+		counting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fetches++
+			emu.Config.Handler.ServeHTTP(w, r)
+		}))
+		t.Cleanup(counting.Close)
+		now := t0
+		v := newVerifier(t, s, func(o *snsverify.Options) {
+			o.TrustedURLPrefixes = []string{counting.URL + "/"}
+			o.Client = nil
+			o.CertCacheSize = 2
+			o.Now = func() time.Time { now = now.Add(time.Second); return now } // distinct expiries
+		})
+		verify := func(path string) {
+			m := s.Notification(topic, "x", t0, "2")
+			m.SigningCertURL = counting.URL + path
+			s.Sign(m, "2")
+			_, err := v.Verify(t.Context(), snstest.Marshal(m))
+			require.NoError(t, err)
+		}
+		for _, p := range []string{"/a", "/b", "/a", "/b"} {
+			verify(p)
+		}
+		require.Equal(t, 2, fetches, "two URLs fit")
+		for _, p := range []string{"/c", "/a", "/b", "/c"} {
+			verify(p)
+		}
+		require.Equal(t, 6, fetches, "the entry closest to expiry goes first")
+	})
+}
