@@ -1,0 +1,33 @@
+package cloudwatch
+
+import (
+	"context"
+	"io"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	cw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+
+	"github.com/cogwatch/cogwatch/internal/awsconf"
+	"github.com/cogwatch/cogwatch/internal/logging"
+)
+
+// FromEnv builds the consumer the way the Lambda function runs it:
+// configuration from getenv (see Load), the SDK's CloudWatch client from the
+// default AWS configuration, JSON logs to stdout. The handler is not wrapped
+// for warm-ups; cmd/cloudwatch-consumer does that.
+//
+// The client's own retries are turned off: Handle retries throttled calls
+// itself, bounded by the invocation's deadline, so that retries never stack
+// (SDK attempts times ours) and never outlive the invocation.
+func FromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
+	opts, err := Load(getenv)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := awsconf.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	client := cw.NewFromConfig(cfg, func(o *cw.Options) { o.RetryMaxAttempts = 1 })
+	return lambda.NewHandler(New(opts, client.PutMetricData, logging.New(stdout, getenv)).Handle), nil
+}
