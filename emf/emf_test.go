@@ -404,7 +404,7 @@ func TestErrors(t *testing.T) {
 		{name: "too small", do: func(m *emf.Metrics) error { return m.Put("A", -1e-200, emf.Count) },
 			want: `emf: metric "A": invalid value: -1e-200 is outside CloudWatch's range 2^-360..2^360`, is: emf.ErrValue},
 		{name: "own set too wide", do: func(m *emf.Metrics) error { return m.PutWithDimensions("A", 1, emf.Count, dims(31)) },
-			want: fmt.Sprintf("emf: metric \"A\": emf: dimension set %q: invalid dimension: 31 dimensions, the limit is 30", dims(31)), is: emf.ErrDimension},
+			want: fmt.Sprintf("emf: dimension set %q: invalid dimension: 31 dimensions, the limit is 30", dims(31)), is: emf.ErrDimension},
 		{name: "metric named like a dimension",
 			do: func(m *emf.Metrics) error {
 				m.SetDimension("UserPoolId", "p")

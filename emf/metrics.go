@@ -21,6 +21,7 @@ type Metrics struct {
 	props   []prop
 	entries []entry
 	err     error // problems of calls without an error result
+	last    int   // index of the entry of the last Put
 
 	dimsInl    [4]kv
 	entriesInl [8]entry
@@ -44,6 +45,18 @@ type entry struct {
 	v0   float64
 	more []float64 // values after the first
 	sent int       // values already written by the running Flush
+}
+
+func (e *entry) same(name string, unit Unit, high, own bool, sets [][]string) bool {
+	return e.name == name && e.unit == unit && e.high == high && e.own == own && (!own || setsEqual(e.sets, sets))
+}
+
+func (e *entry) add(v float64) {
+	if e.more == nil {
+		e.more = make([]float64, 0, 7)
+	}
+	e.more = append(e.more, v)
+	e.n++
 }
 
 func (e *entry) value(i int) float64 {
@@ -127,7 +140,7 @@ func (m *Metrics) PutHighResolution(name string, value float64, unit Unit) error
 // dimensions, each once.
 func (m *Metrics) PutWithDimensions(name string, value float64, unit Unit, sets ...[]string) error {
 	if err := checkSets(sets); err != nil {
-		return fmt.Errorf("emf: metric %q: %w", name, err)
+		return err
 	}
 	return m.put(name, value, unit, false, true, sets)
 }
@@ -147,14 +160,19 @@ func (m *Metrics) put(name string, value float64, unit Unit, high, own bool, set
 	if m.dimValue(name) != "" || m.propIndex(name) >= 0 {
 		return fmt.Errorf("emf: metric %q: %w: a dimension or property has that name", name, ErrConflict)
 	}
+	// The last metric put is the likeliest: values are often put in a loop.
+	if i := m.last; i < len(m.entries) && m.entries[i].same(name, unit, high, own, sets) {
+		m.entries[i].add(value)
+		return nil
+	}
 	for i := range m.entries {
-		e := &m.entries[i]
-		if e.name == name && e.unit == unit && e.high == high && e.own == own && (!own || setsEqual(e.sets, sets)) {
-			e.more = append(e.more, value)
-			e.n++
+		if m.entries[i].same(name, unit, high, own, sets) {
+			m.entries[i].add(value)
+			m.last = i
 			return nil
 		}
 	}
+	m.last = len(m.entries)
 	e := entry{name: name, unit: unit, high: high, own: own, n: 1, v0: value}
 	if own {
 		e.sets = m.internSets(sets)

@@ -50,10 +50,15 @@ func Units() []Unit { u := units; return u[:] }
 
 // Valid reports whether u is one of the 27 CloudWatch units.
 func (u Unit) Valid() bool {
-	for _, v := range units {
-		if u == v {
-			return true
-		}
+	switch u {
+	case Seconds, Microseconds, Milliseconds,
+		Bytes, Kilobytes, Megabytes, Gigabytes, Terabytes,
+		Bits, Kilobits, Megabits, Gigabits, Terabits,
+		Percent, Count,
+		BytesPerSecond, KilobytesPerSecond, MegabytesPerSecond, GigabytesPerSecond, TerabytesPerSecond,
+		BitsPerSecond, KilobitsPerSecond, MegabitsPerSecond, GigabitsPerSecond, TerabitsPerSecond,
+		CountPerSecond, None:
+		return true
 	}
 	return false
 }
