@@ -1,0 +1,77 @@
+package eventbridge
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/cogwatch/cogwatch/consumers/internal/sqsbatch"
+)
+
+// PutEvents limits (EventBridge API reference, PutEvents).
+const (
+	// MaxEntriesPerCall is the most entries one PutEvents call may carry.
+	MaxEntriesPerCall = 10
+	// MaxCallBytes bounds the summed entry sizes of one call: EventBridge
+	// wants them less than 256 KiB.
+	MaxCallBytes = 256 * 1024
+	// Source is the source of every entry.
+	Source = "cogwatch"
+	// timeBytes is what the Time field counts for in an entry's size.
+	timeBytes = 14
+)
+
+// EnvBusName names the environment variable that selects the event bus.
+const EnvBusName = "COGWATCH_EVENT_BUS_NAME"
+
+// Options configures a Consumer. The zero value works: every zero field takes
+// its value from DefaultOptions.
+type Options struct {
+	// BusName is the event bus, by name or ARN.
+	BusName string
+	// MaxEntriesPerCall and MaxCallBytes bound each call; tests lower them.
+	MaxEntriesPerCall int
+	MaxCallBytes      int
+	// Retry bounds the retries of throttled calls and entries.
+	Retry sqsbatch.Policy
+}
+
+// DefaultOptions holds every default in one place.
+var DefaultOptions = Options{
+	BusName:           "default",
+	MaxEntriesPerCall: MaxEntriesPerCall,
+	MaxCallBytes:      MaxCallBytes,
+	Retry:             sqsbatch.DefaultPolicy,
+}
+
+func (o Options) withDefaults() Options {
+	d := DefaultOptions
+	if o.BusName == "" {
+		o.BusName = d.BusName
+	}
+	if o.MaxEntriesPerCall <= 0 || o.MaxEntriesPerCall > MaxEntriesPerCall {
+		o.MaxEntriesPerCall = d.MaxEntriesPerCall
+	}
+	if o.MaxCallBytes <= 0 || o.MaxCallBytes > MaxCallBytes {
+		o.MaxCallBytes = d.MaxCallBytes
+	}
+	if o.Retry == (sqsbatch.Policy{}) {
+		o.Retry = d.Retry
+	}
+	return o
+}
+
+// busName is the EventBusName pattern of a PutEvents entry.
+var busName = regexp.MustCompile(`^(arn:aws[\w-]*:events:[a-z]+-[a-z]+-[\w-]+:[0-9]{12}:event-bus/)?[/.\-_A-Za-z0-9]+$`)
+
+// Load reads the consumer's configuration from the environment, starting from
+// DefaultOptions. Errors name the variable.
+func Load(getenv func(string) string) (Options, error) {
+	o := DefaultOptions
+	if v := getenv(EnvBusName); v != "" {
+		o.BusName = v
+	}
+	if len(o.BusName) > 1600 || !busName.MatchString(o.BusName) {
+		return Options{}, fmt.Errorf("%s: %q is neither an event bus name nor an event bus ARN", EnvBusName, o.BusName)
+	}
+	return o, nil
+}
