@@ -1,0 +1,174 @@
+package localstack
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/cogwatch/cogwatch/consumers/cloudwatch"
+	"github.com/cogwatch/cogwatch/internal/eventsource"
+	"github.com/cogwatch/cogwatch/internal/lambdahost"
+	"github.com/cogwatch/cogwatch/internal/logging"
+)
+
+// Function names: the template's logical ids, as Cognito and the
+// event-source mappings name them.
+const (
+	PreSignUpFunction           = "PreSignUpFunction"
+	AuthenticationFunction      = "AuthenticationFunction"
+	PostConfirmationFunction    = "PostConfirmationFunction"
+	CloudWatchConsumerFunction  = "CloudWatchConsumerFunction"
+	EventBridgeConsumerFunction = "EventBridgeConsumerFunction"
+	WarmerFunction              = "WarmerFunction"
+)
+
+// Files in the run directory where the consumers' calls to services no
+// emulator serves here are recorded, one JSON line per call.
+const (
+	PutMetricDataFile = "cloudwatch-putmetricdata.jsonl"
+	PutEventsFile     = "eventbridge-putevents.jsonl"
+)
+
+// triggerFunctions is cognito-local's TriggerFunctions: Cognito trigger →
+// function. cognito-local 5.3.0 never calls PreAuthentication; it is set
+// for when it does.
+var triggerFunctions = map[string]string{
+	"PreSignUp":          PreSignUpFunction,
+	"PreAuthentication":  AuthenticationFunction,
+	"PostAuthentication": AuthenticationFunction,
+	"PostConfirmation":   PostConfirmationFunction,
+}
+
+// Queues of the SQS-triggered consumers, named after their functions.
+const (
+	cloudWatchQueue  = "cogwatch-cloudwatch-consumer"
+	eventBridgeQueue = "cogwatch-eventbridge-consumer"
+)
+
+func consumerQueues() []string { return []string{cloudWatchQueue, eventBridgeQueue} }
+
+// mapping is one event-source mapping: a queue feeding a function on the
+// host, or (the tap) a function of the stack's own.
+type mapping struct {
+	queue, function string
+	batchSize       int
+	window          time.Duration
+	invoke          eventsource.InvokeFunc
+}
+
+func (s *Stack) mappings() []mapping {
+	ms := []mapping{{queue: tapQueue, batchSize: 10, invoke: s.tapInvoke()}}
+	for _, m := range []mapping{
+		{queue: cloudWatchQueue, function: CloudWatchConsumerFunction, batchSize: 100, window: time.Second},
+		{queue: eventBridgeQueue, function: EventBridgeConsumerFunction, batchSize: 10},
+	} {
+		if s.served(m.function) {
+			ms = append(ms, m)
+		}
+	}
+	return ms
+}
+
+func (s *Stack) tapInvoke() eventsource.InvokeFunc {
+	if s.tap == nil {
+		s.tap = newTap()
+	}
+	return s.tap.invoke
+}
+
+func (s *Stack) served(name string) bool {
+	for _, n := range s.host.Names() {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// env is the environment every local function sees: its configuration
+// variables, then this process's.
+func (s *Stack) env(vars map[string]string) func(string) string {
+	return func(k string) string {
+		if v, ok := vars[k]; ok {
+			return v
+		}
+		return os.Getenv(k)
+	}
+}
+
+// functionLog opens the function's log file in the run directory: what
+// Lambda would send to CloudWatch Logs (JSON logs and EMF lines).
+func (s *Stack) functionLog(name string) (io.Writer, error) {
+	f, err := os.OpenFile(filepath.Join(s.dir, name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, f.Close)
+	return &lockedWriter{w: f}, nil
+}
+
+func (s *Stack) recordFile(name string) (io.Writer, error) {
+	f, err := os.OpenFile(filepath.Join(s.dir, name), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, f.Close)
+	return f, nil
+}
+
+// setSDKEnvironment points the AWS SDK's default configuration, which the
+// functions' FromEnv constructors load, at the local endpoints.
+func (s *Stack) setSDKEnvironment() error {
+	for k, v := range map[string]string{
+		"AWS_REGION":                                 Region,
+		"AWS_ACCESS_KEY_ID":                          "local",
+		"AWS_SECRET_ACCESS_KEY":                      "local",
+		"AWS_SESSION_TOKEN":                          "",
+		"AWS_PROFILE":                                "",
+		"AWS_ENDPOINT_URL_SNS":                       s.ends.SNS,
+		"AWS_ENDPOINT_URL_SQS":                       s.ends.SQS,
+		"AWS_ENDPOINT_URL_LAMBDA":                    s.ends.Lambda,
+		"AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": s.ends.Cognito,
+		"AWS_EC2_METADATA_DISABLED":                  "true",
+	} {
+		if err := os.Setenv(k, v); err != nil {
+			return fmt.Errorf("set %s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+// functions builds the host's function table from each area's constructors.
+func (s *Stack) functions(ctx context.Context) ([]lambdahost.Function, error) {
+	var fns []lambdahost.Function
+
+	// The CloudWatch consumer, recording PutMetricData calls.
+	cwLog, err := s.functionLog(CloudWatchConsumerFunction)
+	if err != nil {
+		return nil, err
+	}
+	cwRec, err := s.recordFile(PutMetricDataFile)
+	if err != nil {
+		return nil, err
+	}
+	put := cloudwatch.RecordTo(cwRec)
+	fns = append(fns, lambdahost.Function{
+		Name:    CloudWatchConsumerFunction,
+		Timeout: 30 * time.Second,
+		New: func(context.Context) (lambda.Handler, error) {
+			getenv := s.env(nil)
+			opts, err := cloudwatch.Load(getenv)
+			if err != nil {
+				return nil, err
+			}
+			return lambda.NewHandler(cloudwatch.New(opts, put, logging.New(cwLog, getenv)).Handle), nil
+		},
+	})
+	_ = ctx
+	return fns, nil
+}
