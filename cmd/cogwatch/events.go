@@ -1,0 +1,262 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cogwatch/cogwatch/event"
+)
+
+// maxEventsInput bounds what `events decode` reads, so a wrong file (a disk
+// image, /dev/zero) fails clearly instead of exhausting memory.
+const maxEventsInput = 64 << 20
+
+func newEventsCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "events",
+		Short: "Work with cogwatch user events",
+		Long:  "Work with the user events cogwatch's triggers publish to SNS (CloudEvents 1.0, JSON).",
+	}
+	cmd.AddCommand(newEventsDecodeCmd())
+	return cmd
+}
+
+func newEventsDecodeCmd() *cobra.Command {
+	var compact bool
+	cmd := &cobra.Command{
+		Use:   "decode [file|-]",
+		Short: "Validate and pretty-print user events",
+		Long: `Validate and pretty-print cogwatch user events read from a file, or from
+standard input when the file is - or absent.
+
+The input may be one event, a JSON array of events, or JSON lines (one event
+per line). Each event may be bare, as raw message delivery gives it, or inside
+the SNS envelope SNS wraps around it for SQS and HTTP subscribers.
+
+Valid events are printed to standard output, re-encoded; each invalid one is
+reported on standard error with its line (and its index, in an array), and
+the command exits 1 when any is invalid.`,
+		Example: `  cogwatch events decode events.jsonl
+  aws sqs receive-message --queue-url "$Q" --query 'Messages[].Body' | cogwatch events decode`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, in := "stdin", cmd.InOrStdin()
+			if len(args) == 1 && args[0] != "-" {
+				f, err := os.Open(args[0])
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				name, in = args[0], f
+			}
+			return decodeEventsCmd(cmd.OutOrStdout(), cmd.ErrOrStderr(), name, in, compact)
+		},
+	}
+	cmd.Flags().BoolVar(&compact, "compact", false, "print each event on one line (JSON lines) instead of indented")
+	return cmd
+}
+
+func decodeEventsCmd(stdout, stderr io.Writer, name string, in io.Reader, compact bool) error {
+	b, err := io.ReadAll(io.LimitReader(in, maxEventsInput+1))
+	if err != nil {
+		return fmt.Errorf("read %s: %w", name, err)
+	}
+	if len(b) > maxEventsInput {
+		return fmt.Errorf("%s: input larger than %d MiB", name, maxEventsInput>>20)
+	}
+	records := decodeEvents(b)
+	if len(records) == 0 {
+		return fmt.Errorf("%s: no events in the input", name)
+	}
+	invalid := 0
+	for _, r := range records {
+		if r.Err != nil {
+			invalid++
+			fmt.Fprintf(stderr, "%s:%s: %v\n", name, r.Pos(), r.Err)
+			continue
+		}
+		var out []byte
+		if compact {
+			out, err = json.Marshal(r.Event)
+		} else {
+			out, err = json.MarshalIndent(r.Event, "", "  ")
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := stdout.Write(append(out, '\n')); err != nil {
+			return err
+		}
+	}
+	if invalid > 0 {
+		return fmt.Errorf("%d of %d events invalid", invalid, len(records))
+	}
+	return nil
+}
+
+// record is one event of the input, decoded or not.
+type record struct {
+	Line   int // 1-based line where the event starts (or the error is)
+	Column int // 1-based column of a syntax error, else 0
+	Index  int // 0-based index in a JSON array, -1 outside arrays
+	Event  event.Event
+	SNS    bool // it came inside an SNS envelope
+	Err    error
+}
+
+// Pos renders where the record is: "3", "3:14", "3[2]".
+func (r record) Pos() string {
+	s := fmt.Sprint(r.Line)
+	if r.Column > 0 {
+		s += fmt.Sprintf(":%d", r.Column)
+	}
+	if r.Index >= 0 {
+		s += fmt.Sprintf(": [%d]", r.Index)
+	}
+	return s
+}
+
+// decodeEvents splits the input into events and decodes each: a JSON array
+// of events, JSON lines, or one or more concatenated (pretty-printed) JSON
+// values. A syntax error in an array or concatenated values ends the
+// decoding there (nothing after it can be found reliably); in JSON lines it
+// costs only its line.
+func decodeEvents(b []byte) []record {
+	start := skipSpace(b, 0)
+	switch {
+	case start == len(b):
+		return nil
+	case b[start] == '[':
+		return decodeArray(b)
+	case isJSONLines(b[start:]):
+		return decodeLines(b)
+	}
+	out := decodeStream(b)
+	if last := out[len(out)-1]; last.Err != nil && last.Column > 0 && anyLineValid(b) {
+		// A syntax error in what looks like JSON lines whose first line is
+		// broken: decode line by line, so one bad line costs only itself.
+		return decodeLines(b)
+	}
+	return out
+}
+
+func anyLineValid(b []byte) bool {
+	for line := range bytes.SplitSeq(b, []byte("\n")) {
+		if line = bytes.TrimSpace(line); len(line) > 0 && json.Valid(line) {
+			return true
+		}
+	}
+	return false
+}
+
+func decodeOne(raw []byte, r record) record {
+	ev, env, err := event.FromSNS(raw)
+	r.Event, r.SNS, r.Err = ev, env.Type != "", err
+	return r
+}
+
+// isJSONLines reports whether the first line of b is a complete JSON value.
+func isJSONLines(b []byte) bool {
+	first, _, _ := bytes.Cut(b, []byte("\n"))
+	return json.Valid(bytes.TrimSpace(first))
+}
+
+func decodeLines(b []byte) []record {
+	var out []record
+	for i, line := range bytes.Split(b, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		out = append(out, decodeOne(line, record{Line: i + 1, Index: -1}))
+	}
+	return out
+}
+
+func decodeArray(b []byte) []record {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	var out []record
+	fail := func(index int, err error) []record {
+		line, col := position(b, dec.InputOffset())
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			line, col = position(b, se.Offset)
+		}
+		return append(out, record{Line: line, Column: col, Index: index, Err: fmt.Errorf("event: decode: %w", err)})
+	}
+	if _, err := dec.Token(); err != nil { // the '['
+		return fail(-1, err)
+	}
+	for i := 0; dec.More(); i++ {
+		begin := skipSeparators(b, int(dec.InputOffset()))
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return fail(i, err)
+		}
+		line, _ := position(b, int64(begin))
+		out = append(out, decodeOne(raw, record{Line: line, Index: i}))
+	}
+	if _, err := dec.Token(); err != nil { // the ']'
+		return fail(-1, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		line, col := position(b, dec.InputOffset())
+		return append(out, record{Line: line, Column: col, Index: -1, Err: errors.New("event: decode: data after the array")})
+	}
+	return out
+}
+
+func decodeStream(b []byte) []record {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	var out []record
+	for {
+		begin := skipSpace(b, int(dec.InputOffset()))
+		if begin == len(b) {
+			return out
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			off := int64(begin)
+			var se *json.SyntaxError
+			if errors.As(err, &se) {
+				off = se.Offset
+			}
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				off = int64(len(b))
+			}
+			line, col := position(b, off)
+			return append(out, record{Line: line, Column: col, Index: -1, Err: fmt.Errorf("event: decode: %w", err)})
+		}
+		line, _ := position(b, int64(begin))
+		out = append(out, decodeOne(raw, record{Line: line, Index: -1}))
+	}
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+func skipSeparators(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r' || b[i] == ',') {
+		i++
+	}
+	return i
+}
+
+// position returns the 1-based line and column of byte offset off.
+func position(b []byte, off int64) (line, col int) {
+	off = max(0, min(off, int64(len(b))))
+	before := b[:off]
+	line = bytes.Count(before, []byte("\n")) + 1
+	col = int(off) - (bytes.LastIndexByte(before, '\n') + 1) + 1
+	return line, col
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes (STYLE.md §1).
+const (
+	exitOK      = 0
+	exitFailure = 1 // the command ran and failed
+	exitUsage   = 2 // bad usage or configuration: nothing was done
+)
+
+// exitError carries the exit code a command's error should end the process with.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageError marks err as bad usage or configuration: exit code 2. Any other
+// error a command returns exits 1.
+func usageError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: exitUsage, err: err}
+}
+
+// usageErrorf is usageError(fmt.Errorf(format, args...)).
+func usageErrorf(format string, args ...any) error {
+	return usageError(fmt.Errorf(format, args...))
+}
+
+// newRootCmd builds the whole command tree. Every subcommand lives in a
+// file of its own with a newXCmd function, listed here.
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "cogwatch",
+		Short: "Operations toolkit for Amazon Cognito user pools",
+		Long: `cogwatch publishes every Cognito sign-up and sign-in as a user event and turns
+the events into CloudWatch metrics, EventBridge events and Prometheus metrics.
+
+This command runs the whole pipeline on this machine (local), drives simulated
+users through any Cognito endpoint (simulate), checks user events (events) and
+prints its version.
+
+Exit codes: 0 success, 1 failure, 2 bad usage or configuration.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
+	root.AddCommand(newVersionCmd(), newSimulateCmd(), newEventsCmd())
+	return root
+}
+
+// execute runs the command line args with the given standard streams and
+// returns the process's exit code.
+func execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	classifyErrors(root)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return exitOK
+	}
+	code := exitUsage // errors cobra returns before a command runs: unknown command, flags, arguments
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	fmt.Fprintf(stderr, "%s: %v\n", cmd.CommandPath(), err)
+	if code == exitUsage {
+		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	}
+	return code
+}
+
+// classifyErrors makes every error a command's RunE returns a failure
+// (exit 1) unless it says otherwise, so that the errors cobra itself returns
+// (before RunE) are the only unmarked ones: usage errors.
+func classifyErrors(c *cobra.Command) {
+	if run := c.RunE; run != nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			err := run(cmd, args)
+			var ee *exitError
+			if err != nil && !errors.As(err, &ee) {
+				err = &exitError{code: exitFailure, err: err}
+			}
+			return err
+		}
+	}
+	for _, sub := range c.Commands() {
+		classifyErrors(sub)
+	}
+}
+
+// noArgs is cobra.NoArgs; its errors are usage errors like cobra's own.
+var noArgs = cobra.NoArgs

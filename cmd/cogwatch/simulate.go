@@ -1,0 +1,257 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/cogwatch/cogwatch/internal/awsconf"
+	"github.com/cogwatch/cogwatch/internal/simulate"
+)
+
+// clientSecretEnv is where simulate reads an app client secret from, so it
+// never appears in a process listing.
+const clientSecretEnv = "COGWATCH_CLIENT_SECRET"
+
+type simulateFlags struct {
+	endpoint, region     string
+	userPoolID, clientID string
+	confirmationCode     string
+	runID                string
+	users, concurrency   int
+	seed                 uint64
+	timeout              time.Duration
+	disposable, invalid  float64
+	wrongPassword        float64
+	jsonOut, noProgress  bool
+}
+
+func newSimulateCmd() *cobra.Command {
+	var f simulateFlags
+	cmd := &cobra.Command{
+		Use:   "simulate --client-id ID --user-pool-id ID [-n N]",
+		Short: "Sign up, confirm and sign in simulated users through a Cognito endpoint",
+		Long: `Sign up N simulated users through the Cognito API, with valid, disposable
+(e.g. @mailinator.com) and invalid email addresses, confirm the accepted ones
+(AdminConfirmSignUp, or ConfirmSignUp with --confirmation-code), and sign
+them in with USER_PASSWORD_AUTH, some first with a wrong password. Then print
+what was done and how Cognito answered, by kind of address and error code.
+
+It runs against any Cognito endpoint: real AWS (the SDK's default endpoint,
+credentials and region) or an emulator (--endpoint; on a loopback endpoint
+with no AWS credentials in the environment, dummy ones are used). The app
+client must allow USER_PASSWORD_AUTH; if it has a secret, put it in
+$COGWATCH_CLIENT_SECRET. Addresses are unique per run (--run-id) and never
+printed: only their domains are.
+
+Exits 1 when an outcome was not the one provoked: a valid address rejected,
+a confirmation failed, a right password refused or a wrong one accepted, a
+call that timed out. Rejected disposable and invalid addresses and refused
+wrong passwords are what the simulation is for.`,
+		Example: `  cogwatch simulate --endpoint "$(jq -r .cognito endpoints.json)" \
+    --user-pool-id "$(jq -r .userPoolId endpoints.json)" --client-id "$(jq -r .clientId endpoints.json)" -n 50
+  cogwatch simulate --region eu-west-1 --user-pool-id eu-west-1_AbC --client-id 1example23456789 -n 20 --json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runSimulate(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f, os.Getenv)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.endpoint, "endpoint", "", "Cognito API endpoint URL (default: the SDK's, from the region or AWS_ENDPOINT_URL)")
+	fl.StringVar(&f.region, "region", "", "AWS region (default: the SDK's, e.g. AWS_REGION)")
+	fl.StringVar(&f.userPoolID, "user-pool-id", "", "user pool id, for AdminConfirmSignUp")
+	fl.StringVar(&f.clientID, "client-id", "", "app client id (required)")
+	fl.StringVar(&f.confirmationCode, "confirmation-code", "", "confirm with ConfirmSignUp and this code instead of AdminConfirmSignUp (cognito-local run with CODE=...)")
+	fl.IntVarP(&f.users, "users", "n", simulate.DefaultUsers, "number of users to sign up")
+	fl.Uint64Var(&f.seed, "seed", 1, "seed of the plan: kinds of address, domains, who types a wrong password")
+	fl.StringVar(&f.runID, "run-id", "", "string put in every address to keep runs apart (default random)")
+	fl.Float64Var(&f.disposable, "disposable", simulate.DefaultDisposable, "share of users with a disposable address")
+	fl.Float64Var(&f.invalid, "invalid", simulate.DefaultInvalid, "share of users with a malformed address")
+	fl.Float64Var(&f.wrongPassword, "wrong-password", simulate.DefaultWrongPassword, "share of confirmed users who first type a wrong password")
+	fl.IntVar(&f.concurrency, "concurrency", simulate.DefaultConcurrency, "users going through Cognito at once")
+	fl.DurationVar(&f.timeout, "timeout", simulate.DefaultCallTimeout, "deadline of each API call")
+	fl.BoolVar(&f.jsonOut, "json", false, "print the result as JSON instead of a table")
+	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar (it is shown only when standard error is a terminal)")
+	return cmd
+}
+
+func runSimulate(ctx context.Context, stdout, stderr io.Writer, f simulateFlags, getenv func(string) string) error {
+	if f.clientID == "" {
+		return usageErrorf("--client-id is required")
+	}
+	if f.users <= 0 {
+		return usageErrorf("--users %d: want at least 1", f.users)
+	}
+	for name, v := range map[string]float64{"--disposable": f.disposable, "--invalid": f.invalid, "--wrong-password": f.wrongPassword} {
+		if v < 0 || v > 1 {
+			return usageErrorf("%s %v: want a share between 0 and 1", name, v)
+		}
+	}
+	if f.concurrency < 1 {
+		return usageErrorf("--concurrency %d: want at least 1", f.concurrency)
+	}
+	if f.timeout <= 0 {
+		return usageErrorf("--timeout %s: want a positive duration", f.timeout)
+	}
+	api, err := cognitoClient(ctx, f.endpoint, f.region, getenv)
+	if err != nil {
+		return usageError(err)
+	}
+	opts := simulate.Options{
+		Users: f.users, Seed: f.seed, RunID: f.runID,
+		ClientID: f.clientID, ClientSecret: getenv(clientSecretEnv),
+		UserPoolID: f.userPoolID, ConfirmationCode: f.confirmationCode,
+		Disposable: noneIfZero(f.disposable), Invalid: noneIfZero(f.invalid), WrongPassword: noneIfZero(f.wrongPassword),
+		Concurrency: f.concurrency, CallTimeout: f.timeout,
+	}
+	if !f.noProgress && isTerminal(stderr) {
+		opts.Progress = progress(stderr, f.users)
+	}
+	r, err := simulate.Run(ctx, api, opts)
+	if errors.Is(err, simulate.ErrConfig) {
+		return usageError(err)
+	}
+	if r != nil {
+		if perr := printResult(stdout, r, f.jsonOut); perr != nil {
+			return perr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if n := r.Unexpected(); n > 0 {
+		return fmt.Errorf("%d unexpected outcomes (see the table)", n)
+	}
+	return nil
+}
+
+// noneIfZero maps a flag's 0 ("none") to simulate's "none" (negative);
+// simulate reads 0 as "the default".
+func noneIfZero(v float64) float64 {
+	if v == 0 {
+		return -1
+	}
+	return v
+}
+
+// cognitoClient builds the Cognito client from the SDK's default
+// configuration, with the endpoint and region overridden when given.
+func cognitoClient(ctx context.Context, endpoint, region string, getenv func(string) string) (*cip.Client, error) {
+	var opts []func(*config.LoadOptions) error
+	if region != "" {
+		opts = append(opts, config.WithRegion(region))
+	}
+	local := false
+	if endpoint != "" {
+		u, err := url.Parse(endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("--endpoint %q: want an http or https URL", endpoint)
+		}
+		local = isLoopback(u.Hostname())
+	}
+	if local && getenv("AWS_ACCESS_KEY_ID") == "" && getenv("AWS_PROFILE") == "" {
+		// Emulators accept any credentials; without these the SDK would go
+		// looking for some (IMDS) and fail.
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+	}
+	if local && region == "" && getenv("AWS_REGION") == "" && getenv("AWS_DEFAULT_REGION") == "" {
+		opts = append(opts, config.WithRegion("us-east-1"))
+	}
+	cfg, err := awsconf.Load(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Region == "" {
+		return nil, errors.New("no AWS region: give --region or set AWS_REGION")
+	}
+	return cip.NewFromConfig(cfg, func(o *cip.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	}), nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// progress returns a simulate.Options.Progress that draws a progress bar on w.
+func progress(w io.Writer, total int) func(done, total int) {
+	bar := progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription("simulating users"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
+	)
+	return func(done, _ int) { _ = bar.Set(done) }
+}
+
+func printResult(w io.Writer, r *simulate.Result, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	fmt.Fprintf(w, "simulated %d users (run %s) in %s\n\n", r.Users, r.RunID, r.Elapsed.Round(time.Millisecond))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "\tattempted\tsucceeded\tfailed\tfailures by error code")
+	row := func(name string, s simulate.Stage) {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\n", name, s.Attempted, s.Succeeded, s.FailedTotal(), counts(s.Failed))
+	}
+	for _, k := range simulate.Kinds() {
+		row("sign-up, "+string(k)+" address", *r.SignUp[k])
+	}
+	row("confirmation", r.Confirm)
+	row("sign-in, wrong password", r.SignInWrong)
+	row("sign-in, right password", r.SignInRight)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if r.AutoConfirmed > 0 {
+		fmt.Fprintf(w, "auto-confirmed by Cognito: %d\n", r.AutoConfirmed)
+	}
+	_, err := fmt.Fprintf(w, "\nsign-ups by domain: %s\n", counts(r.Domains))
+	return err
+}
+
+// counts renders a map of counts as "a=1 b=2", sorted by key.
+func counts(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%d", k, m[k])
+	}
+	return strings.Join(parts, " ")
+}

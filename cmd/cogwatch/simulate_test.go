@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cogwatch/cogwatch/internal/cognitotest"
+	"github.com/cogwatch/cogwatch/internal/simulate"
+)
+
+func TestSimulateAgainstCognitoLocal(t *testing.T) {
+	em := cognitotest.Start(t, cognitotest.Options{})
+	pool := em.CreatePool(t.Context(), t, "cli")
+	base := []string{"simulate", "--endpoint", em.Endpoint, "--user-pool-id", pool.UserPoolID, "--client-id", pool.ClientID}
+
+	t.Run("json", func(t *testing.T) {
+		r := cogwatch(t.Context(), nil, append(base, "-n", "10", "--seed", "5", "--json")...)
+		require.Equal(t, 0, r.code, r.stderr)
+		require.Empty(t, r.stderr, "no progress bar when stderr is not a terminal")
+		var res simulate.Result
+		require.NoError(t, json.Unmarshal([]byte(r.stdout), &res))
+		require.Equal(t, 10, res.Users)
+		require.Equal(t, 10, res.Accepted())
+		require.Equal(t, simulate.Stage{Attempted: 10, Succeeded: 10}, res.Confirm)
+		require.Equal(t, simulate.Stage{Attempted: 10, Succeeded: 10}, res.SignInRight)
+		require.Equal(t, simulate.Stage{Attempted: 3, Failed: map[string]int{"InvalidPasswordException": 3}}, res.SignInWrong)
+		require.Equal(t, 1, res.SignUp[simulate.Invalid].Attempted)
+		require.Equal(t, 2, res.SignUp[simulate.Disposable].Attempted)
+		require.NotContains(t, r.stdout, "@")
+	})
+
+	t.Run("table", func(t *testing.T) {
+		r := cogwatch(t.Context(), nil, append(base, "-n", "4", "--run-id", "table", "--disposable", "0", "--invalid", "0", "--wrong-password", "0.5")...)
+		require.Equal(t, 0, r.code, r.stderr)
+		require.Contains(t, r.stdout, "simulated 4 users (run table) in ")
+		for _, row := range []string{
+			"sign-up, valid address  4  4  0",
+			"sign-up, disposable address  0  0  0",
+			"confirmation  4  4  0",
+			"sign-in, wrong password  2  0  2  InvalidPasswordException=2",
+			"sign-in, right password  4  4  0",
+		} {
+			require.Contains(t, squeeze(r.stdout), row)
+		}
+		require.Contains(t, r.stdout, "sign-ups by domain: example.")
+		require.NotContains(t, r.stdout, "@")
+	})
+
+	t.Run("same run id twice", func(t *testing.T) {
+		args := append(base, "-n", "2", "--run-id", "again", "--json")
+		require.Equal(t, 0, cogwatch(t.Context(), nil, args...).code)
+		r := cogwatch(t.Context(), nil, args...)
+		require.Equal(t, 1, r.code, "the addresses exist already: valid ones rejected is unexpected")
+		require.Contains(t, r.stdout, `"UsernameExistsException"`)
+		require.True(t, strings.HasSuffix(r.stderr, "unexpected outcomes (see the table)\n"), r.stderr)
+	})
+}
+
+// TestSimulateNoCognito: an endpoint where nothing listens fails every
+// call; the command says so and exits 1 instead of pretending.
+func TestSimulateNoCognito(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	r := cogwatch(t.Context(), nil, "simulate", "--endpoint", "http://"+addr, "--user-pool-id", "p", "--client-id", "c",
+		"-n", "3", "--disposable", "0", "--invalid", "0", "--timeout", "2s", "--json")
+	require.Equal(t, 1, r.code, r.stderr)
+	var res simulate.Result
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &res))
+	require.Equal(t, simulate.Stage{Attempted: 3, Failed: map[string]int{"Error": 3}}, *res.SignUp[simulate.Valid])
+	require.Equal(t, "cogwatch simulate: 3 unexpected outcomes (see the table)\n", r.stderr)
+}
+
+func TestProgressBar(t *testing.T) {
+	var buf bytes.Buffer
+	p := progress(&buf, 5)
+	for i := 1; i <= 5; i++ {
+		p(i, 5)
+	}
+	require.Contains(t, buf.String(), "simulating users")
+	require.Contains(t, buf.String(), "(5/5")
+}
+
+// squeeze collapses runs of spaces, so table rows compare whatever the
+// column widths.
+func squeeze(s string) string {
+	return regexp.MustCompile(` {2,}`).ReplaceAllString(s, "  ")
+}
