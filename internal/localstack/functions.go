@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/cogwatch/cogwatch/consumers/cloudwatch"
+	"github.com/cogwatch/cogwatch/consumers/eventbridge"
 	"github.com/cogwatch/cogwatch/internal/eventsource"
 	"github.com/cogwatch/cogwatch/internal/lambdahost"
 	"github.com/cogwatch/cogwatch/internal/logging"
@@ -143,9 +144,20 @@ func (s *Stack) setSDKEnvironment() error {
 	return nil
 }
 
+// builders add functions of areas that register themselves (triggers.go,
+// warmer.go), so each area's wiring lives in a file of its own.
+var builders []func(*Stack) ([]lambdahost.Function, error)
+
 // functions builds the host's function table from each area's constructors.
 func (s *Stack) functions(ctx context.Context) ([]lambdahost.Function, error) {
 	var fns []lambdahost.Function
+	for _, build := range builders {
+		more, err := build(s)
+		if err != nil {
+			return nil, err
+		}
+		fns = append(fns, more...)
+	}
 
 	// The CloudWatch consumer, recording PutMetricData calls.
 	cwLog, err := s.functionLog(CloudWatchConsumerFunction)
@@ -167,6 +179,28 @@ func (s *Stack) functions(ctx context.Context) ([]lambdahost.Function, error) {
 				return nil, err
 			}
 			return lambda.NewHandler(cloudwatch.New(opts, put, logging.New(cwLog, getenv)).Handle), nil
+		},
+	})
+	// The EventBridge consumer, recording PutEvents calls.
+	ebLog, err := s.functionLog(EventBridgeConsumerFunction)
+	if err != nil {
+		return nil, err
+	}
+	ebRec, err := s.recordFile(PutEventsFile)
+	if err != nil {
+		return nil, err
+	}
+	putEvents := eventbridge.RecordTo(ebRec)
+	fns = append(fns, lambdahost.Function{
+		Name:    EventBridgeConsumerFunction,
+		Timeout: 30 * time.Second,
+		New: func(context.Context) (lambda.Handler, error) {
+			getenv := s.env(nil)
+			opts, err := eventbridge.Load(getenv)
+			if err != nil {
+				return nil, err
+			}
+			return lambda.NewHandler(eventbridge.New(opts, putEvents, logging.New(ebLog, getenv)).Handle), nil
 		},
 	})
 	_ = ctx

@@ -16,6 +16,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/cogwatch/cogwatch/consumers/cloudwatch"
+	"github.com/cogwatch/cogwatch/consumers/eventbridge"
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/eventsource"
 	"github.com/cogwatch/cogwatch/internal/lambdahost"
@@ -38,6 +39,8 @@ type Summary struct {
 	DeadLetters map[string]int `json:"deadLetters"`
 	// PutMetricData is what the CloudWatch consumer would have sent.
 	PutMetricData cloudwatch.Summary `json:"putMetricData"`
+	// PutEvents is what the EventBridge consumer would have sent.
+	PutEvents eventbridge.Summary `json:"putEvents"`
 	// Exporter holds the exporter's cogwatch_* samples by series, when it runs.
 	Exporter map[string]float64 `json:"exporter,omitempty"`
 }
@@ -118,18 +121,27 @@ func (s *Stack) Summary(ctx context.Context) (Summary, error) {
 			sum.DeadLetters[name] = n
 		}
 	}
-	f, err := os.Open(filepath.Join(s.dir, PutMetricDataFile))
-	if err != nil {
+	var err error
+	if err = summarize(filepath.Join(s.dir, PutMetricDataFile), &sum.PutMetricData, cloudwatch.Summarize); err != nil {
 		return sum, err
 	}
-	defer f.Close()
-	if sum.PutMetricData, err = cloudwatch.Summarize(f); err != nil {
+	if err = summarize(filepath.Join(s.dir, PutEventsFile), &sum.PutEvents, eventbridge.Summarize); err != nil {
 		return sum, err
 	}
 	if sum.Exporter, err = s.scrapeExporter(ctx); err != nil {
 		return sum, err
 	}
 	return sum, nil
+}
+
+func summarize[T any](path string, into *T, f func(io.Reader) (T, error)) error {
+	r, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	*into, err = f(r)
+	return err
 }
 
 // Print writes the summary for people.
@@ -161,6 +173,7 @@ func (sum Summary) Print(w io.Writer) {
 	for _, n := range sortedKeys(sum.PutMetricData.Samples) {
 		fmt.Fprintf(w, "  %-28s %g\n", n, sum.PutMetricData.Samples[n])
 	}
+	fmt.Fprintf(w, "EventBridge PutEvents (recorded): %d calls, %d entries\n", sum.PutEvents.Calls, sum.PutEvents.Entries)
 	if len(sum.Exporter) > 0 {
 		fmt.Fprintln(w, "Prometheus exporter (scraped /metrics):")
 		for _, n := range sortedKeys(sum.Exporter) {
