@@ -1,0 +1,227 @@
+package triggers
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cogwatch/cogwatch/internal/catalog"
+	"github.com/cogwatch/cogwatch/triggers/disposable"
+)
+
+// MaxBudget is Cognito's limit: it abandons a trigger after 5 seconds (and
+// retries). A budget must leave room below it.
+const MaxBudget = 5 * time.Second
+
+// MinHashKeyLength is the shortest COGWATCH_HASH_KEY accepted, in bytes.
+const MinHashKeyLength = 16
+
+// Config is the configuration of every trigger, read once from the
+// environment at start. Its zero value is not valid: start from
+// DefaultConfig.
+type Config struct {
+	// TopicARN is the SNS topic user events go to (USER_EVENTS_TOPIC_ARN).
+	// Empty: events are not published; metrics still are.
+	TopicARN string
+	// Budget bounds the trigger's answer to Cognito, publishing included
+	// (COGWATCH_TRIGGER_BUDGET). 0 < Budget < MaxBudget.
+	Budget time.Duration
+	// HashKey keys the HMAC-SHA256 email hash in events (COGWATCH_HASH_KEY).
+	// Empty: events carry no hash.
+	HashKey []byte
+	// IncludeEmail puts the full email address in events
+	// (COGWATCH_INCLUDE_EMAIL). Logs never carry it.
+	IncludeEmail bool
+	// ExtraDisposableDomains are also disposable, with their subdomains
+	// (COGWATCH_EXTRA_DISPOSABLE_DOMAINS), normalised.
+	ExtraDisposableDomains []string
+	// AllowedDomains are never disposable, with their subdomains
+	// (COGWATCH_ALLOWED_DOMAINS), normalised.
+	AllowedDomains []string
+	// Namespace is the EMF namespace (POWERTOOLS_METRICS_NAMESPACE).
+	Namespace string
+	// ServiceName is written on log lines and EMF documents as "service"
+	// (POWERTOOLS_SERVICE_NAME). Optional.
+	ServiceName string
+	// LogLevel is the minimum log level (POWERTOOLS_LOG_LEVEL); Lambda's own
+	// AWS_LAMBDA_LOG_LEVEL, when set, wins (see internal/logging).
+	LogLevel slog.Level
+}
+
+// DefaultConfig is the configuration with no environment variable set.
+var DefaultConfig = Config{
+	Budget:    3 * time.Second,
+	Namespace: catalog.Namespace,
+	LogLevel:  slog.LevelInfo,
+}
+
+// LogValue leaves the hash key out of logs.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("topicArn", c.TopicARN),
+		slog.Duration("budget", c.Budget),
+		slog.Bool("hashKey", len(c.HashKey) > 0),
+		slog.Bool("includeEmail", c.IncludeEmail),
+		slog.Int("extraDisposableDomains", len(c.ExtraDisposableDomains)),
+		slog.Int("allowedDomains", len(c.AllowedDomains)),
+		slog.String("namespace", c.Namespace),
+		slog.String("service", c.ServiceName),
+		slog.String("logLevel", c.LogLevel.String()),
+	)
+}
+
+// Variable documents one environment variable.
+type Variable struct {
+	Name        string
+	Default     string // as written in the environment; empty: unset
+	Description string
+}
+
+// Variables lists every environment variable LoadConfig reads, in the order
+// of docs/configuration.md (generated from it).
+var Variables = []Variable{
+	{"USER_EVENTS_TOPIC_ARN", "", "ARN of the SNS topic user events are published to. Unset: events are not published (metrics still are)."},
+	{"COGWATCH_TRIGGER_BUDGET", DefaultConfig.Budget.String(), "Go duration within which a trigger answers Cognito, publishing included; above 0 and below Cognito's 5s limit. A publish still running at the budget is abandoned and counted in PublishFailures."},
+	{"COGWATCH_HASH_KEY", "", fmt.Sprintf("Key (at least %d bytes) of the email hash in events: hex HMAC-SHA256 of the lower-cased address. Unset: no hash.", MinHashKeyLength)},
+	{"COGWATCH_INCLUDE_EMAIL", "false", "`true` puts the full email address in events. Logs never carry it."},
+	{"COGWATCH_EXTRA_DISPOSABLE_DOMAINS", "", "Comma-separated domains rejected at sign-up as disposable, with their subdomains, besides the built-in list."},
+	{"COGWATCH_ALLOWED_DOMAINS", "", "Comma-separated domains never rejected as disposable, with their subdomains, whatever the lists say."},
+	{"POWERTOOLS_METRICS_NAMESPACE", DefaultConfig.Namespace, "CloudWatch namespace of the triggers' EMF metrics."},
+	{"POWERTOOLS_SERVICE_NAME", "", "Service name added to every log line and EMF document as `service`."},
+	{"POWERTOOLS_LOG_LEVEL", "INFO", "Minimum log level: DEBUG, INFO, WARN or ERROR. Lambda's AWS_LAMBDA_LOG_LEVEL wins when set."},
+}
+
+// LoadConfig reads the configuration from getenv (os.Getenv in a Lambda),
+// starting from DefaultConfig. An error names the variable at fault and
+// never echoes a secret.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	c := DefaultConfig
+	var errs []error
+	fail := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
+	}
+
+	if v := strings.TrimSpace(getenv("USER_EVENTS_TOPIC_ARN")); v != "" {
+		if !isTopicARN(v) {
+			fail("USER_EVENTS_TOPIC_ARN", "%q is not an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<topic>)", v)
+		}
+		c.TopicARN = v
+	}
+	if v := strings.TrimSpace(getenv("COGWATCH_TRIGGER_BUDGET")); v != "" {
+		d, err := time.ParseDuration(v)
+		switch {
+		case err != nil:
+			fail("COGWATCH_TRIGGER_BUDGET", "%q is not a Go duration such as 3s or 2500ms", v)
+		case d <= 0:
+			fail("COGWATCH_TRIGGER_BUDGET", "%s is not above 0", v)
+		case d >= MaxBudget:
+			fail("COGWATCH_TRIGGER_BUDGET", "%s is not below Cognito's %s limit", v, MaxBudget)
+		default:
+			c.Budget = d
+		}
+	}
+	if v := getenv("COGWATCH_HASH_KEY"); v != "" {
+		if len(v) < MinHashKeyLength {
+			fail("COGWATCH_HASH_KEY", "%d bytes is too short, use at least %d", len(v), MinHashKeyLength)
+		}
+		c.HashKey = []byte(v)
+	}
+	if v := strings.TrimSpace(getenv("COGWATCH_INCLUDE_EMAIL")); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			fail("COGWATCH_INCLUDE_EMAIL", "%q is not true or false", v)
+		}
+		c.IncludeEmail = b
+	}
+	for _, name := range []string{"COGWATCH_EXTRA_DISPOSABLE_DOMAINS", "COGWATCH_ALLOWED_DOMAINS"} {
+		domains, err := domainList(getenv(name))
+		if err != nil {
+			fail(name, "%w", err)
+		}
+		if name == "COGWATCH_ALLOWED_DOMAINS" {
+			c.AllowedDomains = domains
+		} else {
+			c.ExtraDisposableDomains = domains
+		}
+	}
+	if v := strings.TrimSpace(getenv("POWERTOOLS_METRICS_NAMESPACE")); v != "" {
+		if err := checkNamespace(v); err != nil {
+			fail("POWERTOOLS_METRICS_NAMESPACE", "%q %w", v, err)
+		}
+		c.Namespace = v
+	}
+	c.ServiceName = strings.TrimSpace(getenv("POWERTOOLS_SERVICE_NAME"))
+	if v := strings.TrimSpace(getenv("POWERTOOLS_LOG_LEVEL")); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(strings.ToUpper(v))); err != nil {
+			fail("POWERTOOLS_LOG_LEVEL", "%q is not DEBUG, INFO, WARN or ERROR", v)
+		}
+	}
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// isTopicARN checks the shape arn:partition:sns:region:account:name.
+func isTopicARN(s string) bool {
+	p := strings.Split(s, ":")
+	return len(p) == 6 && p[0] == "arn" && p[1] != "" && p[2] == "sns" && p[3] != "" && p[4] != "" && p[5] != ""
+}
+
+// domainList parses a comma-separated list of domain names.
+func domainList(v string) ([]string, error) {
+	var out []string
+	for d := range strings.SplitSeq(v, ",") {
+		d = strings.TrimSpace(d)
+		if d == "" {
+			continue
+		}
+		n, err := disposable.Normalize(d)
+		if err != nil || !strings.Contains(n, ".") {
+			return nil, fmt.Errorf("%q is not a domain name", d)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// checkNamespace applies CloudWatch's namespace rules (the emf package
+// enforces the same).
+func checkNamespace(ns string) error {
+	if len(ns) > 255 {
+		return errors.New("is longer than 255 bytes")
+	}
+	if strings.HasPrefix(ns, "AWS/") {
+		return errors.New("starts with AWS/, which is reserved for AWS services")
+	}
+	for i := 0; i < len(ns); i++ {
+		c := ns[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(" .-_/#:", c) >= 0) {
+			return errors.New("has a character other than letters, digits, spaces and . - _ / # :")
+		}
+	}
+	return nil
+}
+
+// Markdown renders Variables as the table of docs/configuration.md.
+func Markdown() []byte {
+	var b strings.Builder
+	b.WriteString("# Trigger configuration\n\n")
+	b.WriteString("<!-- Generated from triggers.Variables by `go test ./triggers -run TestConfigurationDoc -update`; do not edit. -->\n\n")
+	b.WriteString("The triggers (pre sign-up, authentication, post confirmation) read these environment variables\n")
+	b.WriteString("once at start. A bad value stops the function at start with a message naming the variable.\n")
+	b.WriteString("AWS endpoints and credentials come the SDK's standard way (`AWS_REGION`, `AWS_ENDPOINT_URL`,\n")
+	b.WriteString("`AWS_ENDPOINT_URL_SNS`, …), so the same binary talks to AWS or to a local emulator.\n\n")
+	b.WriteString("| Variable | Default | Description |\n| --- | --- | --- |\n")
+	for _, v := range Variables {
+		def := "unset"
+		if v.Default != "" {
+			def = "`" + v.Default + "`"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", v.Name, def, v.Description)
+	}
+	return []byte(b.String())
+}

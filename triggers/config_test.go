@@ -1,0 +1,164 @@
+package triggers
+
+import (
+	"bytes"
+	"flag"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files (docs/configuration.md)")
+
+// env returns a getenv over vars.
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestLoadConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want Config
+	}{
+		{name: "nothing set", env: nil, want: DefaultConfig},
+		{
+			name: "everything set",
+			env: map[string]string{
+				"USER_EVENTS_TOPIC_ARN":             "arn:aws:sns:eu-west-1:123456789012:user-events",
+				"COGWATCH_TRIGGER_BUDGET":           "2500ms",
+				"COGWATCH_HASH_KEY":                 "0123456789abcdef",
+				"COGWATCH_INCLUDE_EMAIL":            "true",
+				"COGWATCH_EXTRA_DISPOSABLE_DOMAINS": " Corp-Throwaway.example, ,bücher.example",
+				"COGWATCH_ALLOWED_DOMAINS":          "mailinator.com,",
+				"POWERTOOLS_METRICS_NAMESPACE":      "Acme/Cognito",
+				"POWERTOOLS_SERVICE_NAME":           "signup",
+				"POWERTOOLS_LOG_LEVEL":              "debug",
+			},
+			want: Config{
+				TopicARN:               "arn:aws:sns:eu-west-1:123456789012:user-events",
+				Budget:                 2500 * time.Millisecond,
+				HashKey:                []byte("0123456789abcdef"),
+				IncludeEmail:           true,
+				ExtraDisposableDomains: []string{"corp-throwaway.example", "xn--bcher-kva.example"},
+				AllowedDomains:         []string{"mailinator.com"},
+				Namespace:              "Acme/Cognito",
+				ServiceName:            "signup",
+				LogLevel:               slog.LevelDebug,
+			},
+		},
+		{
+			name: "goaws topic, false, budget just below the limit",
+			env: map[string]string{
+				"USER_EVENTS_TOPIC_ARN":   "arn:aws:sns:us-east-1:000000000000:user-events",
+				"COGWATCH_TRIGGER_BUDGET": "4.999s",
+				"COGWATCH_INCLUDE_EMAIL":  "FALSE",
+			},
+			want: func() Config {
+				c := DefaultConfig
+				c.TopicARN = "arn:aws:sns:us-east-1:000000000000:user-events"
+				c.Budget = 4999 * time.Millisecond
+				return c
+			}(),
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := LoadConfig(env(tc.env))
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+// TestLoadConfigErrors pins the exact messages: operators read them in the
+// function's init error.
+func TestLoadConfigErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{name: "topic not an ARN", env: map[string]string{"USER_EVENTS_TOPIC_ARN": "user-events"},
+			want: `USER_EVENTS_TOPIC_ARN: "user-events" is not an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<topic>)`},
+		{name: "topic of another service", env: map[string]string{"USER_EVENTS_TOPIC_ARN": "arn:aws:sqs:eu-west-1:123456789012:q"},
+			want: `USER_EVENTS_TOPIC_ARN: "arn:aws:sqs:eu-west-1:123456789012:q" is not an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<topic>)`},
+		{name: "budget not a duration", env: map[string]string{"COGWATCH_TRIGGER_BUDGET": "3"},
+			want: `COGWATCH_TRIGGER_BUDGET: "3" is not a Go duration such as 3s or 2500ms`},
+		{name: "budget zero", env: map[string]string{"COGWATCH_TRIGGER_BUDGET": "0s"},
+			want: `COGWATCH_TRIGGER_BUDGET: 0s is not above 0`},
+		{name: "budget negative", env: map[string]string{"COGWATCH_TRIGGER_BUDGET": "-1s"},
+			want: `COGWATCH_TRIGGER_BUDGET: -1s is not above 0`},
+		{name: "budget at Cognito's limit", env: map[string]string{"COGWATCH_TRIGGER_BUDGET": "5s"},
+			want: `COGWATCH_TRIGGER_BUDGET: 5s is not below Cognito's 5s limit`},
+		{name: "budget above Cognito's limit", env: map[string]string{"COGWATCH_TRIGGER_BUDGET": "1m"},
+			want: `COGWATCH_TRIGGER_BUDGET: 1m is not below Cognito's 5s limit`},
+		{name: "hash key short, not echoed", env: map[string]string{"COGWATCH_HASH_KEY": "s3cret"},
+			want: `COGWATCH_HASH_KEY: 6 bytes is too short, use at least 16`},
+		{name: "include email not a boolean", env: map[string]string{"COGWATCH_INCLUDE_EMAIL": "yes"},
+			want: `COGWATCH_INCLUDE_EMAIL: "yes" is not true or false`},
+		{name: "extra domain invalid", env: map[string]string{"COGWATCH_EXTRA_DISPOSABLE_DOMAINS": "ok.example,bad domain.example"},
+			want: `COGWATCH_EXTRA_DISPOSABLE_DOMAINS: "bad domain.example" is not a domain name`},
+		{name: "allowed domain without a dot", env: map[string]string{"COGWATCH_ALLOWED_DOMAINS": "localhost"},
+			want: `COGWATCH_ALLOWED_DOMAINS: "localhost" is not a domain name`},
+		{name: "allowed domain is an address", env: map[string]string{"COGWATCH_ALLOWED_DOMAINS": "user@example.com"},
+			want: `COGWATCH_ALLOWED_DOMAINS: "user@example.com" is not a domain name`},
+		{name: "namespace reserved", env: map[string]string{"POWERTOOLS_METRICS_NAMESPACE": "AWS/Cognito"},
+			want: `POWERTOOLS_METRICS_NAMESPACE: "AWS/Cognito" starts with AWS/, which is reserved for AWS services`},
+		{name: "namespace character", env: map[string]string{"POWERTOOLS_METRICS_NAMESPACE": "Cog*watch"},
+			want: `POWERTOOLS_METRICS_NAMESPACE: "Cog*watch" has a character other than letters, digits, spaces and . - _ / # :`},
+		{name: "namespace too long", env: map[string]string{"POWERTOOLS_METRICS_NAMESPACE": strings.Repeat("n", 256)},
+			want: `POWERTOOLS_METRICS_NAMESPACE: "` + strings.Repeat("n", 256) + `" is longer than 255 bytes`},
+		{name: "log level", env: map[string]string{"POWERTOOLS_LOG_LEVEL": "verbose"},
+			want: `POWERTOOLS_LOG_LEVEL: "verbose" is not DEBUG, INFO, WARN or ERROR`},
+		{name: "every error reported", env: map[string]string{"COGWATCH_TRIGGER_BUDGET": "5s", "COGWATCH_INCLUDE_EMAIL": "1x"},
+			want: "COGWATCH_TRIGGER_BUDGET: 5s is not below Cognito's 5s limit\nCOGWATCH_INCLUDE_EMAIL: \"1x\" is not true or false"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := LoadConfig(env(tc.env))
+			require.EqualError(t, err, tc.want)
+		})
+	}
+}
+
+// TestVariables checks that Variables documents exactly what LoadConfig reads.
+func TestVariables(t *testing.T) {
+	var read []string
+	_, err := LoadConfig(func(k string) string { read = append(read, k); return "" })
+	require.NoError(t, err)
+	var documented []string
+	for _, v := range Variables {
+		documented = append(documented, v.Name)
+	}
+	slices.Sort(read)
+	slices.Sort(documented)
+	require.Equal(t, documented, slices.Compact(read))
+}
+
+func TestConfigLogValue(t *testing.T) {
+	var buf bytes.Buffer
+	c := DefaultConfig
+	c.HashKey = []byte("0123456789abcdef-secret")
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", c)
+	require.NotContains(t, buf.String(), "secret")
+	require.Contains(t, buf.String(), `"hashKey":true`)
+}
+
+// TestConfigurationDoc checks docs/configuration.md against Variables.
+func TestConfigurationDoc(t *testing.T) {
+	golden := filepath.Join("..", "docs", "configuration.md")
+	got := Markdown()
+	if *update {
+		require.NoError(t, os.WriteFile(golden, got, 0o644))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err)
+	require.Equal(t, string(want), string(got), "docs/configuration.md is stale: go test ./triggers -run TestConfigurationDoc -update")
+}

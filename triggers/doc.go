@@ -1,0 +1,19 @@
+// Package triggers holds cogwatch's Cognito Lambda triggers: pre sign-up
+// (PreSignUp), pre and post authentication in one function (Authentication)
+// and post confirmation (PostConfirmation).
+//
+// Every trigger does its Cognito job, writes one Embedded Metric Format line
+// per invocation (see package emf), and publishes one user event (see package
+// event) to SNS within its time budget, failing open: a publish that fails or
+// runs out of time is logged and counted in PublishFailures, and the user
+// gets through. Only pre sign-up may reject a user, and only with a
+// Rejection, whose text Cognito shows.
+//
+// Each trigger answers with the event it received, byte for byte (its
+// response fields keep what Cognito sent), so unknown fields survive.
+// Email addresses never reach logs: see Email.
+//
+// The *FromEnv functions build a trigger from the environment exactly as its
+// Lambda's main does, for the local Lambda host too. See
+// https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-working-with-lambda-triggers.html
+package triggers

@@ -1,0 +1,105 @@
+package triggers
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/cogwatch/cogwatch/emf"
+	"github.com/cogwatch/cogwatch/internal/awsconf"
+	"github.com/cogwatch/cogwatch/internal/logging"
+)
+
+// PreSignUpFromEnv builds the pre sign-up Lambda handler from getenv
+// (os.Getenv in Lambda), logging and writing EMF to stdout, exactly as
+// cmd/presignup does. The handler is not wrapped in warmup.Wrap.
+func PreSignUpFromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
+	d, err := fromEnv(ctx, getenv, stdout)
+	if err != nil {
+		return nil, err
+	}
+	return NewPreSignUp(d.cfg, d.publish, d.metrics, d.log), nil
+}
+
+// AuthenticationFromEnv builds the authentication Lambda handler (pre and
+// post authentication); see PreSignUpFromEnv.
+func AuthenticationFromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
+	d, err := fromEnv(ctx, getenv, stdout)
+	if err != nil {
+		return nil, err
+	}
+	return NewAuthentication(d.cfg, d.publish, d.metrics, d.log), nil
+}
+
+// PostConfirmationFromEnv builds the post confirmation Lambda handler; see
+// PreSignUpFromEnv.
+func PostConfirmationFromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
+	d, err := fromEnv(ctx, getenv, stdout)
+	if err != nil {
+		return nil, err
+	}
+	return NewPostConfirmation(d.cfg, d.publish, d.metrics, d.log), nil
+}
+
+type deps struct {
+	cfg     Config
+	publish PublishFunc
+	metrics *emf.Writer
+	log     *slog.Logger
+}
+
+// fromEnv reads the configuration and builds the logger, the EMF writer and,
+// only when a topic is configured, the SNS client.
+func fromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (deps, error) {
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return deps{}, fmt.Errorf("configuration: %w", err)
+	}
+	d := deps{cfg: cfg, log: logging.New(stdout, getenv), metrics: NewMetrics(stdout, cfg)}
+	if err := d.metrics.Err(); err != nil {
+		return deps{}, fmt.Errorf("configuration: %w", err)
+	}
+	if cfg.TopicARN != "" {
+		awsCfg, err := awsconf.Load(ctx, awsOptions(getenv)...)
+		if err != nil {
+			return deps{}, err
+		}
+		d.publish = sns.NewFromConfig(awsCfg, func(o *sns.Options) {
+			if ep := strings.TrimSpace(getenv("AWS_ENDPOINT_URL_SNS")); ep != "" {
+				o.BaseEndpoint = aws.String(ep)
+			}
+		}).Publish
+	}
+	return d, nil
+}
+
+// awsOptions passes the SDK the standard variables that getenv holds, so a
+// host that builds the handler in-process with its own environment (the
+// local Lambda host) reaches the endpoint it means; in Lambda, getenv is
+// os.Getenv and these change nothing.
+func awsOptions(getenv func(string) string) []func(*config.LoadOptions) error {
+	var opts []func(*config.LoadOptions) error
+	region := getenv("AWS_REGION")
+	if region == "" {
+		region = getenv("AWS_DEFAULT_REGION")
+	}
+	if region != "" {
+		opts = append(opts, config.WithRegion(region))
+	}
+	if ep := strings.TrimSpace(getenv("AWS_ENDPOINT_URL")); ep != "" {
+		opts = append(opts, config.WithBaseEndpoint(ep))
+	}
+	if id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
+		opts = append(opts, config.WithCredentialsProvider(
+			credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN"))))
+	}
+	return opts
+}

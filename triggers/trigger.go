@@ -1,0 +1,296 @@
+package triggers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sns/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/cogwatch/cogwatch/emf"
+	"github.com/cogwatch/cogwatch/event"
+	"github.com/cogwatch/cogwatch/internal/catalog"
+	"github.com/cogwatch/cogwatch/internal/logging"
+	"github.com/cogwatch/cogwatch/warmers/warmup"
+)
+
+// PublishFunc is the one SNS call a trigger makes; (*sns.Client).Publish
+// fills it. A nil PublishFunc turns publishing off.
+type PublishFunc func(context.Context, *sns.PublishInput, ...func(*sns.Options)) (*sns.PublishOutput, error)
+
+// retryBackoff is the pause before the one retry of a failed publish.
+const retryBackoff = 50 * time.Millisecond
+
+// DimensionSets are the dimension sets of every trigger metric.
+var DimensionSets = [][]string{{catalog.DimUserPoolID}, {catalog.DimUserPoolID, catalog.DimClientID}}
+
+// reasonSets are SignUpRejected's, with the reason.
+var reasonSets = [][]string{{catalog.DimUserPoolID}, {catalog.DimUserPoolID, catalog.DimClientID}, {catalog.DimUserPoolID, catalog.DimReason}}
+
+// NewMetrics returns the EMF writer the triggers use: cfg's namespace,
+// DimensionSets, lines to w.
+func NewMetrics(w io.Writer, cfg Config) *emf.Writer {
+	return emf.NewWriter(w, emf.Options{Namespace: cfg.Namespace, DimensionSets: DimensionSets})
+}
+
+// base is what every trigger shares: configuration, the publish call, the
+// EMF writer and the logger, and the seams tests replace.
+type base struct {
+	cfg     Config
+	publish PublishFunc
+	metrics *emf.Writer
+	log     *slog.Logger
+
+	now   func() time.Time
+	cold  func() bool
+	newID func() string
+}
+
+func newBase(cfg Config, publish PublishFunc, metrics *emf.Writer, log *slog.Logger) base {
+	if cfg.TopicARN == "" {
+		publish = nil
+	}
+	if metrics == nil {
+		metrics = NewMetrics(nil, cfg)
+	}
+	if log == nil {
+		log = logging.Discard()
+	}
+	return base{cfg: cfg, publish: publish, metrics: metrics, log: log, now: time.Now, cold: warmup.Process.Cold, newID: newUUID}
+}
+
+// SetCold replaces how a trigger learns that an invocation is its
+// instance's first (warmup.Process.Cold by default), for hosts that run
+// several simulated instances in one process. Call it before any Handle.
+func (b *base) SetCold(cold func() bool) { b.cold = cold }
+
+// SetClock replaces time.Now, for tests. Call it before any Handle.
+func (b *base) SetClock(now func() time.Time) { b.now = now }
+
+// invocation is the state of one trigger invocation.
+type invocation struct {
+	b      *base
+	ctx    context.Context
+	start  time.Time
+	m      *emf.Metrics
+	header events.CognitoEventUserPoolsHeader
+	email  Email
+}
+
+func (b *base) begin(ctx context.Context, h events.CognitoEventUserPoolsHeader, attrs map[string]string) *invocation {
+	inv := &invocation{b: b, ctx: ctx, start: b.now(), m: b.metrics.New(), header: h, email: Email(attrs["email"])}
+	inv.m.SetDimension(catalog.DimUserPoolID, h.UserPoolID)
+	inv.m.SetDimension(catalog.DimClientID, h.CallerContext.ClientID) // empty (null in the event): the set is dropped
+	inv.m.SetProperty("triggerSource", h.TriggerSource)
+	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" {
+		inv.m.SetProperty("requestId", lc.AwsRequestID)
+	}
+	if b.cfg.ServiceName != "" {
+		inv.m.SetProperty("service", b.cfg.ServiceName)
+	}
+	cold := 0.0
+	if b.cold() {
+		cold = 1
+	}
+	_ = inv.m.Put(catalog.ColdStarts, cold, emf.Count)
+	return inv
+}
+
+// data returns the event data common to every trigger.
+func (inv *invocation) data(attrs map[string]string) event.Data {
+	h := inv.header
+	d := event.Data{
+		SchemaVersion: event.SchemaVersion,
+		UserPoolID:    h.UserPoolID,
+		ClientID:      h.CallerContext.ClientID,
+		TriggerSource: h.TriggerSource,
+		Region:        h.Region,
+		Sub:           attrs["sub"],
+	}
+	if email := attrs["email"]; email != "" {
+		if a, err := ParseEmail(email); err == nil {
+			d.EmailDomain = a.Domain
+		}
+		if len(inv.b.cfg.HashKey) > 0 {
+			d.EmailHash = HashEmail(inv.b.cfg.HashKey, email)
+		}
+		if inv.b.cfg.IncludeEmail {
+			d.Email = email
+		}
+	}
+	return d
+}
+
+// count puts the metric of an event type.
+func (inv *invocation) count(t event.Type, reason string) {
+	name := catalog.ForEvent(t)
+	if reason == "" {
+		_ = inv.m.Put(name, 1, emf.Count)
+		return
+	}
+	inv.m.SetDimension(catalog.DimReason, reason)
+	_ = inv.m.PutWithDimensions(name, 1, emf.Count, reasonSets...)
+}
+
+// publishEvent publishes one event within the budget, failing open.
+func (inv *invocation) publishEvent(t event.Type, d event.Data) {
+	b := inv.b
+	d.LatencyMs = ms(b.now().Sub(inv.start))
+	if b.publish == nil {
+		return
+	}
+	e := event.Event{
+		SpecVersion:     event.SpecVersion,
+		ID:              b.newID(),
+		Source:          event.Source(d.Region, d.UserPoolID),
+		Type:            t,
+		Time:            inv.start.UTC(),
+		Subject:         d.Sub,
+		DataContentType: event.ContentType,
+		Data:            d,
+	}
+	body, err := event.Marshal(e)
+	if err != nil { // a Cognito event without the fields every event needs
+		_ = inv.m.Put(catalog.PublishFailures, 1, emf.Count)
+		b.log.WarnContext(inv.ctx, "user event not published", "type", t, "triggerSource", d.TriggerSource, "err", err)
+		return
+	}
+	in := &sns.PublishInput{
+		TopicArn:          aws.String(b.cfg.TopicARN),
+		Message:           aws.String(string(body)),
+		MessageAttributes: attributes(&e),
+	}
+	ctx, cancel := context.WithDeadline(inv.ctx, inv.start.Add(b.cfg.Budget))
+	defer cancel()
+	t0 := b.now()
+	attempts := 1
+	_, err = b.publish(ctx, in, noSDKRetries)
+	if err != nil && retryable(ctx, err) {
+		timer := time.NewTimer(retryBackoff)
+		select {
+		case <-timer.C:
+			attempts++
+			_, err = b.publish(ctx, in, noSDKRetries)
+		case <-ctx.Done():
+			timer.Stop()
+		}
+	}
+	_ = inv.m.Put(catalog.PublishLatency, ms(b.now().Sub(t0)), emf.Milliseconds)
+	if err != nil {
+		_ = inv.m.Put(catalog.PublishFailures, 1, emf.Count)
+		b.log.WarnContext(inv.ctx, "user event not published, user let through",
+			"type", t, "triggerSource", d.TriggerSource, "attempts", attempts, "code", failureCode(ctx, err), "err", safeError(err))
+		return
+	}
+	_ = inv.m.Put(catalog.PublishFailures, 0, emf.Count)
+}
+
+// noSDKRetries leaves retrying to publishEvent, which retries once and
+// only inside the budget.
+func noSDKRetries(o *sns.Options) { o.RetryMaxAttempts = 1 }
+
+// retryable reports whether a second attempt may succeed: not when the
+// budget is spent, not for a client fault (bad topic, no permission).
+func retryable(ctx context.Context, err error) bool {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorFault() != smithy.FaultClient || apiErr.ErrorCode() == "Throttling" || apiErr.ErrorCode() == "ThrottlingException"
+	}
+	return true // transport errors: refused, reset
+}
+
+// failureCode classifies a publish failure by code, never by text.
+func failureCode(ctx context.Context, err error) string {
+	var apiErr smithy.APIError
+	switch {
+	case errors.As(err, &apiErr):
+		return apiErr.ErrorCode()
+	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded):
+		return "BudgetExceeded"
+	default:
+		return "Transport"
+	}
+}
+
+// safeError is what a log line may say of a publish error: an API error's
+// message may echo the request (which can hold an address), so only its code
+// is kept; transport errors name the endpoint, not the message.
+func safeError(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return "api error " + apiErr.ErrorCode()
+	}
+	return err.Error()
+}
+
+func attributes(e *event.Event) map[string]types.MessageAttributeValue {
+	attrs := e.Attributes()
+	out := make(map[string]types.MessageAttributeValue, len(attrs))
+	for k, v := range attrs {
+		out[k] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
+	}
+	return out
+}
+
+// finish writes the invocation's EMF line and its log line.
+func (inv *invocation) finish(outcome string, attrs ...slog.Attr) {
+	b := inv.b
+	latency := b.now().Sub(inv.start)
+	_ = inv.m.Put(catalog.TriggerLatency, ms(latency), emf.Milliseconds)
+	if err := inv.m.Flush(); err != nil {
+		b.log.WarnContext(inv.ctx, "EMF line not written", "err", err)
+	}
+	if !b.log.Enabled(inv.ctx, slog.LevelDebug) {
+		return
+	}
+	b.log.LogAttrs(inv.ctx, slog.LevelDebug, "trigger answered", append([]slog.Attr{
+		slog.String("outcome", outcome),
+		slog.String("triggerSource", inv.header.TriggerSource),
+		slog.String("userPoolId", inv.header.UserPoolID),
+		slog.String("clientId", inv.header.CallerContext.ClientID),
+		slog.Any("email", inv.email),
+		slog.Float64("latencyMs", ms(latency)),
+	}, attrs...)...)
+}
+
+// unknown answers an invocation whose trigger source the trigger does not
+// handle: the event goes back unchanged (Cognito goes on), nothing is
+// published, and a warning says so.
+func (inv *invocation) unknown() {
+	inv.b.log.WarnContext(inv.ctx, "trigger source not handled, event returned unchanged",
+		"triggerSource", inv.header.TriggerSource, "userPoolId", inv.header.UserPoolID)
+	inv.finish("ignored")
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// newUUID returns a random (version 4) UUID, the event id.
+func newUUID() string {
+	var u [16]byte
+	_, _ = rand.Read(u[:]) // never fails on supported platforms
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	var s [36]byte
+	hex.Encode(s[0:8], u[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], u[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], u[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], u[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], u[10:])
+	return string(s[:])
+}
