@@ -50,6 +50,7 @@ type Function struct {
 // Stats counts what one function did.
 type Stats struct {
 	Invocations  int // invocations that reached the handler
+	Warmups      int // warm-up invocations, answered before the handler
 	Errors       int // function errors, timeouts and panics included
 	Timeouts     int
 	Environments int // execution environments created
@@ -177,7 +178,11 @@ func (h *Host) Invoke(ctx context.Context, name string, payload []byte) ([]byte,
 		p.count(func(s *Stats) { s.Errors++ })
 		return nil, err
 	}
-	p.count(func(s *Stats) { s.Invocations++ })
+	if _, ok := warmup.Parse(payload); ok {
+		p.count(func(s *Stats) { s.Warmups++ })
+	} else {
+		p.count(func(s *Stats) { s.Invocations++ })
+	}
 
 	type result struct {
 		out      []byte

@@ -199,7 +199,7 @@ func TestConcurrentInvocationsReachDistinctEnvironments(t *testing.T) {
 		distinct[r.Instance] = true
 	}
 	require.Len(t, distinct, n)
-	require.Equal(t, n, h.Stats("Warmable").Environments)
+	require.Equal(t, lambdahost.Stats{Warmups: n, Environments: n}, h.Stats("Warmable"))
 
 	// Sequential invocations reuse a warm environment.
 	out, err := c.Invoke(t.Context(), &awslambda.InvokeInput{FunctionName: aws.String("Warmable"), Payload: []byte(`{"cogwatch":"warmup"}`)})
