@@ -6,8 +6,5 @@ import "context"
 // topic over HTTP. Until consumers/exporter lands it starts nothing.
 func (s *Stack) startExporter(ctx context.Context) error { return nil }
 
-// startWarmer runs the warmer on its schedule. Until warmers lands it does nothing.
-func (s *Stack) startWarmer(ctx context.Context) {}
-
 // scrapeExporter returns the exporter's cogwatch_* samples; nil when no exporter runs.
 func (s *Stack) scrapeExporter(ctx context.Context) (map[string]float64, error) { return nil, nil }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -206,3 +207,5 @@ func (s *Stack) functions(ctx context.Context) ([]lambdahost.Function, error) {
 	_ = ctx
 	return fns, nil
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
