@@ -1,0 +1,134 @@
+package localstack_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cogwatch/cogwatch/event"
+	"github.com/cogwatch/cogwatch/internal/catalog"
+	"github.com/cogwatch/cogwatch/internal/localstack"
+	"github.com/cogwatch/cogwatch/internal/simulate"
+)
+
+// TestEndToEnd drives simulated users through cognito-local → triggers on
+// the Lambda host → goaws SNS → SQS → consumers (and → the exporter), and
+// checks that every stage counted exactly what was done.
+func TestEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the whole local stack")
+	}
+	start := time.Now()
+	s, err := localstack.Start(t.Context(), localstack.Options{WarmInterval: time.Hour, VisibilityTimeout: 5 * time.Second})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	e := s.Endpoints()
+
+	const users = 30
+	r, err := simulate.Run(t.Context(), s.Cognito(), simulate.Options{
+		Users: users, Seed: 7, ClientID: e.ClientID, UserPoolID: e.UserPoolID,
+		ConfirmationCode: localstack.DefaultConfirmationCode,
+		Disposable:       0.2, Invalid: 0.2, WrongPassword: 0.4,
+	})
+	require.NoError(t, err)
+	require.Zero(t, r.Unexpected(), "%+v", r)
+	t.Logf("simulated %d users in %s", users, r.Elapsed)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, s.Drain(ctx))
+	sum, err := s.Summary(ctx)
+	require.NoError(t, err)
+
+	// What was done, from the simulation's side.
+	valid, disposable, invalid := r.SignUp[simulate.Valid], r.SignUp[simulate.Disposable], r.SignUp[simulate.Invalid]
+	require.Equal(t, users, valid.Attempted+disposable.Attempted+invalid.Attempted)
+	require.Positive(t, disposable.Attempted)
+	require.Positive(t, invalid.Attempted)
+	require.Positive(t, r.SignInWrong.Attempted)
+	rejectedByTrigger := disposable.Failed["UserLambdaValidationException"] + invalid.Failed["UserLambdaValidationException"]
+	reachedTrigger := r.Accepted() + rejectedByTrigger
+
+	// Cognito → triggers on the Lambda host.
+	require.Equal(t, reachedTrigger, sum.Functions[localstack.PreSignUpFunction].Invocations)
+	require.Equal(t, r.Confirm.Succeeded, sum.Functions[localstack.PostConfirmationFunction].Invocations)
+	require.Equal(t, r.SignInRight.Succeeded, sum.Functions[localstack.AuthenticationFunction].Invocations,
+		"cognito-local calls PostAuthentication on success only, and never PreAuthentication")
+	for name, st := range sum.Functions {
+		wantErrors := 0
+		if name == localstack.PreSignUpFunction {
+			wantErrors = rejectedByTrigger // a rejection is the trigger's error, shown to the user
+		}
+		require.Equal(t, wantErrors, st.Errors, name)
+		require.Zero(t, st.Timeouts, name)
+	}
+
+	// Triggers → SNS, counted by the stack's own subscription.
+	want := map[event.Type]int{
+		event.SignUpAccepted:  r.Accepted(),
+		event.SignUpRejected:  rejectedByTrigger,
+		event.UserConfirmed:   r.Confirm.Succeeded,
+		event.SignInSucceeded: r.SignInRight.Succeeded,
+	}
+	require.Equal(t, want, nonZero(sum.Events))
+	require.Equal(t, map[string]int{
+		event.ReasonDisposableDomain: disposable.Failed["UserLambdaValidationException"],
+		event.ReasonInvalidEmail:     invalid.Failed["UserLambdaValidationException"],
+	}, sum.Rejections)
+	require.Zero(t, sum.Malformed)
+	require.Zero(t, sum.NoClientID, "sign-up, ConfirmSignUp and sign-in all carry the app client id")
+
+	// SNS → SQS → consumers: every message delivered, deleted, none dead.
+	total := 0
+	for _, n := range want {
+		total += n
+	}
+	for q, st := range sum.Queues {
+		require.Equal(t, total, st.Received, q)
+		require.Equal(t, total, st.Deleted, q)
+		require.Zero(t, st.Retained, q)
+	}
+	for q, n := range sum.DeadLetters {
+		require.Zero(t, n, q)
+	}
+
+	// CloudWatch consumer: one count per event in each dimension set
+	// ([UserPoolId], [UserPoolId, ClientId], and [UserPoolId, Reason] for
+	// rejections), one latency sample per event per set.
+	for typ, n := range want {
+		wantSamples := 2 * n
+		if typ == event.SignUpRejected {
+			wantSamples = 3 * n
+		}
+		require.Equal(t, float64(wantSamples), sum.PutMetricData.Samples[catalog.ForEvent(typ)], typ)
+	}
+	require.Equal(t, float64(2*total), sum.PutMetricData.Samples[catalog.TriggerLatency])
+	require.Positive(t, sum.PutMetricData.Calls)
+	require.Less(t, sum.PutMetricData.Calls, total, "the consumer aggregates")
+
+	// EventBridge consumer: one entry per event, by type.
+	require.Equal(t, total, sum.PutEvents.Entries)
+	for typ, n := range want {
+		require.Equal(t, n, sum.PutEvents.ByDetailType[string(typ)], typ)
+	}
+	// The warmer ran once at start, through the Invoke API, and kept
+	// warmInstances environments of each trigger.
+	require.Equal(t, 1, sum.Functions[localstack.WarmerFunction].Invocations)
+	for _, fn := range []string{localstack.PreSignUpFunction, localstack.AuthenticationFunction, localstack.PostConfirmationFunction} {
+		require.Equal(t, 2, sum.Functions[fn].Warmups, fn)
+		require.GreaterOrEqual(t, sum.Functions[fn].Environments, 2, fn)
+	}
+	t.Logf("end-to-end in %s: %d events", time.Since(start), total)
+}
+
+func nonZero(m map[event.Type]int) map[event.Type]int {
+	out := map[event.Type]int{}
+	for k, v := range m {
+		if v != 0 {
+			out[k] = v
+		}
+	}
+	return out
+}
