@@ -1,0 +1,586 @@
+// Package docs_test runs the shell commands of docs/walkthrough.md against
+// cognito-local, so the walkthrough cannot rot.
+//
+// The AWS CLI is not installed where the tests run, so each `aws
+// cognito-idp OPERATION --param value ...` line is turned into the same
+// operation of the Go SDK's Cognito client: the operation name and every
+// parameter are mapped by name (sign-up → SignUp, --user-attributes →
+// UserAttributes) onto the SDK's input struct, and an unknown operation or
+// parameter fails the test. `--query` and `--output text` are applied to the
+// answer for the variable assignments the walkthrough makes.
+package docs_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cogwatch/cogwatch/internal/cognitotest"
+)
+
+// confirmationCode is the code `cogwatch local` makes cognito-local give
+// every user (localstack.DefaultConfirmationCode).
+const confirmationCode = "123456"
+
+// step is one shell command of the walkthrough, continuation lines joined.
+type step struct {
+	line    int    // line in the markdown file where it starts
+	text    string // the command
+	awsOnly bool   // in a block marked "sh aws-only": parsed, never run
+	fails   string // error code a preceding "# fails with X" comment expects
+}
+
+var failsWith = regexp.MustCompile(`^#\s*fails with (\w+)`)
+
+// steps extracts the commands of the ```sh blocks of a markdown document.
+func steps(t *testing.T, md []byte) []step {
+	t.Helper()
+	var out []step
+	in, awsOnly := false, false
+	fails := ""
+	var cur *step
+	sc := bufio.NewScanner(bytes.NewReader(md))
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "```") {
+			info := strings.Fields(strings.TrimPrefix(trimmed, "```"))
+			switch {
+			case in:
+				require.Nil(t, cur, "line %d: block ends inside a continued command", n)
+				in = false
+			case len(info) > 0 && info[0] == "sh":
+				in, awsOnly = true, len(info) > 1 && info[1] == "aws-only"
+			}
+			continue
+		}
+		if !in {
+			continue
+		}
+		if cur == nil {
+			if trimmed == "" {
+				continue
+			}
+			if strings.HasPrefix(trimmed, "#") {
+				if m := failsWith.FindStringSubmatch(trimmed); m != nil {
+					fails = m[1]
+				}
+				continue
+			}
+			cur = &step{line: n, awsOnly: awsOnly, fails: fails}
+			fails = ""
+		}
+		if body, ok := strings.CutSuffix(line, "\\"); ok {
+			cur.text += body
+			continue
+		}
+		cur.text += line
+		cur.text = strings.TrimSpace(cur.text)
+		out = append(out, *cur)
+		cur = nil
+	}
+	require.NoError(t, sc.Err())
+	return out
+}
+
+// shell is the walkthrough's shell state and what executes its steps.
+type shell struct {
+	t         *testing.T
+	ctx       context.Context
+	vars      map[string]string
+	files     map[string]map[string]string // what `jq -r .key FILE` reads
+	client    *cip.Client
+	endpoint  string
+	ran       map[string]int // operations run
+	validated map[string]int // aws-only operations parsed
+}
+
+var (
+	assignCmd = regexp.MustCompile(`^([A-Z_][A-Z0-9_]*)=\$\((.*)\)$`)
+	readCmd   = regexp.MustCompile(`^read -r ((?:[A-Z_][A-Z0-9_]* ?)+) <<<"\$\((.*)\)"$`)
+	jqRead    = regexp.MustCompile(`^jq -r \.(\w+) (\S+)$`)
+	plainVar  = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*=`)
+)
+
+func (sh *shell) run(s step) {
+	t := sh.t
+	t.Helper()
+	where := fmt.Sprintf("walkthrough.md:%d: %s", s.line, s.text)
+	switch {
+	case strings.HasPrefix(s.text, "cogwatch local"):
+		// The test starts cognito-local itself, set up as `cogwatch local` does.
+	case strings.HasPrefix(s.text, "jq "), strings.HasPrefix(s.text, "curl "):
+		// Reading a token's claims and calling the token endpoint: checked
+		// by the test itself (claims) or by TestCognitoLocalLimits.
+	case strings.HasPrefix(s.text, "export "):
+		words, err := sh.words(strings.TrimPrefix(s.text, "export "))
+		require.NoError(t, err, where)
+		for _, w := range words {
+			k, v, ok := strings.Cut(w, "=")
+			require.True(t, ok, "%s: export of %q", where, w)
+			sh.vars[k] = v
+		}
+	case assignCmd.MatchString(s.text):
+		m := assignCmd.FindStringSubmatch(s.text)
+		sh.vars[m[1]] = sh.substitute(s, m[2], where)
+	case readCmd.MatchString(s.text):
+		m := readCmd.FindStringSubmatch(s.text)
+		names := strings.Fields(m[1])
+		values := strings.Split(sh.substitute(s, m[2], where), "\t")
+		require.Len(t, values, len(names), where)
+		for i, n := range names {
+			sh.vars[n] = values[i]
+		}
+	case plainVar.MatchString(s.text):
+		words, err := sh.words(s.text)
+		require.NoError(t, err, where)
+		require.Len(t, words, 1, where)
+		k, v, _ := strings.Cut(words[0], "=")
+		sh.vars[k] = v
+	case strings.HasPrefix(s.text, "aws "):
+		sh.aws(s, s.text, where)
+	default:
+		t.Fatalf("%s: the walkthrough test does not know how to run this", where)
+	}
+}
+
+// substitute runs a command substitution's command and returns its output.
+func (sh *shell) substitute(s step, cmd, where string) string {
+	t := sh.t
+	t.Helper()
+	if m := jqRead.FindStringSubmatch(cmd); m != nil {
+		file, ok := sh.files[m[2]]
+		require.True(t, ok, "%s: unknown file %s", where, m[2])
+		v, ok := file[m[1]]
+		require.True(t, ok, "%s: %s has no key %s", where, m[2], m[1])
+		return v
+	}
+	require.True(t, strings.HasPrefix(cmd, "aws "), "%s: cannot substitute %q", where, cmd)
+	return sh.aws(s, cmd, where)
+}
+
+// aws runs one `aws cognito-idp` command through the SDK and returns what
+// the CLI would print with its --query and --output.
+func (sh *shell) aws(s step, cmd, where string) string {
+	t := sh.t
+	t.Helper()
+	words, err := sh.words(cmd)
+	require.NoError(t, err, where)
+	require.GreaterOrEqual(t, len(words), 3, where)
+	require.Equal(t, []string{"aws", "cognito-idp"}, words[:2], where)
+	op := pascal(words[2])
+	method := reflect.ValueOf(sh.client).MethodByName(op)
+	require.True(t, method.IsValid(), "%s: the SDK has no operation %s", where, op)
+	inType := method.Type().In(1).Elem()
+
+	params := map[string]any{}
+	var query, output, endpoint string
+	args := words[3:]
+	for len(args) > 0 {
+		name, ok := strings.CutPrefix(args[0], "--")
+		require.True(t, ok, "%s: expected an option, got %q", where, args[0])
+		args = args[1:]
+		var values []string
+		for len(args) > 0 && !strings.HasPrefix(args[0], "--") {
+			values, args = append(values, args[0]), args[1:]
+		}
+		switch name {
+		case "endpoint-url":
+			endpoint = one(t, where, name, values)
+		case "query":
+			query = one(t, where, name, values)
+		case "output":
+			output = one(t, where, name, values)
+		case "region":
+			one(t, where, name, values)
+		default:
+			field, ok := inType.FieldByName(pascal(name))
+			require.True(t, ok, "%s: %s takes no --%s", where, op, name)
+			v, err := paramValue(field.Type, values)
+			require.NoError(t, err, "%s: --%s", where, name)
+			params[field.Name] = v
+		}
+	}
+	b, err := json.Marshal(params)
+	require.NoError(t, err)
+	in := reflect.New(inType)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	require.NoError(t, dec.Decode(in.Interface()), "%s: parameters do not fit %s", where, inType.Name())
+
+	if s.awsOnly {
+		require.Empty(t, endpoint, "%s: an AWS-only command has no --endpoint-url", where)
+		sh.validated[op]++
+		return "aws-only"
+	}
+	require.Equal(t, sh.endpoint, endpoint, "%s: every command runs against cogwatch local's Cognito", where)
+	res := method.Call([]reflect.Value{reflect.ValueOf(sh.ctx), in})
+	if errV := res[1]; !errV.IsNil() {
+		err := errV.Interface().(error)
+		var apiErr smithy.APIError
+		require.True(t, errors.As(err, &apiErr), "%s: %v", where, err)
+		require.Equal(t, s.fails, apiErr.ErrorCode(), "%s: %v", where, err)
+		sh.ran[op]++
+		return ""
+	}
+	require.Empty(t, s.fails, "%s: should have failed", where)
+	sh.ran[op]++
+	out, err := json.Marshal(res[0].Interface())
+	require.NoError(t, err)
+	if query == "" {
+		return string(out)
+	}
+	require.Equal(t, "text", output, "%s: the test reads --query results as --output text", where)
+	got, err := jmespath(out, query)
+	require.NoError(t, err, where)
+	return got
+}
+
+func one(t *testing.T, where, name string, values []string) string {
+	t.Helper()
+	require.Len(t, values, 1, "%s: --%s takes one value", where, name)
+	return values[0]
+}
+
+// pascal turns a CLI name into an API name: admin-add-user-to-group →
+// AdminAddUserToGroup, allowed-o-auth-flows → AllowedOAuthFlows.
+func pascal(kebab string) string {
+	var b strings.Builder
+	for part := range strings.SplitSeq(kebab, "-") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String()
+}
+
+// paramValue converts the CLI's values for a parameter into the JSON value
+// of the SDK field of type typ, using the CLI's shorthand syntax for maps
+// and structures (Key=Value,Key=Value) and one value per list element.
+func paramValue(typ reflect.Type, values []string) (any, error) {
+	if typ.Kind() == reflect.Pointer {
+		typ = typ.Elem()
+	}
+	switch typ.Kind() {
+	case reflect.Bool:
+		if len(values) != 0 {
+			return nil, fmt.Errorf("a flag takes no value, got %q", values)
+		}
+		return true, nil
+	case reflect.String, reflect.Int32, reflect.Int64:
+		if len(values) != 1 {
+			return nil, fmt.Errorf("want one value, got %q", values)
+		}
+		if typ.Kind() == reflect.String {
+			return values[0], nil
+		}
+		return json.Number(values[0]), nil
+	case reflect.Map, reflect.Struct:
+		if len(values) != 1 {
+			return nil, fmt.Errorf("want one Key=Value,... value, got %q", values)
+		}
+		return shorthand(values[0])
+	case reflect.Slice:
+		list := make([]any, 0, len(values))
+		for _, v := range values {
+			item, err := paramValue(typ.Elem(), []string{v})
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, item)
+		}
+		return list, nil
+	}
+	return nil, fmt.Errorf("unsupported parameter type %s", typ)
+}
+
+func shorthand(s string) (map[string]any, error) {
+	m := map[string]any{}
+	for pair := range strings.SplitSeq(s, ",") {
+		k, v, ok := strings.Cut(pair, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("%q is not Key=Value", pair)
+		}
+		m[k] = v
+	}
+	return m, nil
+}
+
+// jmespath evaluates the small part of JMESPath the walkthrough uses
+// (A.B, A.[B,C]) and renders it as the CLI's --output text does: scalars
+// as they are, a list on one line separated by tabs.
+func jmespath(doc []byte, query string) (string, error) {
+	var v any
+	if err := json.Unmarshal(doc, &v); err != nil {
+		return "", err
+	}
+	path, multi, _ := strings.Cut(query, ".[")
+	for key := range strings.SplitSeq(path, ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return "", fmt.Errorf("query %s: %s of a non-object", query, key)
+		}
+		if v, ok = m[key]; !ok {
+			return "", fmt.Errorf("query %s: no %s", query, key)
+		}
+	}
+	if multi == "" {
+		s, ok := v.(string)
+		if !ok {
+			return "", fmt.Errorf("query %s: not a string", query)
+		}
+		return s, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return "", fmt.Errorf("query %s: not an object", query)
+	}
+	var out []string
+	for key := range strings.SplitSeq(strings.TrimSuffix(multi, "]"), ",") {
+		s, ok := m[key].(string)
+		if !ok {
+			return "", fmt.Errorf("query %s: %s is not a string", query, key)
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, "\t"), nil
+}
+
+// words splits a command line as the shell does for the walkthrough's
+// commands: blanks separate words; single quotes keep everything; double
+// quotes keep blanks and expand $VAR; unquoted $VAR expands too (the
+// walkthrough quotes every variable, so no field splitting is needed).
+func (sh *shell) words(s string) ([]string, error) {
+	var out []string
+	var cur strings.Builder
+	inWord := false
+	expand := func(i int) (int, error) { // s[i] == '$'
+		j := i + 1
+		for j < len(s) && (s[j] == '_' || s[j] >= 'A' && s[j] <= 'Z' || s[j] >= '0' && s[j] <= '9') {
+			j++
+		}
+		name := s[i+1 : j]
+		if name == "" {
+			return 0, fmt.Errorf("unsupported $ at %d in %q", i, s)
+		}
+		v, ok := sh.vars[name]
+		if !ok {
+			return 0, fmt.Errorf("$%s is not set", name)
+		}
+		cur.WriteString(v)
+		return j, nil
+	}
+	for i := 0; i < len(s); {
+		switch c := s[i]; {
+		case c == ' ' || c == '\t':
+			if inWord {
+				out, inWord = append(out, cur.String()), false
+				cur.Reset()
+			}
+			i++
+		case c == '\'':
+			end := strings.IndexByte(s[i+1:], '\'')
+			if end < 0 {
+				return nil, fmt.Errorf("unterminated ' in %q", s)
+			}
+			cur.WriteString(s[i+1 : i+1+end])
+			inWord, i = true, i+end+2
+		case c == '"':
+			inWord = true
+			i++
+			for i < len(s) && s[i] != '"' {
+				if s[i] == '$' {
+					var err error
+					if i, err = expand(i); err != nil {
+						return nil, err
+					}
+					continue
+				}
+				cur.WriteByte(s[i])
+				i++
+			}
+			if i == len(s) {
+				return nil, fmt.Errorf("unterminated \" in %q", s)
+			}
+			i++
+		case c == '$':
+			inWord = true
+			var err error
+			if i, err = expand(i); err != nil {
+				return nil, err
+			}
+		case c == '\\' && i+1 < len(s):
+			cur.WriteByte(s[i+1])
+			inWord, i = true, i+2
+		default:
+			cur.WriteByte(c)
+			inWord = true
+			i++
+		}
+	}
+	if inWord {
+		out = append(out, cur.String())
+	}
+	return out, nil
+}
+
+// claims decodes a JWT's payload, as the walkthrough's jq line does.
+func claims(t *testing.T, jwt string) map[string]any {
+	t.Helper()
+	parts := strings.Split(jwt, ".")
+	require.Len(t, parts, 3, "a JWT has three parts")
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	require.NoError(t, err)
+	var c map[string]any
+	require.NoError(t, json.Unmarshal(b, &c))
+	return c
+}
+
+func TestWalkthrough(t *testing.T) {
+	md, err := os.ReadFile("walkthrough.md")
+	require.NoError(t, err)
+	all := steps(t, md)
+	require.NotEmpty(t, all)
+
+	em := cognitotest.Start(t, cognitotest.Options{Code: confirmationCode})
+	pool := em.CreatePool(t.Context(), t, "walkthrough")
+	sh := &shell{
+		t: t, ctx: t.Context(), vars: map[string]string{}, client: em.Client(), endpoint: em.Endpoint,
+		files: map[string]map[string]string{"endpoints.json": {
+			"cognito": em.Endpoint, "userPoolId": pool.UserPoolID, "clientId": pool.ClientID,
+		}},
+		ran: map[string]int{}, validated: map[string]int{},
+	}
+	for _, s := range all {
+		sh.run(s)
+	}
+
+	// Every operation the page promises ran (or, AWS-only, was checked).
+	require.Equal(t, map[string]int{
+		"SignUp": 2, "ConfirmSignUp": 1, "AdminConfirmSignUp": 1, "InitiateAuth": 3, "GetUser": 1,
+		"CreateGroup": 1, "AdminAddUserToGroup": 1, "AdminListGroupsForUser": 1,
+	}, sh.ran)
+	require.Equal(t, map[string]int{"CreateResourceServer": 1, "CreateUserPoolClient": 1, "DescribeUserPoolClient": 1}, sh.validated)
+
+	// And did what the page says it does.
+	c := em.Client()
+	for _, user := range []string{"alice@example.com", "bob@example.org"} {
+		u, err := c.AdminGetUser(t.Context(), &cip.AdminGetUserInput{UserPoolId: aws.String(pool.UserPoolID), Username: aws.String(user)})
+		require.NoError(t, err)
+		require.Equal(t, types.UserStatusTypeConfirmed, u.UserStatus, user)
+	}
+	require.Equal(t, pool.UserPoolID, sh.vars["POOL_ID"])
+	access := claims(t, sh.vars["ACCESS_TOKEN"])
+	require.Equal(t, "access", access["token_use"])
+	require.NotEmpty(t, sh.vars["REFRESH_TOKEN"])
+	id := claims(t, sh.vars["ID_TOKEN"]) // the refreshed one
+	require.Equal(t, "id", id["token_use"])
+	require.Equal(t, "alice@example.com", id["email"])
+	require.Equal(t, pool.ClientID, id["aud"])
+	require.NotEmpty(t, id["sub"])
+	require.NotEmpty(t, id["cognito:username"])
+	require.Equal(t, []any{"operators"}, id["cognito:groups"], "the refreshed ID token carries the group")
+}
+
+// TestCognitoLocalLimits pins what the walkthrough says cognito-local does
+// not do, so the page is corrected when a new version does it.
+func TestCognitoLocalLimits(t *testing.T) {
+	em := cognitotest.Start(t, cognitotest.Options{})
+	pool := em.CreatePool(t.Context(), t, "limits")
+
+	t.Run("no resource servers", func(t *testing.T) {
+		_, err := em.Client().CreateResourceServer(t.Context(), &cip.CreateResourceServerInput{
+			UserPoolId: aws.String(pool.UserPoolID), Identifier: aws.String("cogwatch"), Name: aws.String("cogwatch"),
+		})
+		var apiErr smithy.APIError
+		require.ErrorAs(t, err, &apiErr)
+		require.Equal(t, "Unsupported", apiErr.ErrorCode()) // the wire says CognitoLocal#Unsupported
+		require.Contains(t, apiErr.ErrorMessage(), "Cognito Local unsupported feature")
+	})
+
+	t.Run("no client_credentials grant", func(t *testing.T) {
+		form := url.Values{"grant_type": {"client_credentials"}, "client_id": {pool.ClientID}, "scope": {"cogwatch/events.read"}}
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, em.Endpoint+"/oauth2/token", strings.NewReader(form.Encode()))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+		var body struct {
+			Error string `json:"error"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+		require.Equal(t, "unsupported_grant_type", body.Error)
+	})
+
+	t.Run("no pre authentication on a wrong password", func(t *testing.T) {
+		// With no triggers configured the emulator cannot show which it
+		// calls; what the page says it answers is checked here.
+		c := em.Client()
+		_, err := c.SignUp(t.Context(), &cip.SignUpInput{ClientId: aws.String(pool.ClientID), Username: aws.String("carol@example.net"), Password: aws.String("Passw0rd!x")})
+		require.NoError(t, err)
+		_, err = c.InitiateAuth(t.Context(), &cip.InitiateAuthInput{
+			ClientId: aws.String(pool.ClientID), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+			AuthParameters: map[string]string{"USERNAME": "carol@example.net", "PASSWORD": "nope"},
+		})
+		var apiErr smithy.APIError
+		require.ErrorAs(t, err, &apiErr)
+		require.Equal(t, "InvalidPasswordException", apiErr.ErrorCode())
+	})
+}
+
+// TestWalkthroughParser checks the parser on what it must refuse, so a
+// typo in the page fails the test rather than being skipped.
+func TestWalkthroughParser(t *testing.T) {
+	sh := &shell{vars: map[string]string{"A": "x y"}}
+	tests := []struct {
+		in   string
+		want []string
+		err  string
+	}{
+		{in: `aws cognito-idp sign-up --username "$A"`, want: []string{"aws", "cognito-idp", "sign-up", "--username", "x y"}},
+		{in: `--p 'a b'"$A"c`, want: []string{"--p", "a bx yc"}},
+		{in: `USERNAME=u,PASSWORD='p!,'`, want: []string{"USERNAME=u,PASSWORD=p!,"}},
+		{in: `echo "$B"`, err: "$B is not set"},
+		{in: `echo 'open`, err: `unterminated ' in "echo 'open"`},
+	}
+	for _, tc := range tests {
+		got, err := sh.words(tc.in)
+		if tc.err != "" {
+			require.EqualError(t, err, tc.err)
+			continue
+		}
+		require.NoError(t, err)
+		require.Equal(t, tc.want, got)
+	}
+	require.Equal(t, "AllowedOAuthFlowsUserPoolClient", pascal("allowed-o-auth-flows-user-pool-client"))
+	v, err := paramValue(reflect.TypeFor[[]types.AttributeType](), []string{"Name=email,Value=a@b.c", "Name=name,Value=A"})
+	require.NoError(t, err)
+	require.Equal(t, []any{map[string]any{"Name": "email", "Value": "a@b.c"}, map[string]any{"Name": "name", "Value": "A"}}, v)
+	_, err = paramValue(reflect.TypeFor[*bool](), []string{"yes"})
+	require.Error(t, err)
+	got, err := jmespath([]byte(`{"R":{"A":"1","B":"2"}}`), "R.[B,A]")
+	require.NoError(t, err)
+	require.Equal(t, "2\t1", got)
+
+	md := []byte("text\n```sh\n# fails with X\naws a \\\n  b\n```\n```text\nnot run\n```\n```sh aws-only\naws c\n```\n")
+	require.Equal(t, []step{{line: 4, text: "aws a   b", fails: "X"}, {line: 11, text: "aws c", awsOnly: true}}, steps(t, md))
+}
