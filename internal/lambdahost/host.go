@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -103,12 +104,13 @@ func New(log *slog.Logger, fns ...Function) (*Host, error) {
 	return h, nil
 }
 
-// Names lists the functions served.
+// Names lists the functions served, sorted.
 func (h *Host) Names() []string {
 	names := make([]string, 0, len(h.pools))
 	for n := range h.pools {
 		names = append(names, n)
 	}
+	slices.Sort(names)
 	return names
 }
 

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -159,16 +160,20 @@ func (sum Summary) Print(w io.Writer) {
 	if sum.NoClientID > 0 || sum.Malformed > 0 {
 		fmt.Fprintf(w, "Events without a clientId: %d; messages that were no user event: %d\n", sum.NoClientID, sum.Malformed)
 	}
-	fmt.Fprintln(w, "Lambda host (invocations / errors / timeouts / execution environments):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "Lambda host\tinvocations\terrors\ttimeouts\twarm-ups\tenvironments\t")
 	for _, n := range sortedKeys(sum.Functions) {
 		st := sum.Functions[n]
-		fmt.Fprintf(w, "  %-28s %d / %d / %d / %d\n", n, st.Invocations, st.Errors, st.Timeouts, st.Environments)
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t\n", n, st.Invocations, st.Errors, st.Timeouts, st.Warmups, st.Environments)
 	}
-	fmt.Fprintln(w, "Queues (received / invocations / deleted / retained / dead-lettered):")
+	_ = tw.Flush()
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "Queues (event-source mappings)\treceived\tinvocations\tdeleted\tretained\tdead-lettered\t")
 	for _, n := range sortedKeys(sum.Queues) {
 		st := sum.Queues[n]
-		fmt.Fprintf(w, "  %-28s %d / %d / %d / %d / %d\n", n, st.Received, st.Invocations, st.Deleted, st.Retained, sum.DeadLetters[n])
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t\n", n, st.Received, st.Invocations, st.Deleted, st.Retained, sum.DeadLetters[n])
 	}
+	_ = tw.Flush()
 	fmt.Fprintf(w, "CloudWatch PutMetricData (recorded): %d calls, %d datums\n", sum.PutMetricData.Calls, sum.PutMetricData.Datums)
 	for _, n := range sortedKeys(sum.PutMetricData.Samples) {
 		fmt.Fprintf(w, "  %-28s %g\n", n, sum.PutMetricData.Samples[n])

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cogwatch/cogwatch/internal/localstack"
+	"github.com/cogwatch/cogwatch/internal/simulate"
+)
+
+type localFlags struct {
+	simulate      int
+	duration      time.Duration
+	endpointsFile string
+	dir           string
+	cognitoLocal  string
+	warmInterval  time.Duration
+	seed          uint64
+	noProgress    bool
+	verbose       bool
+}
+
+// drainTimeout bounds the wait for queued events before the summary.
+const drainTimeout = 20 * time.Second
+
+func newLocalCmd() *cobra.Command {
+	var f localFlags
+	cmd := &cobra.Command{
+		Use:   "local [--simulate N] [--duration D] [--endpoints-file F]",
+		Short: "Run the whole pipeline on this machine: Cognito, SNS/SQS, triggers, consumers, exporter",
+		Long: `Run the whole cogwatch pipeline on this machine, with no AWS account and no Docker:
+cognito-local (npm, pinned in local/) as Cognito, goaws as SNS and SQS, a Lambda
+host serving the Invoke API for every function by its template name, SQS
+pollers feeding the consumers as Lambda's event-source mappings do, the
+exporter subscribed over HTTP, and the warmer on a schedule. It creates the
+user pool, app client, topic, queues, dead-letter queues and subscriptions.
+
+It prints every endpoint on start (--endpoints-file writes them as JSON), runs
+until interrupted or --duration, then prints a summary: events by type,
+rejections by reason, failed sign-ins, what the exporter counted and the
+PutMetricData calls the CloudWatch consumer made (recorded to a file, as no
+CloudWatch emulator runs here). It stops every process it started.
+
+--simulate N signs up N users (valid, disposable and invalid addresses),
+confirms them and signs them in, some first with a wrong password, through
+the Cognito API.`,
+		Example: `  cogwatch local --simulate 50 --duration 60s
+  cogwatch local --endpoints-file endpoints.json   # until Ctrl-C; drive it with cogwatch simulate or the AWS CLI`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runLocal(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.IntVar(&f.simulate, "simulate", 0, "sign up, confirm and sign in N simulated users once the stack is up")
+	fl.DurationVar(&f.duration, "duration", 0, "stop after this long (default: run until interrupted)")
+	fl.StringVar(&f.endpointsFile, "endpoints-file", "", "write the endpoints as JSON to this file (keys cognito, sns, lambda, exporter, userPoolId, clientId, topicArn)")
+	fl.StringVar(&f.dir, "dir", "", "run directory for logs and recorded calls, kept afterwards (default: a temporary one, removed)")
+	fl.StringVar(&f.cognitoLocal, "cognito-local", "", "cognito-local executable (default $"+localstack.CognitoLocalEnv+" or local/node_modules/.bin/cognito-local)")
+	fl.DurationVar(&f.warmInterval, "warm-interval", localstack.DefaultWarmInterval, "how often the warmer runs; 0 never")
+	fl.Uint64Var(&f.seed, "seed", 1, "seed of the simulation's plan")
+	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar (it is shown only when standard error is a terminal)")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log the stack's own events (timeouts, failed batches) to standard error")
+	return cmd
+}
+
+func runLocal(ctx context.Context, stdout, stderr io.Writer, f localFlags) (err error) {
+	if f.simulate < 0 {
+		return usageErrorf("--simulate %d: want 0 or more users", f.simulate)
+	}
+	if f.duration < 0 {
+		return usageErrorf("--duration %s: want a positive duration", f.duration)
+	}
+	if _, err := localstack.CognitoLocalPath(f.cognitoLocal); err != nil {
+		return usageError(err)
+	}
+	level := slog.LevelError
+	if f.verbose {
+		level = slog.LevelInfo
+	}
+	opts := localstack.Options{
+		Dir: f.dir, CognitoLocal: f.cognitoLocal, WarmInterval: f.warmInterval,
+		Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+	}
+	if f.warmInterval == 0 {
+		opts.WarmInterval = -1
+	}
+	started := time.Now()
+	end := context.Background()
+	if f.duration > 0 {
+		var cancel context.CancelFunc
+		end, cancel = context.WithDeadline(ctx, started.Add(f.duration))
+		defer cancel()
+	} else {
+		end = ctx
+	}
+
+	s, err := localstack.Start(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("start the local stack: %w", err)
+	}
+	defer func() {
+		// Also on panic: no emulator outlives this command.
+		if cerr := s.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	s.PrintEndpoints(stdout)
+	if f.endpointsFile != "" {
+		if err := s.WriteEndpoints(f.endpointsFile); err != nil {
+			return fmt.Errorf("--endpoints-file: %w", err)
+		}
+		fmt.Fprintf(stdout, "  endpoints written to %s\n", f.endpointsFile)
+	}
+	fmt.Fprintln(stdout)
+
+	var sim *simulate.Result
+	if f.simulate > 0 {
+		e := s.Endpoints()
+		simOpts := simulate.Options{
+			Users: f.simulate, Seed: f.seed, ClientID: e.ClientID, UserPoolID: e.UserPoolID,
+			ConfirmationCode: localstack.DefaultConfirmationCode,
+		}
+		if !f.noProgress && isTerminal(stderr) {
+			simOpts.Progress = progress(stderr, f.simulate)
+		}
+		sim, err = simulate.Run(end, s.Cognito(), simOpts)
+		if sim != nil {
+			if perr := printResult(stdout, sim, false); perr != nil {
+				return perr
+			}
+			fmt.Fprintln(stdout)
+		}
+		if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+	}
+
+	var crashed error
+	if f.duration > 0 || f.simulate == 0 {
+		if f.duration == 0 {
+			fmt.Fprintln(stdout, "running until interrupted (Ctrl-C)")
+		} else if left := time.Until(started.Add(f.duration)); left > 0 {
+			fmt.Fprintf(stdout, "running for %s more (Ctrl-C to stop now)\n", left.Round(time.Second))
+		}
+		select {
+		case <-end.Done():
+		case crashed = <-s.Crashed():
+		}
+	}
+	fmt.Fprintln(stdout, "stopping: draining the queues")
+
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drainTimeout)
+	defer cancel()
+	if crashed == nil {
+		if derr := s.Drain(dctx); derr != nil {
+			fmt.Fprintf(stderr, "warning: %v\n", derr)
+		}
+	}
+	sum, serr := s.Summary(dctx)
+	if serr != nil {
+		fmt.Fprintf(stderr, "warning: summary incomplete: %v\n", serr)
+	}
+	fmt.Fprintln(stdout)
+	sum.Print(stdout)
+	if sim != nil {
+		fmt.Fprintf(stdout, "Failed sign-ins (wrong passwords refused + right ones refused): %d + %d\n",
+			sim.SignInWrong.FailedTotal(), sim.SignInRight.FailedTotal())
+	}
+	fmt.Fprintf(stdout, "\nran for %s\n", time.Since(started).Round(time.Millisecond))
+	if crashed != nil {
+		return fmt.Errorf("an emulator crashed: %w", crashed)
+	}
+	if sim != nil && sim.Unexpected() > 0 {
+		return fmt.Errorf("%d unexpected outcomes in the simulation (see the table)", sim.Unexpected())
+	}
+	return nil
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cogwatch/cogwatch/internal/localstack"
+)
+
+func TestLocalSimulatesPrintsSummaryAndStops(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the whole local stack")
+	}
+	ep := filepath.Join(t.TempDir(), "endpoints.json")
+	var out, errOut bytes.Buffer
+	code := execute(t.Context(), []string{"local", "--simulate", "8", "--duration", "2s", "--endpoints-file", ep, "--warm-interval", "0"},
+		strings.NewReader(""), &out, &errOut)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
+
+	var e localstack.Endpoints
+	b, err := os.ReadFile(ep)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &e))
+	require.NotEmpty(t, e.UserPoolID)
+	for _, want := range []string{
+		"cogwatch local is up", e.Cognito, e.Lambda, e.TopicARN,
+		"simulated 8 users",
+		"User events published to SNS, by type:",
+		"CloudWatch PutMetricData (recorded):",
+		"Failed sign-ins",
+	} {
+		require.Contains(t, out.String(), want)
+	}
+	// Everything stopped: the emulator's port no longer answers.
+	_, err = (&http.Client{Timeout: time.Second}).Get(e.Cognito + "/health")
+	require.Error(t, err)
+}
+
+func TestLocalRejectsBadFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{name: "negative users", args: []string{"local", "--simulate", "-1"}, want: "--simulate -1: want 0 or more users"},
+		{name: "negative duration", args: []string{"local", "--duration", "-1s"}, want: "--duration -1s: want a positive duration"},
+		{name: "no cognito-local", args: []string{"local", "--cognito-local", "/nonexistent/cognito-local"}, want: "cognito-local is not installed at /nonexistent/cognito-local"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := execute(t.Context(), tc.args, strings.NewReader(""), &out, &errOut)
+			require.Equal(t, exitUsage, code)
+			require.Contains(t, errOut.String(), tc.want)
+		})
+	}
+}
+
