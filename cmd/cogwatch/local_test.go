@@ -62,4 +62,3 @@ func TestLocalRejectsBadFlags(t *testing.T) {
 		})
 	}
 }
-
