@@ -1,0 +1,23 @@
+// Command userpooldomain is the Lambda function behind the
+// Custom::UserPoolDomain CloudFormation resource. See package userpooldomain.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/cogwatch/cogwatch/custom-resources/userpooldomain"
+	"github.com/cogwatch/cogwatch/warmers/warmup"
+)
+
+func main() {
+	h, err := userpooldomain.FromEnv(context.Background(), os.Getenv, os.Stdout)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	lambda.Start(warmup.Wrap(h))
+}

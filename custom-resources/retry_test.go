@@ -1,0 +1,60 @@
+package customresources
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/aws/smithy-go"
+	"github.com/stretchr/testify/require"
+)
+
+func TestRetry(t *testing.T) {
+	throttled := fmt.Errorf("op: %w", &smithy.GenericAPIError{Code: "ThrottlingException"})
+	other := &smithy.GenericAPIError{Code: "AccessDeniedException"}
+	tests := []struct {
+		name      string
+		errs      []error // answered in order, then nil
+		wantCalls int
+		wantErr   error
+		wantTime  time.Duration
+	}{
+		{name: "success", wantCalls: 1},
+		{name: "throttled then success", errs: []error{throttled, throttled}, wantCalls: 3, wantTime: 1500 * time.Millisecond},
+		{name: "other errors are not retried", errs: []error{other}, wantCalls: 1, wantErr: other},
+		{name: "gives up", errs: []error{throttled, throttled, throttled, throttled, throttled, throttled, throttled}, wantCalls: 6, wantErr: throttled,
+			wantTime: (500 + 1000 + 2000 + 4000 + 8000) * time.Millisecond},
+		{name: "plain errors are not retried", errs: []error{errors.New("x")}, wantCalls: 1, wantErr: errors.New("x")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				calls := 0
+				start := time.Now()
+				err := Retry(t.Context(), RetryOptions{}, func(context.Context) error {
+					calls++
+					if calls <= len(tc.errs) {
+						return tc.errs[calls-1]
+					}
+					return nil
+				})
+				require.Equal(t, tc.wantErr, err)
+				require.Equal(t, tc.wantCalls, calls)
+				require.Equal(t, tc.wantTime, time.Since(start))
+			})
+		})
+	}
+}
+
+func TestRetryStopsWithTheContext(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+		defer cancel()
+		err := Retry(ctx, RetryOptions{}, func(context.Context) error { return &smithy.GenericAPIError{Code: "TooManyRequestsException"} })
+		require.True(t, Throttled(err))
+		require.Equal(t, "TooManyRequestsException", ErrorCode(err))
+	})
+}
