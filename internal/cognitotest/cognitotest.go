@@ -194,15 +194,20 @@ type Pool struct {
 	ClientID   string
 }
 
-// CreatePool creates a user pool whose usernames are email addresses (as
-// `cogwatch local` and the SAM template do) and an app client allowing
+// CreatePool creates a user pool set up as `cogwatch local` sets up its own:
+// email addresses as usernames, verified by a code, Cognito's default
+// password policy; and an app client without a secret allowing
 // USER_PASSWORD_AUTH and refresh tokens.
 func (e *Emulator) CreatePool(ctx context.Context, t testing.TB, name string) Pool {
 	t.Helper()
 	c := e.Client()
 	pool, err := c.CreateUserPool(ctx, &cip.CreateUserPoolInput{
-		PoolName:           aws.String(name),
-		UsernameAttributes: []types.UsernameAttributeType{types.UsernameAttributeTypeEmail},
+		PoolName:               aws.String(name),
+		UsernameAttributes:     []types.UsernameAttributeType{types.UsernameAttributeTypeEmail},
+		AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
+		Policies: &types.UserPoolPolicyType{PasswordPolicy: &types.PasswordPolicyType{
+			MinimumLength: aws.Int32(8), RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true,
+		}},
 	})
 	if err != nil {
 		t.Fatalf("create user pool: %v", err)
