@@ -157,3 +157,7 @@ func eventsOf(evs ...event.Event) events.SQSEvent {
 	}
 	return b
 }
+
+type eventT = event.Event
+
+var fromSNS = event.FromSNS
