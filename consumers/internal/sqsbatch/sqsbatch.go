@@ -175,16 +175,24 @@ type Policy struct {
 	// handler still answers Lambda (with its failures) instead of timing out,
 	// which would redeliver the whole batch and count its events twice.
 	Reserve time.Duration
+	// Budget bounds the calls and their retries when the invocation has no
+	// deadline (a test, a host that sets none), so a service that throttles
+	// forever cannot hold the handler forever. Lambda always sets one.
+	Budget time.Duration
 }
 
 // DefaultPolicy is the retry policy of both consumers.
-var DefaultPolicy = Policy{Base: 50 * time.Millisecond, Max: 2 * time.Second, Reserve: 500 * time.Millisecond}
+var DefaultPolicy = Policy{Base: 50 * time.Millisecond, Max: 2 * time.Second, Reserve: 500 * time.Millisecond, Budget: 30 * time.Second}
 
-// WithReserve returns a context that ends Reserve before ctx's deadline, if
-// ctx has one.
+// WithReserve returns a context that ends Reserve before ctx's deadline, or
+// Budget from now if ctx has no deadline (or no later than that when Budget
+// is zero: never).
 func (p Policy) WithReserve(ctx context.Context) (context.Context, context.CancelFunc) {
 	if d, ok := ctx.Deadline(); ok {
 		return context.WithDeadline(ctx, d.Add(-p.Reserve))
+	}
+	if p.Budget > 0 {
+		return context.WithTimeout(ctx, p.Budget)
 	}
 	return context.WithCancel(ctx)
 }

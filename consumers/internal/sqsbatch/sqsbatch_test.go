@@ -108,3 +108,15 @@ func TestDecodeKeepsTheFirstOfEachEventID(t *testing.T) {
 	require.Equal(t, "1", b.Records[0].MessageID)
 	require.Equal(t, "2", b.Records[1].MessageID)
 }
+
+func TestWithoutADeadlineTheBudgetBounds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := DefaultPolicy.WithReserve(t.Context())
+		defer cancel()
+		start := time.Now()
+		n, err := DefaultPolicy.Do(ctx, Retryable, func(context.Context) error { return &smithy.GenericAPIError{Code: "Throttling"} })
+		require.Error(t, err)
+		require.Greater(t, n, 10)
+		require.LessOrEqual(t, time.Since(start), DefaultPolicy.Budget)
+	})
+}
