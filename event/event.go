@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"math"
 	"slices"
 	"time"
 )
@@ -131,8 +131,8 @@ func (e *Event) Validate() error {
 		return missing("data.reason")
 	case e.Type != SignUpRejected && e.Data.Reason != "":
 		return invalid("data.reason", "only %s events carry a reason", SignUpRejected)
-	case e.Data.LatencyMs < 0:
-		return invalid("data.latencyMs", "negative latency %v", e.Data.LatencyMs)
+	case e.Data.LatencyMs < 0 || math.IsNaN(e.Data.LatencyMs) || math.IsInf(e.Data.LatencyMs, 0):
+		return invalid("data.latencyMs", "latency %v is not a finite number >= 0", e.Data.LatencyMs)
 	}
 	return nil
 }
@@ -145,17 +145,19 @@ func Marshal(e Event) ([]byte, error) {
 	return json.Marshal(e)
 }
 
-// Decode parses one event strictly: unknown fields, trailing data and
-// invalid values are errors.
+// Decode parses one event strictly: unknown fields (names match exactly,
+// not ignoring case as encoding/json does), repeated or null fields, a
+// missing required field (one that Marshal always writes), trailing data
+// and invalid values are errors.
 func Decode(b []byte) (Event, error) {
+	if err := checkMembers(b); err != nil {
+		return Event{}, err
+	}
 	var e Event
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&e); err != nil {
 		return Event{}, fmt.Errorf("event: decode: %w", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return Event{}, errors.New("event: decode: trailing data after the event")
 	}
 	if err := e.Validate(); err != nil {
 		return Event{}, err

@@ -1,20 +1,33 @@
 package event
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 )
 
 // Envelope is what SNS wraps around a message it delivers to SQS or HTTP
-// subscribers when raw message delivery is off.
+// subscribers when raw message delivery is off. Members SNS adds that are
+// not listed here are ignored.
 type Envelope struct {
-	Type      string `json:"Type"`
-	MessageID string `json:"MessageId"`
-	TopicArn  string `json:"TopicArn"`
-	Message   string `json:"Message"`
-	Timestamp string `json:"Timestamp"`
+	Type              string                      `json:"Type"`
+	MessageID         string                      `json:"MessageId"`
+	TopicArn          string                      `json:"TopicArn"`
+	Subject           string                      `json:"Subject,omitempty"`
+	Message           string                      `json:"Message"`
+	Timestamp         string                      `json:"Timestamp"`
+	SignatureVersion  string                      `json:"SignatureVersion,omitempty"`
+	Signature         string                      `json:"Signature,omitempty"`
+	SigningCertURL    string                      `json:"SigningCertURL,omitempty"`
+	UnsubscribeURL    string                      `json:"UnsubscribeURL,omitempty"`
+	MessageAttributes map[string]MessageAttribute `json:"MessageAttributes,omitempty"`
+}
+
+// MessageAttribute is an SNS message attribute as an envelope carries it:
+// the attributes of Event.Attributes arrive with Type "String".
+type MessageAttribute struct {
+	Type  string `json:"Type"`
+	Value string `json:"Value"`
 }
 
 // ErrNotNotification is returned for SNS envelopes that carry no event, such
@@ -22,23 +35,24 @@ type Envelope struct {
 var ErrNotNotification = errors.New("event: SNS message is not a Notification")
 
 // FromSNS decodes an event delivered by SNS, either inside an SNS envelope or
-// raw (raw message delivery). The returned Envelope is zero for raw delivery.
-// The envelope's signature is not checked here: an HTTP subscriber must verify
-// it first; SQS subscribers rely on the queue policy.
+// raw (raw message delivery). A body with a "specversion" member, or without
+// an envelope's "Type" member (names matched exactly), is a raw event. The
+// returned Envelope is zero for raw delivery. The envelope's signature is not
+// checked here: an HTTP subscriber must verify it first; SQS subscribers rely
+// on the queue policy.
 func FromSNS(body []byte) (Event, Envelope, error) {
-	var probe struct {
-		Type        string `json:"Type"`
-		SpecVersion string `json:"specversion"`
-	}
+	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(body, &probe); err != nil {
 		return Event{}, Envelope{}, fmt.Errorf("event: decode: %w", err)
 	}
-	if probe.SpecVersion != "" || probe.Type == "" {
+	_, raw := probe["specversion"]
+	_, wrapped := probe["Type"]
+	if raw || !wrapped {
 		e, err := Decode(body)
 		return e, Envelope{}, err
 	}
 	var env Envelope
-	if err := json.NewDecoder(bytes.NewReader(body)).Decode(&env); err != nil {
+	if err := json.Unmarshal(body, &env); err != nil {
 		return Event{}, Envelope{}, fmt.Errorf("event: decode SNS envelope: %w", err)
 	}
 	if env.Type != "Notification" {
