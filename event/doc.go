@@ -8,5 +8,6 @@
 //
 // The package has no AWS SDK dependency, so SNS subscribers written in Go can
 // import it cheaply. See https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/spec.md
-// for the envelope and schema/user-event.v1.json for subscribers in other languages.
+// for the envelope, and Schema (schema/user-event.v1.json) for subscribers in
+// other languages.
 package event
