@@ -1,0 +1,107 @@
+package event_test
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cogwatch/cogwatch/event"
+	"github.com/cogwatch/cogwatch/internal/snssqs"
+)
+
+var update = flag.Bool("update", false, "re-record testdata/goaws-sqs-notification.json from goaws")
+
+// TestDeliveredByGoaws publishes an event through goaws (the local SNS and
+// SQS) with its message attributes, as a trigger does, and decodes what an
+// SQS subscriber receives, enveloped and raw. With -update it records the
+// envelope as testdata/goaws-sqs-notification.json.
+func TestDeliveredByGoaws(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts goaws")
+	}
+	server, err := snssqs.Start(snssqs.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = server.Close() })
+	ctx := t.Context()
+	cfg := server.AWSConfig()
+	q, n := sqs.NewFromConfig(cfg), sns.NewFromConfig(cfg)
+
+	topic, err := n.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("user-events")})
+	require.NoError(t, err)
+	queues := map[bool]*string{}
+	for _, raw := range []bool{false, true} {
+		name := map[bool]string{false: "enveloped", true: "raw"}[raw]
+		created, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name)})
+		require.NoError(t, err)
+		queues[raw] = created.QueueUrl
+		sub, err := n.Subscribe(ctx, &sns.SubscribeInput{
+			TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
+			Endpoint: aws.String("arn:aws:sqs:" + snssqs.Region + ":" + snssqs.AccountID + ":" + name),
+		})
+		require.NoError(t, err)
+		if raw {
+			_, err = n.SetSubscriptionAttributes(ctx, &sns.SetSubscriptionAttributesInput{
+				SubscriptionArn: sub.SubscriptionArn, AttributeName: aws.String("RawMessageDelivery"), AttributeValue: aws.String("true"),
+			})
+			require.NoError(t, err)
+		}
+	}
+
+	e := valid(event.SignUpRejected)
+	e.Data.EmailDomain = "mailinator.com"
+	body, err := event.Marshal(e)
+	require.NoError(t, err)
+	attrs := map[string]snstypes.MessageAttributeValue{}
+	for k, v := range e.Attributes() {
+		attrs[k] = snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
+	}
+	_, err = n.Publish(ctx, &sns.PublishInput{TopicArn: topic.TopicArn, Message: aws.String(string(body)), MessageAttributes: attrs})
+	require.NoError(t, err)
+
+	for _, raw := range []bool{false, true} {
+		var got *sqs.ReceiveMessageOutput
+		require.Eventually(t, func() bool {
+			got, err = q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: queues[raw]})
+			return err == nil && len(got.Messages) == 1
+		}, 5*time.Second, 20*time.Millisecond)
+		msg := []byte(aws.ToString(got.Messages[0].Body))
+		back, env, err := event.FromSNS(msg)
+		require.NoError(t, err, "%s", msg)
+		require.Equal(t, e, back)
+		if raw {
+			require.Equal(t, event.Envelope{}, env)
+			continue
+		}
+		require.Equal(t, "Notification", env.Type)
+		require.Equal(t, aws.ToString(topic.TopicArn), env.TopicArn)
+		fromEnv := map[string]string{}
+		for k, a := range env.MessageAttributes {
+			fromEnv[k] = a.Value
+		}
+		require.Equal(t, e.Attributes(), fromEnv)
+		if *update {
+			require.True(t, json.Valid(msg))
+			require.NoError(t, os.WriteFile(filepath.Join("testdata", "goaws-sqs-notification.json"), msg, 0o644))
+		}
+	}
+}
+
+// TestRecordedGoawsNotification decodes the envelope goaws delivered to SQS
+// (recorded by TestDeliveredByGoaws -update), without starting goaws.
+func TestRecordedGoawsNotification(t *testing.T) {
+	e, env, err := event.FromSNS(readFile(t, "goaws-sqs-notification.json"))
+	require.NoError(t, err)
+	require.Equal(t, "Notification", env.Type)
+	require.Equal(t, event.SignUpRejected, e.Type)
+	require.Equal(t, event.ReasonDisposableDomain, e.Data.Reason)
+	require.NotEmpty(t, env.Signature)
+}
