@@ -37,13 +37,14 @@ standard input when the file is - or absent.
 
 The input may be one event, a JSON array of events, or JSON lines (one event
 per line). Each event may be bare, as raw message delivery gives it, or inside
-the SNS envelope SNS wraps around it for SQS and HTTP subscribers.
+the SNS envelope SNS wraps around it for SQS and HTTP subscribers, and either
+may be a JSON string holding the document (as SQS message bodies are).
 
 Valid events are printed to standard output, re-encoded; each invalid one is
 reported on standard error with its line (and its index, in an array), and
 the command exits 1 when any is invalid.`,
 		Example: `  cogwatch events decode events.jsonl
-  aws sqs receive-message --queue-url "$Q" --query 'Messages[].Body' | cogwatch events decode`,
+  aws sqs receive-message --queue-url "$Q" --max-number-of-messages 10 --query 'Messages[].Body' | cogwatch events decode`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, in := "stdin", cmd.InOrStdin()
@@ -156,9 +157,46 @@ func anyLineValid(b []byte) bool {
 }
 
 func decodeOne(raw []byte, r record) record {
+	if raw[0] == '"' {
+		// A JSON string holding the event or envelope, as SQS message
+		// bodies come out of `aws sqs receive-message --query Messages[].Body`.
+		var inner string
+		if err := json.Unmarshal(raw, &inner); err != nil {
+			r.Err = fmt.Errorf("event: decode: %w", err)
+			return r
+		}
+		raw = bytes.TrimSpace([]byte(inner))
+	}
+	if len(raw) == 0 || raw[0] != '{' {
+		r.Err = fmt.Errorf("event: decode: want a JSON object (an event or an SNS envelope), got %s", jsonKind(raw))
+		return r
+	}
 	ev, env, err := event.FromSNS(raw)
 	r.Event, r.SNS, r.Err = ev, env.Type != "", err
 	return r
+}
+
+// jsonKind names the kind of JSON value raw starts with, for errors.
+func jsonKind(raw []byte) string {
+	if len(raw) == 0 {
+		return "nothing"
+	}
+	switch raw[0] {
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	case '{':
+		return "an object"
+	}
+	if raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9' {
+		return "a number"
+	}
+	return "something else"
 }
 
 // isJSONLines reports whether the first line of b is a complete JSON value.

@@ -78,6 +78,14 @@ func TestEventsDecode(t *testing.T) {
 			},
 			errSuffix: "cogwatch events decode: 2 of 3 events invalid\n",
 		},
+		{
+			file: "strings.json", code: 1, ids: []string{"evt-1", "evt-4"},
+			errLines: []string{
+				"testdata/events/strings.json:4: [2]: event: decode: unexpected end of JSON input",
+				"testdata/events/strings.json:5: [3]: event: decode: want a JSON object (an event or an SNS envelope), got a number",
+			},
+			errSuffix: "cogwatch events decode: 2 of 4 events invalid\n",
+		},
 		{file: "empty.json", code: 1, errSuffix: "cogwatch events decode: testdata/events/empty.json: no events in the input\n"},
 	}
 	for _, tc := range tests {
