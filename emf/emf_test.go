@@ -341,6 +341,42 @@ func TestSplit(t *testing.T) {
 			require.Zero(t, n, "%s: values lost or repeated", name[250:])
 		}
 	})
+	t.Run("many directives with long names", func(t *testing.T) {
+		var out bytes.Buffer
+		ns := strings.Repeat("N", emf.MaxNameLength)
+		m := emf.NewWriter(&out, emf.Options{Namespace: ns, Now: fixedNow}).New()
+		names := make([]string, 60)
+		for i := range names {
+			names[i] = fmt.Sprintf("%s%02d", strings.Repeat("d", 253), i)
+			m.SetDimension(names[i], strings.Repeat("v", 100))
+		}
+		want := map[string]int{}
+		for i := range emf.MaxMetrics {
+			var set []string
+			for j := range emf.MaxDimensions {
+				set = append(set, names[(i+j)%len(names)])
+			}
+			name := fmt.Sprintf("%s%03d", strings.Repeat("m", 252), i)
+			for v := range emf.MaxValues {
+				require.NoError(t, m.PutWithDimensions(name, float64(v)+0.123456789, emf.Count, set))
+			}
+			want[name] = emf.MaxValues
+		}
+		require.NoError(t, m.Flush())
+		got := lines(t, out.Bytes())
+		require.Greater(t, len(got), 1)
+		for _, l := range got {
+			doc := checkDocument(t, l) // checks the line's length too
+			for name, v := range doc {
+				if _, ok := want[name]; ok {
+					want[name] -= len(v.([]any))
+				}
+			}
+		}
+		for name, n := range want {
+			require.Zero(t, n, "%s: values lost or repeated", name[250:])
+		}
+	})
 	t.Run("huge properties are dropped, metrics kept", func(t *testing.T) {
 		var out bytes.Buffer
 		m := emf.NewWriter(&out, emf.Options{Namespace: "N", Now: fixedNow}).New()

@@ -121,7 +121,10 @@ func (m *Metrics) reset() {
 
 // entrySize bounds the bytes k values of e add to a document.
 func (m *Metrics) entrySize(e *entry, k int) int {
-	n := 4*len(e.name) + 80 + k*26
+	// name in its definition and as a member, the directive around it
+	// (counted for every metric, though metrics with the same sets share
+	// one), each value with its comma
+	n := 4*len(e.name) + 80 + len(m.w.ns) + 48 + k*26
 	for _, s := range m.setsOf(e) {
 		n += 4
 		for _, d := range s {
