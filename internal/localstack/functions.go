@@ -124,7 +124,8 @@ func (s *Stack) recordFile(name string) (io.Writer, error) {
 }
 
 // setSDKEnvironment points the AWS SDK's default configuration, which the
-// functions' FromEnv constructors load, at the local endpoints.
+// functions' FromEnv constructors load, at the local endpoints. Close
+// restores the variables.
 func (s *Stack) setSDKEnvironment() error {
 	for k, v := range map[string]string{
 		"AWS_REGION":                                 Region,
@@ -138,9 +139,16 @@ func (s *Stack) setSDKEnvironment() error {
 		"AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": s.ends.Cognito,
 		"AWS_EC2_METADATA_DISABLED":                  "true",
 	} {
+		old, had := os.LookupEnv(k)
 		if err := os.Setenv(k, v); err != nil {
 			return fmt.Errorf("set %s: %w", k, err)
 		}
+		s.closers = append(s.closers, func() error {
+			if had {
+				return os.Setenv(k, old)
+			}
+			return os.Unsetenv(k)
+		})
 	}
 	return nil
 }
