@@ -38,12 +38,12 @@ func RecordTo(w io.Writer) PutMetricDataFunc {
 // Summary counts what a RecordTo file holds.
 type Summary struct {
 	// Calls is the number of PutMetricData calls.
-	Calls int
+	Calls int `json:"calls"`
 	// Datums is the number of MetricData entries over all calls.
-	Datums int
+	Datums int `json:"datums"`
 	// Samples sums each datum's Counts (or 1 for a datum with a single
 	// Value): the number of data points the calls carried.
-	Samples map[string]float64
+	Samples map[string]float64 `json:"samples"`
 }
 
 // Summarize reads the JSON lines RecordTo wrote. Samples is keyed by metric

@@ -45,11 +45,11 @@ func RecordTo(w io.Writer) PutEventsFunc {
 // Summary counts what a RecordTo file holds.
 type Summary struct {
 	// Calls is the number of PutEvents calls.
-	Calls int
+	Calls int `json:"calls"`
 	// Entries is the number of entries over all calls.
-	Entries int
+	Entries int `json:"entries"`
 	// ByDetailType counts entries by detail-type (the event type).
-	ByDetailType map[string]int
+	ByDetailType map[string]int `json:"byDetailType"`
 }
 
 // Summarize reads the JSON lines RecordTo wrote.
