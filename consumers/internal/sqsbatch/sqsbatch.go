@@ -204,6 +204,12 @@ func (p Policy) WithReserve(ctx context.Context) (context.Context, context.Cance
 // calls made.
 func (p Policy) Do(ctx context.Context, retryable func(error) bool, attempt func(context.Context) error) (attempts int, err error) {
 	backoff := p.Base
+	if backoff <= 0 {
+		backoff = DefaultPolicy.Base // never a busy loop
+	}
+	if p.Max < backoff {
+		p.Max = backoff
+	}
 	for {
 		attempts++
 		err = attempt(ctx)

@@ -120,3 +120,13 @@ func TestWithoutADeadlineTheBudgetBounds(t *testing.T) {
 		require.LessOrEqual(t, time.Since(start), DefaultPolicy.Budget)
 	})
 }
+
+func TestAZeroPolicyStillBacksOff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		n, err := Policy{}.Do(ctx, Retryable, func(context.Context) error { return &smithy.GenericAPIError{Code: "Throttling"} })
+		require.Error(t, err)
+		require.Less(t, n, 100, "backed off instead of spinning")
+	})
+}
