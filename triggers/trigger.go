@@ -188,7 +188,7 @@ func (inv *invocation) publishEvent(t event.Type, d event.Data) {
 	if err != nil {
 		_ = inv.m.Put(catalog.PublishFailures, 1, emf.Count)
 		b.log.WarnContext(inv.ctx, "user event not published, user let through",
-			"type", t, "triggerSource", d.TriggerSource, "attempts", attempts, "code", failureCode(ctx, err), "err", safeError(err))
+			"type", t, "triggerSource", d.TriggerSource, "attempts", attempts, "code", failureCode(err), "err", safeError(err))
 		return
 	}
 	_ = inv.m.Put(catalog.PublishFailures, 0, emf.Count)
@@ -212,12 +212,12 @@ func retryable(ctx context.Context, err error) bool {
 }
 
 // failureCode classifies a publish failure by code, never by text.
-func failureCode(ctx context.Context, err error) string {
+func failureCode(err error) string {
 	var apiErr smithy.APIError
 	switch {
 	case errors.As(err, &apiErr):
 		return apiErr.ErrorCode()
-	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
 		return "BudgetExceeded"
 	default:
 		return "Transport"

@@ -3,7 +3,9 @@ package disposable
 import (
 	_ "embed" // the list
 	"errors"
+	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 )
@@ -77,8 +79,11 @@ func Len() int { return strings.Count(data, "\n") }
 // names longer than DNS allows are errors.
 var profile = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.Transitional(false), idna.VerifyDNSLength(true))
 
-// ErrEmptyDomain is returned by Normalize for an empty name.
-var ErrEmptyDomain = errors.New("empty domain name")
+// Errors of Normalize, besides those of golang.org/x/net/idna.
+var (
+	ErrEmptyDomain = errors.New("empty domain name")
+	ErrNotHostname = errors.New("not a host name")
+)
 
 // Normalize returns the lower-case ASCII (A-label) form of a domain name,
 // without a trailing dot, as the list stores it.
@@ -87,17 +92,30 @@ func Normalize(domain string) (string, error) {
 	if d == "" {
 		return "", ErrEmptyDomain
 	}
+	if strings.HasSuffix(d, ".") {
+		return "", fmt.Errorf("%w: empty label", ErrNotHostname)
+	}
 	if isLowerASCIIHost(d) { // the common case: nothing to map
 		if _, err := profile.ToASCII(d); err != nil {
 			return "", err
 		}
 		return d, nil
 	}
+	if !utf8.ValidString(d) {
+		return "", fmt.Errorf("%w: invalid UTF-8", ErrNotHostname)
+	}
 	a, err := profile.ToASCII(d)
 	if err != nil {
 		return "", err
 	}
-	return strings.ToLower(a), nil
+	a = strings.TrimSuffix(strings.ToLower(a), ".") // a mapped trailing dot, such as U+3002
+	if a == "" {
+		return "", ErrEmptyDomain
+	}
+	if !isLowerASCIIHost(a) || strings.HasSuffix(a, ".") { // e.g. invalid UTF-8, which the profile lets through
+		return "", fmt.Errorf("%w: %q", ErrNotHostname, domain)
+	}
+	return a, nil
 }
 
 func isLowerASCIIHost(s string) bool {

@@ -139,3 +139,23 @@ func TestCheckerMatch(t *testing.T) {
 		})
 	}
 }
+
+// FuzzNormalize: what Normalize accepts is lower-case ASCII letters, digits,
+// hyphens and dots, and normalising it again changes nothing.
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{"example.com", "Bücher.example", "ｍａｉｌｉｎａｔｏｒ。com", "0.\x87", "a..b", "xn--bcher-kva.example", "-a.com"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := Normalize(s)
+		if err != nil {
+			return
+		}
+		require.True(t, isLowerASCIIHost(n), "%q", n)
+		again, err := Normalize(n)
+		require.NoError(t, err)
+		require.Equal(t, n, again)
+		Listed(n)
+		NewChecker(nil, nil).Match(n)
+	})
+}

@@ -1,0 +1,109 @@
+package triggers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cogwatch/cogwatch/event"
+	"github.com/cogwatch/cogwatch/triggers/disposable"
+)
+
+// FuzzEmailValidation: ParseEmail never panics; what it accepts has a
+// normalised domain with a dot and a dot-atom local part, and Email's log
+// value is that domain (or "invalid"), never the address.
+func FuzzEmailValidation(f *testing.F) {
+	for _, s := range []string{"alice@example.com", "Jane.Doe+tag@Example.COM", "hans@Bücher.example", "x@ｍａｉｌｉｎａｔｏｒ.com",
+		"a@b@example.com", "@example.com", "a@", "<email>", "a..b@example.com", "a@127.0.0.1", "ünïcödé@example.de", "a@xn--bcher-kva.example"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		logged := Email(s).LogValue().String()
+		require.NotContains(t, logged, "@")
+		a, err := ParseEmail(s)
+		if err != nil {
+			require.ErrorIs(t, err, ErrInvalidEmail)
+			require.Equal(t, "invalid", logged)
+			return
+		}
+		require.Equal(t, a.Domain, logged)
+		require.Equal(t, s[:len(a.Local)], a.Local)
+		require.NotEmpty(t, a.Local)
+		require.LessOrEqual(t, len(a.Local), 64)
+		require.NotContains(t, a.Local, "@")
+		require.Contains(t, a.Domain, ".")
+		n, err := disposable.Normalize(a.Domain)
+		require.NoError(t, err)
+		require.Equal(t, a.Domain, n, "the domain is normalised")
+		require.Equal(t, strings.ToLower(a.Domain), a.Domain)
+	})
+}
+
+// FuzzHandle feeds raw payloads to each trigger: it never panics; it answers
+// with the payload itself, a *Rejection, or a decode error; it writes at
+// most one EMF line, valid JSON; and whatever it publishes is a valid event.
+func FuzzHandle(f *testing.F) {
+	for _, fx := range fixtures(f) {
+		b := readFixture(f, fx)
+		for fn := range byte(3) {
+			f.Add(fn, b)
+		}
+	}
+	f.Add(byte(0), []byte(`{"triggerSource":"PreSignUp_SignUp","request":{"userAttributes":{"email":"a@mailinator.com"}},"callerContext":{"clientId":null}}`))
+	f.Add(byte(1), []byte(`{"triggerSource":"PreAuthentication_Authentication","userPoolId":"p","region":"r","request":{"userAttributes":null}}`))
+	f.Add(byte(2), []byte(`null`))
+	f.Add(byte(2), []byte(`{"triggerSource":"PostConfirmation_ConfirmSignUp","userPoolId":"p","region":"r","extra":[1,2,{}]}`))
+	cfg := testConfig()
+	f.Fuzz(func(t *testing.T, fn byte, payload []byte) {
+		rec := &recorder{}
+		var emfOut, logs syncBuffer
+		metrics, log := NewMetrics(&emfOut, cfg), testLogger(&logs)
+		var h lambda.Handler
+		switch fn % 3 {
+		case 0:
+			h = NewPreSignUp(cfg, rec.publish, metrics, log)
+		case 1:
+			h = NewAuthentication(cfg, rec.publish, metrics, log)
+		default:
+			h = NewPostConfirmation(cfg, rec.publish, metrics, log)
+		}
+		in := bytes.Clone(payload)
+		out, err := h.Invoke(context.Background(), in)
+		require.Equal(t, payload, in, "the payload must not be modified")
+		var rej *Rejection
+		switch {
+		case err == nil:
+			require.Equal(t, payload, out)
+		case errorAs(err, &rej):
+			require.Contains(t, rejectionTexts, rej.Reason)
+		default:
+			require.True(t, strings.HasPrefix(err.Error(), "triggers: decode"), err.Error())
+			require.Empty(t, emfOut.lines())
+		}
+		lines := emfOut.lines()
+		require.LessOrEqual(t, len(lines), 1)
+		for _, l := range lines {
+			require.True(t, json.Valid([]byte(l)), l)
+		}
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		require.LessOrEqual(t, len(rec.inputs), 2)
+		for _, in := range rec.inputs {
+			_, err := event.Decode([]byte(*in.Message))
+			require.NoError(t, err)
+		}
+	})
+}
+
+func errorAs(err error, target **Rejection) bool {
+	r, ok := err.(*Rejection)
+	if ok {
+		*target = r
+	}
+	return ok
+}

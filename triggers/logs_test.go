@@ -1,0 +1,131 @@
+package triggers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/smithy-go"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cogwatch/cogwatch/internal/logging"
+	"github.com/cogwatch/cogwatch/warmers/warmup"
+)
+
+// fixtures returns every recorded Cognito event under testdata.
+func fixtures(t testing.TB) []string {
+	t.Helper()
+	var out []string
+	for _, dir := range []string{"aws-lambda-go", "cognito-local"} {
+		m, err := filepath.Glob(filepath.Join("testdata", dir, "*.json"))
+		require.NoError(t, err)
+		require.NotEmpty(t, m)
+		for _, p := range m {
+			out = append(out, filepath.Join(dir, filepath.Base(p)))
+		}
+	}
+	return out
+}
+
+// functionFor names the function that serves a trigger source.
+func functionFor(source string) string {
+	switch {
+	case strings.HasPrefix(source, "PreSignUp_"):
+		return "presignup"
+	case strings.HasPrefix(source, "PostConfirmation_"):
+		return "postconfirmation"
+	default:
+		return "authentication"
+	}
+}
+
+// TestNoEmailInLogs replays every fixture, and the same events with awkward
+// addresses, through each trigger built from the environment with logs at
+// DEBUG, with publishing succeeding and failing (an API error whose message
+// echoes the address, a transport error), and fails on any '@' or any
+// address's local part in any log line.
+func TestNoEmailInLogs(t *testing.T) {
+	emails := []string{"", "Jane.Doe+tag@Example.COM", "bob@x.mailinator.com", "not-an-email", "a@b@example.com",
+		"ünïcödé@bücher.example", "@example.com", "carol@", "dave@duck.com", "quoted\"local@example.com"}
+	publishers := map[string]func(context.Context, *sns.PublishInput, ...func(*sns.Options)) (*sns.PublishOutput, error){
+		"ok": func(context.Context, *sns.PublishInput, ...func(*sns.Options)) (*sns.PublishOutput, error) {
+			return &sns.PublishOutput{}, nil
+		},
+		"api error echoing the message": func(_ context.Context, in *sns.PublishInput, _ ...func(*sns.Options)) (*sns.PublishOutput, error) {
+			return nil, &smithy.GenericAPIError{Code: "InvalidParameter", Message: "bad message " + *in.Message, Fault: smithy.FaultClient}
+		},
+		"transport error": func(context.Context, *sns.PublishInput, ...func(*sns.Options)) (*sns.PublishOutput, error) {
+			return nil, errors.New("dial tcp 127.0.0.1:1: connect: connection refused")
+		},
+	}
+	getenv := env(map[string]string{"POWERTOOLS_LOG_LEVEL": "DEBUG", "USER_EVENTS_TOPIC_ARN": testTopic,
+		"COGWATCH_INCLUDE_EMAIL": "true", "COGWATCH_HASH_KEY": string(testKey), "POWERTOOLS_SERVICE_NAME": "cogwatch"})
+	cfg, err := LoadConfig(getenv)
+	require.NoError(t, err)
+
+	var lines atomic.Int64
+	for _, fixture := range fixtures(t) {
+		for _, email := range emails {
+			payload := readFixture(t, fixture)
+			if email != "" {
+				payload = mutate(t, fixture, setEmail(email))
+			}
+			header, attrs := fixtureFields(t, payload)
+			for pubName, publish := range publishers {
+				t.Run(fixture+"/"+email+"/"+pubName, func(t *testing.T) {
+					synctest.Test(t, func(t *testing.T) { // the retry's pause in fake time
+						var out syncBuffer
+						log := logging.New(&out, getenv)
+						metrics := NewMetrics(&out, cfg)
+						var b *base
+						var h interface {
+							Invoke(context.Context, []byte) ([]byte, error)
+						}
+						switch functionFor(header["triggerSource"].(string)) {
+						case "presignup":
+							p := NewPreSignUp(cfg, publish, metrics, log)
+							h, b = p, &p.base
+						case "postconfirmation":
+							p := NewPostConfirmation(cfg, publish, metrics, log)
+							h, b = p, &p.base
+						default:
+							p := NewAuthentication(cfg, publish, metrics, log)
+							h, b = p, &p.base
+						}
+						b.SetCold(func() bool { return true })
+						_, _ = warmup.Wrap(h).Invoke(t.Context(), payload)
+
+						all := out.lines()
+						require.NotEmpty(t, all)
+						local := strings.ToLower(attrs["email"])
+						if i := strings.LastIndexByte(local, '@'); i >= 0 {
+							local = local[:i]
+						}
+						for _, line := range all {
+							var doc map[string]any
+							require.NoError(t, json.Unmarshal([]byte(line), &doc), "every line is JSON")
+							if _, isEMF := doc["_aws"]; isEMF {
+								continue // EMF lines carry no address either, but are checked below
+							}
+							lines.Add(1)
+							require.NotContains(t, line, "@", "an '@' in a log line")
+							if len(local) >= 3 {
+								require.NotContains(t, strings.ToLower(line), local, "an address's local part in a log line")
+							}
+						}
+						for _, line := range all {
+							require.NotContains(t, line, "@", "an '@' in an EMF line")
+						}
+					})
+				})
+			}
+		}
+	}
+	require.Positive(t, lines.Load())
+}
