@@ -1,0 +1,217 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/cogwatch/cogwatch/internal/awsconf"
+	"github.com/cogwatch/cogwatch/warmers"
+)
+
+type warmFlags struct {
+	targets          []string
+	userPoolID       string
+	instances        int
+	hold, timeout    time.Duration
+	endpoint, region string
+	cognitoEndpoint  string
+	jsonOut          bool
+	noProgress       bool
+}
+
+func newWarmCmd() *cobra.Command {
+	var f warmFlags
+	cmd := &cobra.Command{
+		Use:   "warm (--target FUNCTION[=N] ... | --user-pool-id ID) [-n N]",
+		Short: "Warm Lambda functions now, as the warmer does, and say how many instances answered",
+		Long: `Run one warm-up round from this machine, exactly as the scheduled warmer does:
+invoke each target N times at once with the warm-up payload, every invocation
+holding until one shared moment so that all N overlap and reach N distinct
+execution environments, then count the distinct instances that answered,
+how many were cold, the errors and the slowest latency.
+
+Targets are function names, ARNs or name:alias (--target, repeatable, with an
+optional =N), and/or every function a user pool's Lambda configuration names
+(--user-pool-id): exactly what Cognito invokes. Every target must honour the
+warm-up protocol (cogwatch's functions do); others count as NotWarmable.
+
+Credentials and region are the SDK's defaults (AWS_PROFILE, AWS_REGION, …);
+--endpoint points the Lambda client elsewhere, e.g. at the local stack.
+Exits 1 when a target answered with fewer instances than asked.`,
+		Example: `  cogwatch warm --user-pool-id eu-west-1_AbCdEfGhI -n 3
+  cogwatch warm --target cogwatch-PreSignUpFunction=5 --target cogwatch-AuthenticationFunction:live --json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runWarm(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f, os.Getenv)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.targets, "target", nil, "function name, ARN or name:alias to warm, with an optional =N instances (repeatable)")
+	fl.StringVar(&f.userPoolID, "user-pool-id", "", "also warm every function this user pool's Lambda configuration names")
+	fl.IntVarP(&f.instances, "instances", "n", 1, "instances per target when the target does not say")
+	fl.DurationVar(&f.hold, "hold", warmers.DefaultConfig.Hold, "how long after the start every invocation holds (longer covers slower cold starts)")
+	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "deadline of the whole round")
+	fl.StringVar(&f.region, "region", "", "AWS region (default: the SDK's, e.g. AWS_REGION)")
+	fl.StringVar(&f.endpoint, "endpoint", "", "Lambda API endpoint URL (default: the SDK's)")
+	fl.StringVar(&f.cognitoEndpoint, "cognito-endpoint", "", "Cognito API endpoint URL, for --user-pool-id (default: the SDK's)")
+	fl.BoolVar(&f.jsonOut, "json", false, "print the report as JSON instead of a table")
+	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar (it is shown only when standard error is a terminal)")
+	return cmd
+}
+
+func runWarm(ctx context.Context, stdout, stderr io.Writer, f warmFlags, getenv func(string) string) error {
+	var targets []warmers.Target
+	for _, s := range f.targets {
+		t, err := warmers.ParseTargets(s)
+		if err != nil {
+			return usageErrorf("--target %q: %v", s, err)
+		}
+		targets = append(targets, t...)
+	}
+	if len(targets) == 0 && f.userPoolID == "" {
+		return usageErrorf("name what to warm: --target or --user-pool-id")
+	}
+	if f.instances < 1 || f.instances > warmers.MaxInstances {
+		return usageErrorf("--instances %d: want 1 to %d", f.instances, warmers.MaxInstances)
+	}
+	if f.hold <= 0 || f.hold >= f.timeout {
+		return usageErrorf("--hold %s: want a positive duration shorter than --timeout %s", f.hold, f.timeout)
+	}
+	lc, err := lambdaClient(ctx, f.endpoint, f.region, getenv)
+	if err != nil {
+		return usageError(err)
+	}
+	var describe warmers.DescribeUserPoolFunc
+	if f.userPoolID != "" {
+		cc, err := cognitoClient(ctx, f.cognitoEndpoint, f.region, getenv)
+		if err != nil {
+			return usageError(err)
+		}
+		describe = cc.DescribeUserPool
+	}
+	opts := warmers.Options{Config: warmers.Config{Instances: f.instances, Hold: f.hold}, Timeout: f.timeout}
+	w := warmers.New(lc.Invoke, describe, opts)
+	in := warmers.Input{Targets: targets, UserPoolID: f.userPoolID, Instances: f.instances}
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
+	if !f.noProgress && isTerminal(stderr) {
+		// Resolve the targets first: the bar needs its total.
+		resolved, err := w.Targets(ctx, in)
+		if err != nil {
+			return err
+		}
+		total := 0
+		for _, t := range resolved {
+			total += t.Instances
+		}
+		opts.Progress = warmProgress(stderr, total)
+		w = warmers.New(lc.Invoke, describe, opts)
+		in = warmers.Input{Targets: resolved}
+	}
+	rep, err := w.Handle(ctx, in)
+	if err != nil {
+		if errors.Is(err, warmers.ErrNoTargets) {
+			return fmt.Errorf("user pool %s names no Lambda function", f.userPoolID)
+		}
+		return err
+	}
+	if err := printWarmReport(stdout, rep, f.jsonOut); err != nil {
+		return err
+	}
+	short := 0
+	for _, t := range rep.Targets {
+		if t.Instances < t.Requested {
+			short++
+		}
+	}
+	if short > 0 {
+		return fmt.Errorf("%d of %d targets answered with fewer instances than asked", short, len(rep.Targets))
+	}
+	return nil
+}
+
+// lambdaClient builds the Lambda client from the SDK's default
+// configuration, with the endpoint and region overridden when given.
+func lambdaClient(ctx context.Context, endpoint, region string, getenv func(string) string) (*awslambda.Client, error) {
+	var opts []func(*config.LoadOptions) error
+	if region != "" {
+		opts = append(opts, config.WithRegion(region))
+	}
+	local := false
+	if endpoint != "" {
+		u, err := url.Parse(endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("--endpoint %q: want an http or https URL", endpoint)
+		}
+		local = isLoopback(u.Hostname())
+	}
+	if local && getenv("AWS_ACCESS_KEY_ID") == "" && getenv("AWS_PROFILE") == "" {
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+	}
+	if local && region == "" && getenv("AWS_REGION") == "" && getenv("AWS_DEFAULT_REGION") == "" {
+		opts = append(opts, config.WithRegion("us-east-1"))
+	}
+	cfg, err := awsconf.Load(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Region == "" {
+		return nil, errors.New("no AWS region: give --region or set AWS_REGION")
+	}
+	return awslambda.NewFromConfig(cfg, func(o *awslambda.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	}), nil
+}
+
+// warmProgress draws a bar on w advanced by each finished invocation.
+func warmProgress(w io.Writer, total int) func(string, error) {
+	bar := progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription("warming"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionThrottle(50*time.Millisecond),
+		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
+	)
+	var mu sync.Mutex
+	return func(string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		_ = bar.Add(1)
+	}
+}
+
+func printWarmReport(w io.Writer, rep warmers.Report, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "function\tasked\tinstances\tcold\terrors\tslowest\terrors by code")
+	for _, t := range rep.Targets {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\n", warmers.FunctionName(t.Function), t.Requested, t.Instances, t.Cold, t.Errors,
+			time.Duration(t.LatencyMs)*time.Millisecond, counts(t.ErrorCodes))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\nround took %s\n", time.Duration(rep.DurationMs)*time.Millisecond)
+	return err
+}
