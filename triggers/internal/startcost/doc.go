@@ -5,6 +5,7 @@
 //	empty       answers a lookup with nothing loaded (the baseline)
 //	disposable  answers it from triggers/disposable's embedded list
 //	upstream    answers it with github.com/AfterShip/email-verifier
-//	presignup   builds the pre sign-up handler from the environment and
-//	            answers one Cognito event, publishing off
+//	presignup   builds the pre sign-up handler as cmd/presignup does and
+//	            answers one Cognito event, publishing off; with "sns", builds
+//	            it with a topic (SDK configuration and SNS client) instead
 package startcost
