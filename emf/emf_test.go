@@ -165,6 +165,15 @@ func TestFlush(t *testing.T) {
 				aws + `{"Namespace":"Cogwatch","Dimensions":[[]],"Metrics":[{"Name":"Size","Unit":"Kilobytes"}]}]},"Size":2}` + "\n",
 		},
 		{
+			name: "one name at two resolutions goes in two documents",
+			do: func(m *emf.Metrics) {
+				m.Put("Depth", 1, emf.Count)
+				m.PutHighResolution("Depth", 2, emf.Count)
+			},
+			want: aws + `{"Namespace":"Cogwatch","Dimensions":[[]],"Metrics":[{"Name":"Depth","Unit":"Count"}]}]},"Depth":1}` + "\n" +
+				aws + `{"Namespace":"Cogwatch","Dimensions":[[]],"Metrics":[{"Name":"Depth","Unit":"Count","StorageResolution":1}]}]},"Depth":2}` + "\n",
+		},
+		{
 			name: "every set left out: a plain log line and an error",
 			opts: emf.Options{DimensionSets: [][]string{{"UserPoolId", "ClientId"}}},
 			do: func(m *emf.Metrics) {
@@ -480,6 +489,9 @@ func TestErrors(t *testing.T) {
 		{name: "property named like a metric",
 			do:   func(m *emf.Metrics) error { _ = m.Put("A", 1, emf.Count); m.SetProperty("A", "x"); return nil },
 			want: `emf: property "A": name already used in this document: a metric or dimension has that name`, is: emf.ErrConflict, written: []string{"A"}},
+		{name: "property named like a default dimension", opts: emf.Options{Namespace: "N", Dimensions: map[string]string{"Stage": "prod"}},
+			do:   func(m *emf.Metrics) error { m.SetProperty("Stage", "x"); _ = m.Put("A", 1, emf.Count); return nil },
+			want: `emf: property "Stage": name already used in this document: a metric or dimension has that name`, is: emf.ErrConflict, written: []string{"A"}},
 		{name: "property JSON cannot encode",
 			do: func(m *emf.Metrics) error {
 				m.SetProperty("ch", make(chan int))
