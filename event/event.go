@@ -92,7 +92,10 @@ type FieldError struct {
 	Err   error
 }
 
+// Error returns "event: <field>: <problem>".
 func (e *FieldError) Error() string { return "event: " + e.Field + ": " + e.Err.Error() }
+
+// Unwrap returns ErrMissing or an error wrapping ErrInvalid.
 func (e *FieldError) Unwrap() error { return e.Err }
 
 func missing(field string) error { return &FieldError{Field: field, Err: ErrMissing} }
