@@ -658,7 +658,8 @@ func TestContext(t *testing.T) {
 	m := emf.NewWriter(nil, emf.Options{Namespace: "N"}).New()
 	ctx := emf.NewContext(t.Context(), m)
 	require.Same(t, m, emf.FromContext(ctx))
-	require.Nil(t, emf.FromContext(context.WithValue(t.Context(), struct{}{}, m)))
+	type otherKey struct{}
+	require.Nil(t, emf.FromContext(context.WithValue(t.Context(), otherKey{}, m)), "another package's key")
 }
 
 func TestOptionsAreCopied(t *testing.T) {
