@@ -200,7 +200,7 @@ func checkNamespace(ns string) error {
 	for i := 0; i < len(ns); i++ {
 		c := ns[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(" .-_/#:", c) >= 0) {
-			return errors.New("has a character other than letters, digits, spaces and . - _ / # :")
+			return errors.New("may only contain letters, digits, spaces and . - _ / # : characters")
 		}
 	}
 	return nil

@@ -112,7 +112,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{name: "namespace reserved", env: map[string]string{"POWERTOOLS_METRICS_NAMESPACE": "AWS/Cognito"},
 			want: `POWERTOOLS_METRICS_NAMESPACE: "AWS/Cognito" starts with AWS/, which is reserved for AWS services`},
 		{name: "namespace character", env: map[string]string{"POWERTOOLS_METRICS_NAMESPACE": "Cog*watch"},
-			want: `POWERTOOLS_METRICS_NAMESPACE: "Cog*watch" has a character other than letters, digits, spaces and . - _ / # :`},
+			want: `POWERTOOLS_METRICS_NAMESPACE: "Cog*watch" may only contain letters, digits, spaces and . - _ / # : characters`},
 		{name: "namespace too long", env: map[string]string{"POWERTOOLS_METRICS_NAMESPACE": strings.Repeat("n", 256)},
 			want: `POWERTOOLS_METRICS_NAMESPACE: "` + strings.Repeat("n", 256) + `" is longer than 255 bytes`},
 		{name: "log level", env: map[string]string{"POWERTOOLS_LOG_LEVEL": "verbose"},
