@@ -143,16 +143,14 @@ func runLocal(ctx context.Context, stdout, stderr io.Writer, f localFlags) (err 
 	}
 
 	var crashed error
-	if f.duration > 0 || f.simulate == 0 {
-		if f.duration == 0 {
-			fmt.Fprintln(stdout, "running until interrupted (Ctrl-C)")
-		} else if left := time.Until(started.Add(f.duration)); left > 0 {
-			fmt.Fprintf(stdout, "running for %s more (Ctrl-C to stop now)\n", left.Round(time.Second))
-		}
-		select {
-		case <-end.Done():
-		case crashed = <-s.Crashed():
-		}
+	if f.duration == 0 {
+		fmt.Fprintln(stdout, "running until interrupted (Ctrl-C)")
+	} else if left := time.Until(started.Add(f.duration)); left > 0 {
+		fmt.Fprintf(stdout, "running for %s more (Ctrl-C to stop now)\n", left.Round(time.Second))
+	}
+	select {
+	case <-end.Done():
+	case crashed = <-s.Crashed():
 	}
 	fmt.Fprintln(stdout, "stopping: draining the queues")
 
@@ -175,6 +173,8 @@ func runLocal(ctx context.Context, stdout, stderr io.Writer, f localFlags) (err 
 	}
 	fmt.Fprintf(stdout, "\nran for %s\n", time.Since(started).Round(time.Millisecond))
 	if crashed != nil {
+		s.KeepDir()
+		fmt.Fprintf(stdout, "run directory kept: %s\n", s.Dir())
 		return fmt.Errorf("an emulator crashed: %w", crashed)
 	}
 	if sim != nil && sim.Unexpected() > 0 {

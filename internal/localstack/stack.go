@@ -259,6 +259,10 @@ func (s *Stack) PrintEndpoints(w io.Writer) {
 	fmt.Fprintf(w, "  run directory (logs, recorded CloudWatch/EventBridge calls)  %s\n", e.Dir)
 }
 
+// KeepDir keeps a temporary run directory after Close, e.g. to read the
+// logs of a crashed emulator.
+func (s *Stack) KeepDir() { s.ownDir = false }
+
 // Crashed delivers an error when an emulator process exits on its own.
 func (s *Stack) Crashed() <-chan error { return s.crashed }
 

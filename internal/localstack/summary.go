@@ -160,18 +160,18 @@ func (sum Summary) Print(w io.Writer) {
 	if sum.NoClientID > 0 || sum.Malformed > 0 {
 		fmt.Fprintf(w, "Events without a clientId: %d; messages that were no user event: %d\n", sum.NoClientID, sum.Malformed)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "Lambda host\tinvocations\terrors\ttimeouts\twarm-ups\tenvironments\t")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "Lambda host\tinvocations\terrors\ttimeouts\twarm-ups\tenvironments")
 	for _, n := range sortedKeys(sum.Functions) {
 		st := sum.Functions[n]
-		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t\n", n, st.Invocations, st.Errors, st.Timeouts, st.Warmups, st.Environments)
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\n", n, st.Invocations, st.Errors, st.Timeouts, st.Warmups, st.Environments)
 	}
 	_ = tw.Flush()
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "Queues (event-source mappings)\treceived\tinvocations\tdeleted\tretained\tdead-lettered\t")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "Queues (event-source mappings)\treceived\tinvocations\tdeleted\tretained\tdead-lettered")
 	for _, n := range sortedKeys(sum.Queues) {
 		st := sum.Queues[n]
-		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t\n", n, st.Received, st.Invocations, st.Deleted, st.Retained, sum.DeadLetters[n])
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\n", n, st.Received, st.Invocations, st.Deleted, st.Retained, sum.DeadLetters[n])
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(w, "CloudWatch PutMetricData (recorded): %d calls, %d datums\n", sum.PutMetricData.Calls, sum.PutMetricData.Datums)
@@ -180,9 +180,11 @@ func (sum Summary) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "EventBridge PutEvents (recorded): %d calls, %d entries\n", sum.PutEvents.Calls, sum.PutEvents.Entries)
 	if len(sum.Exporter) > 0 {
-		fmt.Fprintln(w, "Prometheus exporter (scraped /metrics):")
+		fmt.Fprintln(w, "Prometheus exporter (scraped /metrics, series other than zero, pool and client ids summed):")
 		for _, n := range sortedKeys(sum.Exporter) {
-			fmt.Fprintf(w, "  %s %g\n", n, sum.Exporter[n])
+			if sum.Exporter[n] != 0 {
+				fmt.Fprintf(w, "  %s %g\n", n, sum.Exporter[n])
+			}
 		}
 	}
 }
