@@ -233,11 +233,16 @@ func TestRunCanceled(t *testing.T) {
 		r, err := Run(ctx, p, Options{Users: 100, Concurrency: 2, CallTimeout: 3 * time.Second, ClientID: "c", UserPoolID: "p"})
 		require.ErrorIs(t, err, context.DeadlineExceeded)
 		require.True(t, strings.HasPrefix(err.Error(), "simulate: stopped after 4 of 100 users"), err.Error())
-		attempted := 0
+		attempted, timeouts, interrupted := 0, 0, 0
 		for _, s := range r.SignUp {
 			attempted += s.Attempted
+			timeouts += s.Failed["Timeout"]
+			interrupted += s.Failed[Interrupted]
 		}
 		require.Equal(t, 4, attempted)
+		require.Equal(t, 2, timeouts, "the first two hit their own 3s deadline")
+		require.Equal(t, 2, interrupted, "the next two were cut short at 4s by the run's end")
+		require.Equal(t, r.SignUp[Valid].Failed["Timeout"], r.Unexpected(), "interrupted calls are not unexpected outcomes")
 	})
 }
 
@@ -252,6 +257,7 @@ func TestErrorCode(t *testing.T) {
 		{name: "canceled", err: context.Canceled, want: "Canceled"},
 		{name: "other", err: errAny{}, want: "Error"},
 		{name: "challenge", err: &ChallengeError{Name: "SMS_MFA"}, want: "Challenge:SMS_MFA"},
+		{name: "interrupted", err: &InterruptedError{Err: &smithy.OperationError{Err: context.DeadlineExceeded}}, want: "Interrupted"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -238,8 +238,9 @@ func password(rng *mrand.Rand) string {
 }
 
 // Stage counts one kind of call: how many were made, how many succeeded,
-// and the failures by error code (the API error code, or Timeout,
-// Canceled or Error for failures with no API answer).
+// and the failures by error code: the API error code; Timeout when the
+// call's own deadline passed; Interrupted when the run was stopped during
+// the call; Error for other failures with no API answer (no connection).
 type Stage struct {
 	Attempted int            `json:"attempted"`
 	Succeeded int            `json:"succeeded"`
@@ -315,11 +316,13 @@ func (r *Result) Rejected() int {
 // provoke: sign-ups of valid addresses rejected, failed confirmations,
 // wrong passwords accepted, right passwords refused. Rejections of
 // disposable and invalid addresses and refusals of wrong passwords are the
-// point of the simulation, not failures.
+// point of the simulation, not failures; nor are calls Interrupted by the
+// end of the run (Run reports that end as its error).
 func (r *Result) Unexpected() int {
-	n := r.Confirm.FailedTotal() + r.SignInWrong.Succeeded + r.SignInRight.FailedTotal()
+	failed := func(s Stage) int { return s.FailedTotal() - s.Failed[Interrupted] }
+	n := failed(r.Confirm) + r.SignInWrong.Succeeded + failed(r.SignInRight)
 	if s := r.SignUp[Valid]; s != nil {
-		n += s.FailedTotal()
+		n += failed(*s)
 	}
 	return n
 }
@@ -406,12 +409,30 @@ func (s *sim) count(f func(r *Result)) {
 	f(s.r)
 }
 
-// call runs one API call under its own deadline.
+// call runs one API call under its own deadline. A call cut short because
+// the run's own context ended is an InterruptedError, not a timeout.
 func (s *sim) call(ctx context.Context, f func(ctx context.Context) error) error {
-	ctx, cancel := context.WithTimeout(ctx, s.o.CallTimeout)
+	callCtx, cancel := context.WithTimeout(ctx, s.o.CallTimeout)
 	defer cancel()
-	return f(ctx)
+	err := f(callCtx)
+	if err != nil && ctx.Err() != nil {
+		return &InterruptedError{Err: err}
+	}
+	return err
 }
+
+// Interrupted is the error code of calls cut short because the run was
+// stopped (its context ended): Cognito may or may not have done them.
+const Interrupted = "Interrupted"
+
+// InterruptedError is a call cut short because the run was stopped.
+type InterruptedError struct{ Err error }
+
+func (e *InterruptedError) Error() string                 { return "interrupted: " + e.Err.Error() }
+func (e *InterruptedError) Unwrap() error                 { return e.Err }
+func (e *InterruptedError) ErrorCode() string             { return Interrupted }
+func (e *InterruptedError) ErrorMessage() string          { return e.Error() }
+func (e *InterruptedError) ErrorFault() smithy.ErrorFault { return smithy.FaultClient }
 
 // journey is one user's way through Cognito: sign up, confirm unless
 // Cognito already did, then sign in (a wrong password first, for some).
