@@ -78,6 +78,8 @@ func TestDecodeProperties(t *testing.T) {
 func TestDecodePropertiesWantsAStructPointer(t *testing.T) {
 	var s sample
 	require.Error(t, DecodeProperties(nil, s))
+	require.NoError(t, DecodeProperties(map[string]any{"Name": "x"}, &s))
+	require.Zero(t, s.skipped, "unexported fields are never set")
 	require.Error(t, DecodeProperties(nil, (*sample)(nil)))
 	var n int
 	require.Error(t, DecodeProperties(nil, &n))
