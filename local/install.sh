@@ -3,6 +3,12 @@
 # files. Idempotent: does nothing when everything is in place.
 set -euo pipefail
 cd "$(dirname "$0")"
+if [ -f package-lock.json ] && ! command -v npm >/dev/null 2>&1; then
+  # cognito-local needs Node.js; Debian's nodejs and npm packages do.
+  echo ">> apt-get install nodejs npm"
+  if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq nodejs npm >/dev/null
+fi
 if [ -f package-lock.json ]; then
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     echo ">> npm ci (local/package-lock.json)"
