@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 if [ -f package-lock.json ] && ! command -v npm >/dev/null 2>&1; then
-  # cognito-local needs Node.js; Debian's nodejs and npm packages do.
+  # cognito-local runs on Node.js: Debian's nodejs and npm packages provide it.
   echo ">> apt-get install nodejs npm"
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq nodejs npm >/dev/null
