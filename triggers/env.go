@@ -19,8 +19,8 @@ import (
 )
 
 // PreSignUpFromEnv builds the pre sign-up Lambda handler from getenv
-// (os.Getenv in Lambda), logging and writing EMF to stdout, exactly as
-// cmd/presignup does. The handler is not wrapped in warmup.Wrap.
+// (os.Getenv in Lambda), logging and writing EMF to stdout (nil discards),
+// exactly as cmd/presignup does. The handler is not wrapped in warmup.Wrap.
 func PreSignUpFromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
 	d, err := fromEnv(ctx, getenv, stdout)
 	if err != nil {
@@ -62,6 +62,9 @@ func fromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	cfg, err := LoadConfig(getenv)
 	if err != nil {
 		return deps{}, fmt.Errorf("configuration: %w", err)
+	}
+	if stdout == nil {
+		stdout = io.Discard
 	}
 	d := deps{cfg: cfg, log: logging.New(stdout, getenv), metrics: NewMetrics(stdout, cfg)}
 	if err := d.metrics.Err(); err != nil {
