@@ -92,13 +92,11 @@ func runLocal(ctx context.Context, stdout, stderr io.Writer, f localFlags) (err 
 		opts.WarmInterval = -1
 	}
 	started := time.Now()
-	end := context.Background()
+	end := ctx // the simulation and the wait end with it
 	if f.duration > 0 {
 		var cancel context.CancelFunc
 		end, cancel = context.WithDeadline(ctx, started.Add(f.duration))
 		defer cancel()
-	} else {
-		end = ctx
 	}
 
 	s, err := localstack.Start(ctx, opts)

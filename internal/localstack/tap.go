@@ -52,13 +52,3 @@ func (t *tap) counts() (map[event.Type]int, map[string]int, int, int) {
 	defer t.mu.Unlock()
 	return maps.Clone(t.byType), maps.Clone(t.byReason), t.noClient, t.malformed
 }
-
-func (t *tap) total() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	n := t.malformed
-	for _, v := range t.byType {
-		n += v
-	}
-	return n
-}
