@@ -258,3 +258,25 @@ func TestNewRejectsBadFunctions(t *testing.T) {
 		})
 	}
 }
+
+func TestInvocationTypes(t *testing.T) {
+	ran := make(chan string, 1)
+	h, c := serve(t, lambdahost.Function{Name: "Async", New: static(func(_ context.Context, p []byte) ([]byte, error) {
+		ran <- string(p)
+		return nil, nil
+	})})
+	out, err := c.Invoke(t.Context(), &awslambda.InvokeInput{FunctionName: aws.String("Async"), InvocationType: types.InvocationTypeDryRun, Payload: []byte(`"dry"`)})
+	require.NoError(t, err)
+	require.Equal(t, int32(204), out.StatusCode)
+	require.Equal(t, lambdahost.Stats{}, h.Stats("Async"), "a dry run runs nothing")
+
+	out, err = c.Invoke(t.Context(), &awslambda.InvokeInput{FunctionName: aws.String("Async"), InvocationType: types.InvocationTypeEvent, Payload: []byte(`"event"`)})
+	require.NoError(t, err)
+	require.Equal(t, int32(202), out.StatusCode)
+	select {
+	case p := <-ran:
+		require.Equal(t, `"event"`, p)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the Event invocation never ran")
+	}
+}
