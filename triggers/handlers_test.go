@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -173,4 +174,34 @@ func TestFixtures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestConcurrentInvocations runs invocations at once on one trigger, as
+// aws-lambda-go does with AWS_LAMBDA_MAX_CONCURRENCY: every invocation gets
+// its own whole EMF line and its own event.
+func TestConcurrentInvocations(t *testing.T) {
+	const n = 32
+	tt := newTestTrigger(t, "presignup", testConfig())
+	payloads := [][]byte{
+		readFixture(t, "cognito-local/PreSignUp_SignUp.json"),
+		readFixture(t, "cognito-local/PreSignUp_SignUp-disposable.json"),
+	}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { _, _ = tt.h.Invoke(t.Context(), payloads[i%2]) })
+	}
+	wg.Wait()
+	lines := tt.emf.lines()
+	require.Len(t, lines, n)
+	counts := map[string]int{}
+	for _, l := range lines {
+		doc := decodeEMF(t, l)
+		for _, m := range []string{"SignUpAccepted", "SignUpRejected"} {
+			if doc.has(m) {
+				counts[m]++
+			}
+		}
+	}
+	require.Equal(t, map[string]int{"SignUpAccepted": n / 2, "SignUpRejected": n / 2}, counts)
+	require.Len(t, tt.rec.events(t), n)
 }
