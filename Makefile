@@ -56,6 +56,10 @@ lint: ## gofmt, go vet and staticcheck
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
+.PHONY: disposable
+disposable: ## rebuild triggers/disposable's list from the email-verifier version pinned in go.mod
+	$(GO) generate ./triggers/disposable
+
 .PHONY: run
 run: deps ## run the local stack with simulated users
 	$(GO) run ./cmd/cogwatch local --simulate 50 --duration 60s
