@@ -309,3 +309,25 @@ func TestWatchdogInFakeTime(t *testing.T) {
 type doerFunc func(*http.Request) (*http.Response, error)
 
 func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestRuntimeReturnsWhenThePutHangs: a response URL that never answers does
+// not keep the function past its deadline.
+func TestRuntimeReturnsWhenThePutHangs(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	rt := New(func(context.Context, cfn.Event) (Result, error) { return Result{PhysicalResourceID: "p"}, nil },
+		Options{Send: SendOptions{AttemptTime: 200 * time.Millisecond, Backoff: time.Millisecond}})
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	deadline, _ := ctx.Deadline()
+	_, err := rt.Invoke(ctx, payload(t, testEvent(srv.URL, cfn.RequestCreate, "", nil)))
+	require.NoError(t, err, "after answering (or trying to), never an error")
+	require.True(t, time.Now().Before(deadline.Add(50*time.Millisecond)), "returned by the deadline")
+}
