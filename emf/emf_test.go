@@ -559,6 +559,15 @@ func TestWriteError(t *testing.T) {
 	require.EqualError(t, m.Flush(), "emf: write: file already closed")
 }
 
+func TestNilWriterValueDiscards(t *testing.T) {
+	var w *emf.Writer
+	require.NoError(t, w.Err())
+	m := w.New()
+	require.NoError(t, m.Put("A", 1, emf.Count))
+	require.ErrorIs(t, m.Put("", 1, emf.Count), emf.ErrName, "calls are checked as usual")
+	require.NoError(t, m.Flush())
+}
+
 func TestNilWriterDiscards(t *testing.T) {
 	m := emf.NewWriter(nil, emf.Options{Namespace: "N"}).New()
 	require.NoError(t, m.Put("A", 1, emf.Count))

@@ -88,10 +88,22 @@ func NewWriter(w io.Writer, opts Options) *Writer {
 
 // Err returns the configuration error of w, or nil. Check it at start: a
 // Writer with a bad configuration writes nothing.
-func (w *Writer) Err() error { return w.err }
+func (w *Writer) Err() error {
+	if w == nil {
+		return nil
+	}
+	return w.err
+}
 
-// New returns an empty Metrics for one invocation.
+// discard backs Metrics of a nil *Writer.
+var discard = NewWriter(io.Discard, Options{Namespace: "Discard"})
+
+// New returns an empty Metrics for one invocation. On a nil *Writer it
+// returns Metrics that check every call as usual and write nothing.
 func (w *Writer) New() *Metrics {
+	if w == nil {
+		w = discard
+	}
 	m := &Metrics{w: w}
 	m.dims = m.dimsInl[:0]
 	m.entries = m.entriesInl[:0]
