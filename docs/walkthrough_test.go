@@ -1,5 +1,5 @@
 // Package docs_test runs the shell commands of docs/walkthrough.md against
-// cognito-local, so the walkthrough cannot rot.
+// the local stack (`cogwatch local`), so the walkthrough cannot rot.
 //
 // The AWS CLI is not installed where the tests run, so each `aws
 // cognito-idp OPERATION --param value ...` line is turned into the same
@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
@@ -32,7 +33,9 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/cognitotest"
+	"github.com/cogwatch/cogwatch/internal/localstack"
 )
 
 // confirmationCode is the code `cogwatch local` makes cognito-local give
@@ -453,20 +456,38 @@ func claims(t *testing.T, jwt string) map[string]any {
 	return c
 }
 
+// refusal is the AWS CLI's rendering of an error, in a text block of the
+// walkthrough.
+var refusal = regexp.MustCompile("(?s)```text\n+An error occurred \\((\\w+)\\) when calling the (\\w+) operation:\\s+(.+?)\n```")
+
+// TestWalkthrough runs the walkthrough against the real local stack, the
+// one `cogwatch local` runs (cognito-local with cogwatch's triggers, SNS,
+// SQS and the consumers), and checks what the page says happens.
 func TestWalkthrough(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the local stack")
+	}
 	md, err := os.ReadFile("walkthrough.md")
 	require.NoError(t, err)
 	all := steps(t, md)
 	require.NotEmpty(t, all)
 
-	em := cognitotest.Start(t, cognitotest.Options{Code: confirmationCode})
-	pool := em.CreatePool(t.Context(), t, "walkthrough")
+	stack, err := localstack.Start(t.Context(), localstack.Options{WarmInterval: -1})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, stack.Close()) })
+	require.Equal(t, confirmationCode, localstack.DefaultConfirmationCode)
+	endpointsFile := filepath.Join(t.TempDir(), "endpoints.json")
+	require.NoError(t, stack.WriteEndpoints(endpointsFile))
+	b, err := os.ReadFile(endpointsFile)
+	require.NoError(t, err)
+	var endpoints map[string]string
+	require.NoError(t, json.Unmarshal(b, &endpoints))
+	ends := stack.Endpoints()
+
 	sh := &shell{
-		t: t, ctx: t.Context(), vars: map[string]string{}, client: em.Client(), endpoint: em.Endpoint,
-		files: map[string]map[string]string{"endpoints.json": {
-			"cognito": em.Endpoint, "userPoolId": pool.UserPoolID, "clientId": pool.ClientID,
-		}},
-		ran: map[string]int{}, validated: map[string]int{},
+		t: t, ctx: t.Context(), vars: map[string]string{}, client: stack.Cognito(), endpoint: ends.Cognito,
+		files: map[string]map[string]string{"endpoints.json": endpoints},
+		ran:   map[string]int{}, validated: map[string]int{},
 	}
 	for _, s := range all {
 		sh.run(s)
@@ -479,24 +500,63 @@ func TestWalkthrough(t *testing.T) {
 	}, sh.ran)
 	require.Equal(t, map[string]int{"CreateResourceServer": 1, "CreateUserPoolClient": 1, "DescribeUserPoolClient": 1}, sh.validated)
 
+	// The refusal of a disposable address is the one the page shows.
+	m := refusal.FindStringSubmatch(string(md))
+	require.NotNil(t, m, "the page shows a refused sign-up")
+	m[3] = strings.Join(strings.Fields(m[3]), " ")
+	require.Equal(t, "SignUp", m[2])
+	_, err = stack.Cognito().SignUp(t.Context(), &cip.SignUpInput{
+		ClientId: aws.String(ends.ClientID), Username: aws.String("mallory@mailinator.com"), Password: aws.String("Corr3ct-Horse!"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("mallory@mailinator.com")}},
+	})
+	var apiErr smithy.APIError
+	require.ErrorAs(t, err, &apiErr)
+	require.Equal(t, m[1], apiErr.ErrorCode())
+	// cognito-local names the Lambda function where Cognito names the
+	// trigger, as the page says.
+	require.Equal(t, strings.Replace(m[3], "PreSignUp failed", "PreSignUpFunction failed", 1), apiErr.ErrorMessage())
+
 	// And did what the page says it does.
-	c := em.Client()
+	c := stack.Cognito()
 	for _, user := range []string{"alice@example.com", "bob@example.org"} {
-		u, err := c.AdminGetUser(t.Context(), &cip.AdminGetUserInput{UserPoolId: aws.String(pool.UserPoolID), Username: aws.String(user)})
+		u, err := c.AdminGetUser(t.Context(), &cip.AdminGetUserInput{UserPoolId: aws.String(ends.UserPoolID), Username: aws.String(user)})
 		require.NoError(t, err)
 		require.Equal(t, types.UserStatusTypeConfirmed, u.UserStatus, user)
 	}
-	require.Equal(t, pool.UserPoolID, sh.vars["POOL_ID"])
+	require.Equal(t, ends.UserPoolID, sh.vars["POOL_ID"])
 	access := claims(t, sh.vars["ACCESS_TOKEN"])
 	require.Equal(t, "access", access["token_use"])
 	require.NotEmpty(t, sh.vars["REFRESH_TOKEN"])
 	id := claims(t, sh.vars["ID_TOKEN"]) // the refreshed one
 	require.Equal(t, "id", id["token_use"])
 	require.Equal(t, "alice@example.com", id["email"])
-	require.Equal(t, pool.ClientID, id["aud"])
+	require.Equal(t, ends.ClientID, id["aud"])
 	require.NotEmpty(t, id["sub"])
 	require.NotEmpty(t, id["cognito:username"])
 	require.Equal(t, []any{"operators"}, id["cognito:groups"], "the refreshed ID token carries the group")
+
+	// The events the page says each step causes, and no others.
+	require.NoError(t, stack.Drain(t.Context()))
+	sum, err := stack.Summary(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, map[event.Type]int{
+		event.SignUpAccepted:  2, // alice, bob
+		event.SignUpRejected:  1, // mallory's disposable address
+		event.UserConfirmed:   2, // alice with the code, bob by the administrator
+		event.SignInSucceeded: 1, // alice's right password; no event for the wrong one, nor for the refresh
+	}, nonZero(sum.Events))
+	require.Equal(t, map[string]int{event.ReasonDisposableDomain: 1}, nonZero(sum.Rejections))
+	require.Equal(t, 1, sum.NoClientID, "bob's admin confirmation carries no client id")
+}
+
+func nonZero[K comparable](m map[K]int) map[K]int {
+	out := map[K]int{}
+	for k, v := range m {
+		if v != 0 {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // TestCognitoLocalLimits pins what the walkthrough says cognito-local does
