@@ -20,8 +20,8 @@ func seeds(t testing.TB, s *snstest.Server) [][]byte {
 		snstest.Marshal(s.Notification(topic, "multi\nline \u00e9 message", t0, "2")),
 		snstest.Marshal(s.Confirmation(topic, t0, "2")),
 	}
-	for _, tc := range rejectCases(s) {
-		out = append(out, tc.body)
+	for _, tc := range s.BadInputs(topic, t0) {
+		out = append(out, tc.Body)
 	}
 	return out
 }

@@ -1,8 +1,11 @@
 package snsverify
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -72,10 +75,15 @@ func arnChars(s string) bool {
 // Parse decodes an SNS HTTP(S) message body and checks that every field its
 // type requires is present and well formed. It does not verify anything:
 // see [Verifier.Verify].
+//
+// Decoding is stricter than encoding/json's: field names match exactly (a
+// raw-delivered event's "type" is not SNS's "Type"), a known field appears at
+// most once, holds a string, and nothing follows the object. Unknown fields
+// (MessageAttributes, UnsubscribeURL, future additions) are skipped.
 func Parse(body []byte) (*Message, error) {
 	m := new(Message)
-	if err := json.Unmarshal(body, m); err != nil {
-		return nil, fmt.Errorf("snsverify: decode: %w: %w", ErrMalformed, err)
+	if err := decode(body, m); err != nil {
+		return nil, err
 	}
 	switch m.Type {
 	case TypeNotification, TypeSubscriptionConfirmation, TypeUnsubscribeConfirmation:
@@ -108,6 +116,87 @@ func Parse(body []byte) (*Message, error) {
 	}
 	return m, nil
 }
+
+// field returns the Message field a JSON key names, or nil.
+func (m *Message) field(key string) *string {
+	switch key {
+	case "Type":
+		return &m.Type
+	case "MessageId":
+		return &m.MessageID
+	case "TopicArn":
+		return &m.TopicARN
+	case "Subject":
+		return &m.Subject
+	case "Message":
+		return &m.Message
+	case "Timestamp":
+		return &m.Timestamp
+	case "SignatureVersion":
+		return &m.SignatureVersion
+	case "Signature":
+		return &m.Signature
+	case "SigningCertURL":
+		return &m.SigningCertURL
+	case "SubscribeURL":
+		return &m.SubscribeURL
+	case "Token":
+		return &m.Token
+	}
+	return nil
+}
+
+func decode(body []byte, m *Message) error {
+	malformed := func(format string, args ...any) error {
+		return fmt.Errorf("snsverify: decode: "+format+": %w", append(args, ErrMalformed)...)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return malformed("not a JSON object")
+	}
+	var seen [11]bool
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return malformed("invalid JSON")
+		}
+		key, _ := tok.(string)
+		p := m.field(key)
+		if p == nil {
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return malformed("invalid JSON")
+			}
+			continue
+		}
+		i := fieldIndex(key)
+		if seen[i] {
+			return malformed("field %s repeated", key)
+		}
+		seen[i] = true
+		tok, err = dec.Token()
+		if err != nil {
+			return malformed("invalid JSON")
+		}
+		s, ok := tok.(string)
+		if !ok {
+			return malformed("field %s is not a string", key)
+		}
+		*p = s
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return malformed("invalid JSON")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return malformed("data after the JSON object")
+	}
+	return nil
+}
+
+var fieldNames = []string{"Type", "MessageId", "TopicArn", "Subject", "Message", "Timestamp",
+	"SignatureVersion", "Signature", "SigningCertURL", "SubscribeURL", "Token"}
+
+func fieldIndex(key string) int { return slices.Index(fieldNames, key) }
 
 func missing(field string) error {
 	return fmt.Errorf("snsverify: %s missing or empty: %w", field, ErrMalformed)

@@ -196,8 +196,11 @@ func NewServer(region string, signer *Signer) (*Server, error) {
 	addr := s.srv.Listener.Addr().String()
 	tr := &http.Transport{
 		TLSClientConfig: &tls.Config{RootCAs: pool},
-		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, network, addr)
+		DialContext: func(ctx context.Context, network, hostport string) (net.Conn, error) {
+			if host, _, _ := net.SplitHostPort(hostport); host == s.Host {
+				hostport = addr
+			}
+			return (&net.Dialer{}).DialContext(ctx, network, hostport)
 		},
 	}
 	s.client = &http.Client{Transport: tr, Timeout: 5 * time.Second}
@@ -250,8 +253,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// Client returns an HTTP client that trusts the server and dials it for
-// every host name.
+// Client returns an HTTP client that trusts the server and dials it for its
+// host name (sns.<region>.amazonaws.com); other hosts are dialled as usual.
 func (s *Server) Client() *http.Client { return s.client }
 
 // Close stops the server.

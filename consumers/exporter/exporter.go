@@ -1,0 +1,242 @@
+package exporter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/cogwatch/cogwatch/consumers/exporter/snsverify"
+	"github.com/cogwatch/cogwatch/event"
+)
+
+// Exporter receives SNS messages and counts user events.
+type Exporter struct {
+	o        Options
+	verifier *snsverify.Verifier
+	client   *http.Client
+	log      *slog.Logger
+	self     *selfMetrics
+	series   *eventSeries
+	seen     *recent
+	inflight chan struct{}
+	gatherer prometheus.Gatherer
+	ready    atomic.Bool
+}
+
+// New builds an Exporter and registers its metrics on o.Registerer (a new
+// registry if nil). It fails on malformed topic ARNs or trusted prefixes.
+func New(o Options) (*Exporter, error) {
+	o = o.withDefaults()
+	if o.Registerer == nil {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		o.Registerer, o.Gatherer = reg, reg
+	}
+	if o.Gatherer == nil {
+		g, ok := o.Registerer.(prometheus.Gatherer)
+		if !ok {
+			return nil, errors.New("exporter: Options.Gatherer is required when Registerer is not a registry")
+		}
+		o.Gatherer = g
+	}
+	v, err := snsverify.New(snsverify.Options{
+		Topics: o.Topics, MaxAge: o.MaxAge, MaxSkew: o.MaxSkew, TrustedURLPrefixes: o.TrustedURLPrefixes,
+		Client: o.HTTPClient, FetchTimeout: o.FetchTimeout, CertCacheSize: o.CertCacheSize,
+		CertCacheTTL: o.CertCacheTTL, Now: o.Now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("exporter: %w", err)
+	}
+	client := http.Client{Timeout: o.FetchTimeout}
+	if o.HTTPClient != nil {
+		client = *o.HTTPClient
+	}
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	e := &Exporter{
+		o: o, verifier: v, client: &client, log: o.Logger,
+		series:   newEventSeries(o),
+		seen:     newRecent(2 * o.DedupeSize),
+		inflight: make(chan struct{}, o.MaxInFlight),
+		gatherer: o.Gatherer,
+	}
+	if e.self, err = newSelfMetrics(o.Registerer); err != nil {
+		return nil, fmt.Errorf("exporter: register metrics: %w", err)
+	}
+	if err := o.Registerer.Register(e.series); err != nil {
+		return nil, fmt.Errorf("exporter: register metrics: %w", err)
+	}
+	if len(o.Topics) == 0 {
+		e.log.Warn("no SNS topic is allowed: every message will be rejected (set --sns.topic-arn)")
+	}
+	if len(o.TrustedURLPrefixes) > 0 {
+		e.log.Warn("trusting SNS certificate and subscribe URLs under emulator prefixes: whoever serves them can sign messages",
+			"prefixes", o.TrustedURLPrefixes)
+	}
+	e.ready.Store(true)
+	return e, nil
+}
+
+// SNSHandler serves POST /sns, GET /-/healthy and GET /-/ready.
+func (e *Exporter) SNSHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("POST /sns", e.limit(http.MaxBytesHandler(e.verify(e.dispatch), e.o.MaxBodyBytes)))
+	e.health(mux)
+	return mux
+}
+
+// MetricsHandler serves GET /metrics, GET /-/healthy and GET /-/ready.
+func (e *Exporter) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(e.gatherer, promhttp.HandlerOpts{
+		ErrorLog: slog.NewLogLogger(e.log.Handler(), slog.LevelError), MaxRequestsInFlight: 4,
+	}))
+	e.health(mux)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = io.WriteString(w, `<html><head><title>cogwatch exporter</title></head><body><h1>cogwatch exporter</h1><p><a href="metrics">Metrics</a></p></body></html>`)
+	})
+	return mux
+}
+
+func (e *Exporter) health(mux *http.ServeMux) {
+	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "Healthy\n")
+	})
+	mux.HandleFunc("GET /-/ready", func(w http.ResponseWriter, _ *http.Request) {
+		if !e.ready.Load() {
+			http.Error(w, "Not ready", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "Ready\n")
+	})
+}
+
+// limit counts every request and answers 503 beyond MaxInFlight at once.
+func (e *Exporter) limit(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.self.received.Inc()
+		select {
+		case e.inflight <- struct{}{}:
+			defer func() { <-e.inflight }()
+			next.ServeHTTP(w, r)
+		default:
+			e.fail(w, r, failOverload, http.StatusServiceUnavailable, errors.New("too many SNS requests in flight"))
+		}
+	})
+}
+
+// messageHandler handles a verified SNS message.
+type messageHandler func(http.ResponseWriter, *http.Request, *snsverify.Message)
+
+// verify reads the body and verifies it; only verified messages reach next.
+func (e *Exporter) verify(next messageHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+				e.reject(w, r, reasonTooLarge, http.StatusRequestEntityTooLarge, err)
+				return
+			}
+			e.fail(w, r, failRead, http.StatusBadRequest, err)
+			return
+		}
+		m, err := e.verifier.Verify(r.Context(), body)
+		switch {
+		case err == nil:
+			next(w, r, m)
+		case snsverify.Temporary(err):
+			e.fail(w, r, failCertFetch, http.StatusBadGateway, err)
+		case errors.Is(err, snsverify.ErrMalformed) && r.Header.Get("x-amz-sns-rawdelivery") == "true":
+			e.reject(w, r, reasonRawDelivery, http.StatusBadRequest, errors.New("raw message delivery carries no signature: turn it off"))
+		case errors.Is(err, snsverify.ErrMalformed), errors.Is(err, snsverify.ErrType):
+			e.reject(w, r, snsverify.Reason(err), http.StatusBadRequest, err)
+		default:
+			e.reject(w, r, snsverify.Reason(err), http.StatusForbidden, err)
+		}
+	})
+}
+
+// dispatch handles a verified message by type.
+func (e *Exporter) dispatch(w http.ResponseWriter, r *http.Request, m *snsverify.Message) {
+	switch m.Type {
+	case snsverify.TypeSubscriptionConfirmation:
+		e.confirm(w, r, m)
+	case snsverify.TypeUnsubscribeConfirmation:
+		e.log.InfoContext(r.Context(), "SNS subscription ended", "topic_arn", m.TopicARN, "message_id", m.MessageID)
+		w.WriteHeader(http.StatusOK)
+	default:
+		e.count(w, r, m)
+	}
+}
+
+// count decodes, deduplicates and counts one user event.
+func (e *Exporter) count(w http.ResponseWriter, r *http.Request, m *snsverify.Message) {
+	ev, err := event.Decode([]byte(m.Message))
+	if err != nil {
+		e.reject(w, r, reasonInvalidEvent, http.StatusBadRequest, err, "message_id", m.MessageID)
+		return
+	}
+	if !e.seen.add("m:"+m.MessageID, "e:"+ev.ID) {
+		e.self.duplicates.Inc()
+		e.log.DebugContext(r.Context(), "duplicate SNS message dropped", "message_id", m.MessageID, "event_id", ev.ID)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	e.series.observe(&ev)
+	w.WriteHeader(http.StatusOK)
+}
+
+// confirm visits a checked SubscribeURL of an allowed topic.
+func (e *Exporter) confirm(w http.ResponseWriter, r *http.Request, m *snsverify.Message) {
+	u, err := e.verifier.ConfirmURL(m)
+	if err != nil { // Verify checked it already; keep the check next to the fetch.
+		e.reject(w, r, snsverify.Reason(err), http.StatusForbidden, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), e.o.FetchTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		e.fail(w, r, failConfirm, http.StatusBadGateway, err)
+		return
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		e.fail(w, r, failConfirm, http.StatusBadGateway, err)
+		return
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		e.fail(w, r, failConfirm, http.StatusBadGateway, fmt.Errorf("confirm subscription: %s", resp.Status))
+		return
+	}
+	e.self.confirmed.Inc()
+	e.log.InfoContext(r.Context(), "SNS subscription confirmed", "topic_arn", m.TopicARN, "message_id", m.MessageID)
+	w.WriteHeader(http.StatusOK)
+}
+
+// reject answers a 4xx: SNS will not retry.
+func (e *Exporter) reject(w http.ResponseWriter, r *http.Request, reason string, status int, err error, attrs ...any) {
+	e.self.rejected.WithLabelValues(reason).Inc()
+	e.log.WarnContext(r.Context(), "SNS message rejected", append([]any{"reason", reason, "status", status, "err", err,
+		"remote", r.RemoteAddr}, attrs...)...)
+	http.Error(w, reason, status)
+}
+
+// fail answers a 5xx (or, for an unreadable body, a 400): the failure is ours
+// or the connection's, and SNS retries 5xx.
+func (e *Exporter) fail(w http.ResponseWriter, r *http.Request, reason string, status int, err error) {
+	e.self.failed.WithLabelValues(reason).Inc()
+	e.log.ErrorContext(r.Context(), "SNS message not processed", "reason", reason, "status", status, "err", err,
+		"remote", r.RemoteAddr)
+	http.Error(w, reason, status)
+}

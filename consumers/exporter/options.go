@@ -1,0 +1,124 @@
+package exporter
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/exporter-toolkit/web"
+)
+
+// Defaults of Options' zero fields.
+const (
+	DefaultSNSListenAddress  = ":9878"
+	DefaultWebListenAddress  = ":9877"
+	DefaultMaxBodyBytes      = 1 << 20
+	DefaultMaxInFlight       = 256
+	DefaultDedupeSize        = 100_000
+	DefaultSeriesTTL         = 24 * time.Hour
+	DefaultMaxPools          = 100
+	DefaultMaxClients        = 1000
+	DefaultMaxReasons        = 32
+	DefaultFetchTimeout      = 5 * time.Second
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultShutdownTimeout   = 10 * time.Second
+)
+
+// Options configures an Exporter. The zero value works: it serves metrics and
+// health, and rejects every SNS message until Topics allows a topic.
+type Options struct {
+	// Topics is the allow-list of SNS topic ARNs (--sns.topic-arn).
+	Topics []string
+	// TrustedURLPrefixes trusts an emulator's certificate and subscribe URLs
+	// (--sns.trust-cert-url-prefix), e.g. http://127.0.0.1:4100/ for goaws.
+	TrustedURLPrefixes []string
+	// MaxAge and MaxSkew bound how old, and how far in the future, a
+	// message's Timestamp may be (snsverify's defaults: 1h and 5m).
+	MaxAge, MaxSkew time.Duration
+	// CertCacheSize and CertCacheTTL bound the signing-certificate cache
+	// (snsverify's defaults: 64 entries, 24h).
+	CertCacheSize int
+	CertCacheTTL  time.Duration
+	// HTTPClient fetches certificates and confirms subscriptions; nil means
+	// a default client. Redirects are never followed.
+	HTTPClient *http.Client
+	// FetchTimeout bounds a certificate fetch and a confirmation
+	// (default DefaultFetchTimeout).
+	FetchTimeout time.Duration
+	// MaxBodyBytes bounds a request body (default DefaultMaxBodyBytes).
+	MaxBodyBytes int64
+	// MaxInFlight bounds the SNS requests handled at once; more get 503
+	// (default DefaultMaxInFlight).
+	MaxInFlight int
+	// DedupeSize is how many recent messages are remembered to drop
+	// duplicates (default DefaultDedupeSize).
+	DedupeSize int
+	// SeriesTTL is how long the series of a pool or client that stopped
+	// sending stay exposed (default DefaultSeriesTTL).
+	SeriesTTL time.Duration
+	// MaxPools, MaxClients and MaxReasons cap distinct label values; beyond
+	// them events count under "other" (defaults DefaultMaxPools,
+	// DefaultMaxClients, DefaultMaxReasons).
+	MaxPools, MaxClients, MaxReasons int
+	// Registerer receives the metrics and Gatherer serves them. Nil means a
+	// new registry (with Go and process collectors when Run or Serve use it);
+	// never the global default registry.
+	Registerer prometheus.Registerer
+	Gatherer   prometheus.Gatherer
+	// Logger logs; nil discards.
+	Logger *slog.Logger
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+
+	// The fields below are used by Run and Serve only.
+
+	// SNSListenAddress is the SNS listener's address (--sns.listen-address,
+	// default DefaultSNSListenAddress).
+	SNSListenAddress string
+	// SNSWebConfigFile is an exporter-toolkit web configuration file for the
+	// SNS listener (TLS; basic auth, which SNS supports in endpoint URLs).
+	SNSWebConfigFile string
+	// Web configures the metrics listener (--web.listen-address,
+	// --web.config.file). Nil means DefaultWebListenAddress, no TLS.
+	Web *web.FlagConfig
+	// ReadHeaderTimeout of both servers (default DefaultReadHeaderTimeout).
+	ReadHeaderTimeout time.Duration
+	// ShutdownTimeout bounds the graceful shutdown (default DefaultShutdownTimeout).
+	ShutdownTimeout time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	setInt := func(p *int, def int) {
+		if *p <= 0 {
+			*p = def
+		}
+	}
+	setDur := func(p *time.Duration, def time.Duration) {
+		if *p <= 0 {
+			*p = def
+		}
+	}
+	setInt(&o.MaxInFlight, DefaultMaxInFlight)
+	setInt(&o.DedupeSize, DefaultDedupeSize)
+	setInt(&o.MaxPools, DefaultMaxPools)
+	setInt(&o.MaxClients, DefaultMaxClients)
+	setInt(&o.MaxReasons, DefaultMaxReasons)
+	setDur(&o.SeriesTTL, DefaultSeriesTTL)
+	setDur(&o.FetchTimeout, DefaultFetchTimeout)
+	setDur(&o.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	setDur(&o.ShutdownTimeout, DefaultShutdownTimeout)
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.SNSListenAddress == "" {
+		o.SNSListenAddress = DefaultSNSListenAddress
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
