@@ -141,8 +141,13 @@ func (m *Metrics) setsOf(e *entry) [][]string {
 	return m.w.sets
 }
 
+// sameSets reports whether a and b go in the same directive: their
+// dimension sets, their own or the writer's, are equal.
 func (m *Metrics) sameSets(a, b *entry) bool {
-	return a.own == b.own && (!a.own || setsEqual(a.sets, b.sets))
+	if a.own == b.own && !a.own {
+		return true
+	}
+	return setsEqual(m.setsOf(a), m.setsOf(b))
 }
 
 // setPresent reports whether every dimension of set has a value.
