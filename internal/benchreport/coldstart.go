@@ -1,0 +1,170 @@
+package benchreport
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"reflect"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Runtime is one way to run a trigger's job: a command started as Lambda
+// starts a custom runtime (AWS_LAMBDA_RUNTIME_API set, the invocation
+// already waiting).
+type Runtime struct {
+	Name string   // "go", "python", "node"
+	Argv []string // the command
+	Env  []string // the whole environment, AWS_LAMBDA_RUNTIME_API excepted
+	Dir  string
+}
+
+// Sample is what one start of a runtime measured.
+type Sample struct {
+	// FirstAnswer is process start to the first answer's arrival.
+	FirstAnswer time.Duration
+	// InitCPU is the CPU time (user+system) the process used until its
+	// first answer, start and first invocation included.
+	InitCPU time.Duration
+	// WarmWall and WarmCPU are per warm invocation, averaged.
+	WarmWall, WarmCPU time.Duration
+	// MaxRSS is the peak resident set, in bytes.
+	MaxRSS int64
+}
+
+// Check validates one answer; it is given the payload sent.
+type Check func(payload []byte, a Answer) error
+
+// SameJSON is the Check of a trigger that lets the user through: the
+// answer is the event it got, as JSON.
+func SameJSON(payload []byte, a Answer) error {
+	if a.Error {
+		return fmt.Errorf("runtime answered an error: %s", a.Body)
+	}
+	var want, got any
+	if err := json.Unmarshal(payload, &want); err != nil {
+		return fmt.Errorf("payload: %w", err)
+	}
+	if err := json.Unmarshal(a.Body, &got); err != nil {
+		return fmt.Errorf("answer is not JSON: %w: %.200s", err, a.Body)
+	}
+	if !reflect.DeepEqual(want, got) {
+		return fmt.Errorf("answer differs from the event: %.300s", a.Body)
+	}
+	return nil
+}
+
+// Measure starts rt once, sends payload as its first (cold) invocation and
+// warm more, checks every answer, and stops the process.
+func Measure(ctx context.Context, rt Runtime, payload []byte, warm int, check Check) (Sample, error) {
+	api, err := StartRuntimeAPI()
+	if err != nil {
+		return Sample{}, err
+	}
+	defer func() { _ = api.Close() }()
+
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	cmd := exec.Command(rt.Argv[0], rt.Argv[1:]...)
+	cmd.Env = append(append([]string(nil), rt.Env...), "AWS_LAMBDA_RUNTIME_API="+api.Addr)
+	cmd.Dir = rt.Dir
+	var out tail
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+
+	t0 := time.Now()
+	if err := cmd.Start(); err != nil {
+		return Sample{}, fmt.Errorf("%s: start: %w", rt.Name, err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+		cancel()
+	}()
+	stop := func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-exited
+	}
+
+	var s Sample
+	a, err := api.Invoke(ctx, payload)
+	if err == nil {
+		s.FirstAnswer = a.At.Sub(t0)
+		s.InitCPU, err = processCPU(cmd.Process.Pid)
+	}
+	if err == nil {
+		err = check(payload, a)
+	}
+	if err == nil && warm > 0 {
+		w0 := time.Now()
+		for range warm {
+			if a, err = api.Invoke(ctx, payload); err != nil {
+				break
+			}
+			if err = check(payload, a); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			s.WarmWall = time.Since(w0) / time.Duration(warm)
+			var cpu time.Duration
+			cpu, err = processCPU(cmd.Process.Pid)
+			s.WarmCPU = (cpu - s.InitCPU) / time.Duration(warm)
+		}
+	}
+	stop()
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		s.MaxRSS = ru.Maxrss * 1024
+	}
+	if err != nil {
+		return Sample{}, fmt.Errorf("%s: %w; output: %s", rt.Name, err, out.String())
+	}
+	return s, nil
+}
+
+// clockTick is USER_HZ, the unit of /proc/<pid>/stat's times: 100 on Linux.
+const clockTick = 10 * time.Millisecond
+
+// processCPU is the user+system CPU time of a running process, every
+// thread included, from /proc/<pid>/stat.
+func processCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, errors.New("unexpected /proc stat format")
+	}
+	f := strings.Fields(string(b[i+1:]))
+	// After the command: state is field 3, utime 14, stime 15 (1-based).
+	if len(f) < 13 {
+		return 0, errors.New("short /proc stat")
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, err
+	}
+	return time.Duration(ut+st) * clockTick, nil
+}
+
+// tail keeps the last 4 KiB written, for error messages.
+type tail struct{ b []byte }
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.b = append(t.b, p...)
+	if len(t.b) > 4096 {
+		t.b = t.b[len(t.b)-4096:]
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string { return string(t.b) }
