@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -69,11 +70,24 @@ func execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	classifyErrors(root)
+	prepare(root)
+	if group, rest, err := root.Find(args); err == nil && group.HasParent() && group.HasSubCommands() && !group.Runnable() {
+		// cobra prints a group's help and exits 0 for `cogwatch events nope`.
+		for _, a := range rest {
+			if !strings.HasPrefix(a, "-") {
+				return report(stderr, group, usageErrorf("unknown command %q for %q", a, group.CommandPath()))
+			}
+		}
+	}
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
 	}
+	return report(stderr, cmd, err)
+}
+
+// report writes cmd's error to stderr and returns the exit code it means.
+func report(stderr io.Writer, cmd *cobra.Command, err error) int {
 	code := exitUsage // errors cobra returns before a command runs: unknown command, flags, arguments
 	var ee *exitError
 	if errors.As(err, &ee) {
@@ -86,10 +100,11 @@ func execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	return code
 }
 
-// classifyErrors makes every error a command's RunE returns a failure
-// (exit 1) unless it says otherwise, so that the errors cobra itself returns
-// (before RunE) are the only unmarked ones: usage errors.
-func classifyErrors(c *cobra.Command) {
+// prepare readies every command of the tree, the other files' included: an
+// error a command's RunE returns is a failure (exit 1) unless it says
+// otherwise, so that the errors cobra itself returns (before RunE) are the
+// only unmarked ones: usage errors (exit 2).
+func prepare(c *cobra.Command) {
 	if run := c.RunE; run != nil {
 		c.RunE = func(cmd *cobra.Command, args []string) error {
 			err := run(cmd, args)
@@ -101,7 +116,7 @@ func classifyErrors(c *cobra.Command) {
 		}
 	}
 	for _, sub := range c.Commands() {
-		classifyErrors(sub)
+		prepare(sub)
 	}
 }
 

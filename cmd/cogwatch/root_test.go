@@ -65,6 +65,29 @@ func TestRootListsCommands(t *testing.T) {
 	require.Contains(t, r.stdout, "Exit codes: 0 success, 1 failure, 2 bad usage or configuration.")
 }
 
+// TestGroupsRefuseUnknownSubcommands: every command that only groups
+// others prints its help when called alone and refuses anything else.
+func TestGroupsRefuseUnknownSubcommands(t *testing.T) {
+	var groups []string
+	walk(newRootCmd(), func(c *cobra.Command) {
+		if c.HasParent() && c.HasSubCommands() {
+			groups = append(groups, c.Name())
+		}
+	})
+	require.Contains(t, groups, "events")
+	for _, g := range groups {
+		t.Run(g, func(t *testing.T) {
+			r := cogwatch(t.Context(), nil, g)
+			require.Equal(t, 0, r.code, r.stderr)
+			require.Contains(t, r.stdout, "Available Commands:")
+			r = cogwatch(t.Context(), nil, g, "nope")
+			require.Equal(t, 2, r.code)
+			require.Empty(t, r.stdout)
+			require.Contains(t, r.stderr, "unknown command \"nope\"")
+		})
+	}
+}
+
 func TestExitCodes(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -73,6 +96,7 @@ func TestExitCodes(t *testing.T) {
 		stderr string
 	}{
 		{name: "unknown command", args: []string{"nope"}, code: 2, stderr: "cogwatch: unknown command \"nope\" for \"cogwatch\"\nRun 'cogwatch --help' for usage.\n"},
+		{name: "unknown subcommand", args: []string{"events", "nope"}, code: 2, stderr: "cogwatch events: unknown command \"nope\" for \"cogwatch events\"\nRun 'cogwatch events --help' for usage.\n"},
 		{name: "unknown flag", args: []string{"version", "--nope"}, code: 2, stderr: "cogwatch version: unknown flag: --nope\nRun 'cogwatch version --help' for usage.\n"},
 		{name: "extra argument", args: []string{"version", "extra"}, code: 2, stderr: "cogwatch version: unknown command \"extra\" for \"cogwatch version\"\nRun 'cogwatch version --help' for usage.\n"},
 		{name: "two files", args: []string{"events", "decode", "a", "b"}, code: 2, stderr: "cogwatch events decode: accepts at most 1 arg(s), received 2\nRun 'cogwatch events decode --help' for usage.\n"},
