@@ -2,6 +2,7 @@ package localstack_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,6 +114,27 @@ func TestEndToEnd(t *testing.T) {
 	for typ, n := range want {
 		require.Equal(t, n, sum.PutEvents.ByDetailType[string(typ)], typ)
 	}
+	// SNS → HTTP → exporter, scraped and parsed as Prometheus would.
+	for typ, n := range want {
+		key := `cogwatch_user_events_total{reason="",type="` + string(typ) + `"}`
+		if typ == event.SignUpRejected {
+			continue
+		}
+		require.Equal(t, float64(n), sum.Exporter[key], key)
+	}
+	for reason, n := range sum.Rejections {
+		key := `cogwatch_user_events_total{reason="` + reason + `",type="` + string(event.SignUpRejected) + `"}`
+		require.Equal(t, float64(n), sum.Exporter[key], key)
+	}
+	require.Equal(t, float64(total+1), sum.Exporter["cogwatch_exporter_sns_messages_received_total"], "every event and the subscription confirmation")
+	require.Equal(t, 1.0, sum.Exporter["cogwatch_exporter_sns_subscriptions_confirmed_total"])
+	for k, v := range sum.Exporter {
+		if strings.HasPrefix(k, "cogwatch_exporter_sns_messages_rejected_total") || strings.HasPrefix(k, "cogwatch_exporter_sns_messages_failed_total") ||
+			strings.HasPrefix(k, "cogwatch_exporter_sns_messages_duplicates_total") {
+			require.Zero(t, v, k)
+		}
+	}
+
 	// The warmer ran once at start, through the Invoke API, and kept
 	// warmInstances environments of each trigger.
 	require.Equal(t, 1, sum.Functions[localstack.WarmerFunction].Invocations)
