@@ -30,11 +30,14 @@ func TestLocalSimulatesPrintsSummaryAndStops(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(b, &e))
 	require.NotEmpty(t, e.UserPoolID)
+	require.NotEmpty(t, e.Exporter)
 	for _, want := range []string{
 		"cogwatch local is up", e.Cognito, e.Lambda, e.TopicARN,
 		"simulated 8 users",
 		"User events published to SNS, by type:",
 		"CloudWatch PutMetricData (recorded):",
+		"Prometheus exporter (scraped /metrics",
+		`cogwatch_user_events_total{reason="",type="cogwatch.signup.accepted"}`,
 		"Failed sign-ins",
 	} {
 		require.Contains(t, out.String(), want)

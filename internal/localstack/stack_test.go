@@ -20,7 +20,7 @@ func TestStackStartsAndStopsEverything(t *testing.T) {
 	require.NoError(t, err)
 	defer s.Close()
 	e := s.Endpoints()
-	for _, u := range []string{e.Cognito + "/health", e.SNS + "/health"} {
+	for _, u := range []string{e.Cognito + "/health", e.SNS + "/health", e.Exporter + "/metrics"} {
 		resp, err := http.Get(u)
 		require.NoError(t, err)
 		resp.Body.Close()
@@ -28,6 +28,7 @@ func TestStackStartsAndStopsEverything(t *testing.T) {
 	}
 	require.NotEmpty(t, e.UserPoolID)
 	require.NotEmpty(t, e.ClientID)
+	require.NotEmpty(t, e.Exporter)
 	require.Contains(t, e.TopicARN, ":"+localstack.TopicName)
 
 	path := filepath.Join(t.TempDir(), "endpoints.json")
