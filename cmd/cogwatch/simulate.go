@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -221,7 +222,8 @@ func printResult(w io.Writer, r *simulate.Result, asJSON bool) error {
 		return enc.Encode(r)
 	}
 	fmt.Fprintf(w, "simulated %d users (run %s) in %s\n\n", r.Users, r.RunID, r.Elapsed.Round(time.Millisecond))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "\tattempted\tsucceeded\tfailed\tfailures by error code")
 	row := func(name string, s simulate.Stage) {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\n", name, s.Attempted, s.Succeeded, s.FailedTotal(), counts(s.Failed))
@@ -234,6 +236,9 @@ func printResult(w io.Writer, r *simulate.Result, asJSON bool) error {
 	row("sign-in, right password", r.SignInRight)
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	for line := range strings.Lines(table.String()) {
+		fmt.Fprintln(w, strings.TrimRight(line, " \n"))
 	}
 	if r.AutoConfirmed > 0 {
 		fmt.Fprintf(w, "auto-confirmed by Cognito: %d\n", r.AutoConfirmed)

@@ -74,7 +74,7 @@ func TestSimulateNoCognito(t *testing.T) {
 	require.Equal(t, 1, r.code, r.stderr)
 	var res simulate.Result
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &res))
-	require.Equal(t, simulate.Stage{Attempted: 3, Failed: map[string]int{"Error": 3}}, *res.SignUp[simulate.Valid])
+	require.Equal(t, simulate.Stage{Attempted: 3, Failed: map[string]int{"NetworkError": 3}}, *res.SignUp[simulate.Valid])
 	require.Equal(t, "cogwatch simulate: 3 unexpected outcomes (see the table)\n", r.stderr)
 }
 

@@ -3,6 +3,8 @@ package simulate
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -256,6 +258,7 @@ func TestErrorCode(t *testing.T) {
 		{name: "deadline", err: &smithy.OperationError{Err: context.DeadlineExceeded}, want: "Timeout"},
 		{name: "canceled", err: context.Canceled, want: "Canceled"},
 		{name: "other", err: errAny{}, want: "Error"},
+		{name: "network", err: &smithy.OperationError{Err: fmt.Errorf("send: %w", &net.OpError{Op: "dial", Net: "tcp", Err: errAny{}})}, want: "NetworkError"},
 		{name: "challenge", err: &ChallengeError{Name: "SMS_MFA"}, want: "Challenge:SMS_MFA"},
 		{name: "interrupted", err: &InterruptedError{Err: &smithy.OperationError{Err: context.DeadlineExceeded}}, want: "Interrupted"},
 	}

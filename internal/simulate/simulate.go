@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 	mrand "math/rand/v2"
+	"net"
 	"strconv"
 	"sync"
 	"time"
@@ -240,7 +241,8 @@ func password(rng *mrand.Rand) string {
 // Stage counts one kind of call: how many were made, how many succeeded,
 // and the failures by error code: the API error code; Timeout when the
 // call's own deadline passed; Interrupted when the run was stopped during
-// the call; Error for other failures with no API answer (no connection).
+// the call; NetworkError when no connection could be made or it broke;
+// Error for other failures with no API answer.
 type Stage struct {
 	Attempted int            `json:"attempted"`
 	Succeeded int            `json:"succeeded"`
@@ -338,6 +340,8 @@ func ErrorCode(err error) string {
 		return "Timeout"
 	case errors.Is(err, context.Canceled):
 		return "Canceled"
+	case errors.As(err, new(*net.OpError)):
+		return "NetworkError"
 	default:
 		return "Error"
 	}
