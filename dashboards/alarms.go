@@ -1,0 +1,175 @@
+package dashboards
+
+import (
+	"strings"
+
+	"github.com/cogwatch/cogwatch/internal/catalog"
+)
+
+// Alarms lists the CloudWatch alarms that page on-call. Each one's actions go
+// to the on-call topic; each description ends with a runbook line.
+func Alarms() []Alarm {
+	trig := triggers()
+	p99 := perFunction(trig, "Duration", "p99", "m")
+	errs := perFunction(trig, "Errors", "Sum", "m")
+	all := functions(func(Function) bool { return true })
+	thr := perFunction(all, "Throttles", "Sum", "m")
+	consumerErrs := perFunction(functions(func(f Function) bool { return f.Consumer }), "Errors", "Sum", "m")
+	var dlqs []Metric
+	for _, q := range Queues {
+		if q.DLQ {
+			dlqs = append(dlqs, Metric{ID: "m" + itoa(len(dlqs)+1), Namespace: NSSQS, Name: "ApproximateNumberOfMessagesVisible",
+				Dims: []Dim{{"QueueName", queueName(q)}}, Stat: "Maximum"})
+		}
+	}
+	return []Alarm{
+		{
+			LogicalID: "TriggerLatencyAlarm", Name: "trigger-p99-near-limit",
+			Summary: "A Cognito trigger's p99 duration is above 4 s, near Cognito's 5-second limit: users may see sign-up or sign-in time-outs.",
+			Runbook: "open the detail dashboard's trigger duration widget; if PublishLatency is high, SNS is slow (the budget should cap it: check COGWATCH_TRIGGER_BUDGET); if cold starts rose, check the warmer's WarmupErrors; for VPC-attached triggers check NAT/VPC endpoints.",
+			Metrics: hide(p99), Exprs: []Expr{{ID: "e1", Expression: "MAX([" + ids(p99) + "])", Label: "slowest trigger p99 (ms)"}}, ReturnID: "e1",
+			Period: 60, EvaluationPeriods: 5, DatapointsToAlarm: 3, Threshold: triggerNearMs, Comparison: "GreaterThanThreshold", TreatMissingData: "notBreaching",
+		},
+		{
+			LogicalID: "TriggerErrorsAlarm", Name: "trigger-errors",
+			Summary: "A Cognito trigger returned errors: Cognito shows the user a failure for every one.",
+			Runbook: "query the trigger's log group in Logs Insights for level=ERROR and the err key; a bad deploy is the usual cause: roll back with the pipeline.",
+			Metrics: hide(errs), Exprs: []Expr{{ID: "e1", Expression: strings.ReplaceAll(ids(errs), ",", " + "), Label: "trigger errors"}}, ReturnID: "e1",
+			Period: 60, EvaluationPeriods: 3, DatapointsToAlarm: 2, Threshold: 0, Comparison: "GreaterThanThreshold", TreatMissingData: "notBreaching",
+		},
+		{
+			LogicalID: "ThrottlesAlarm", Name: "function-throttles",
+			Summary: "A cogwatch function is throttled by Lambda: triggers throttled means users fail to sign up or in.",
+			Runbook: "check the account's concurrent executions (AWS/Lambda ConcurrentExecutions) and reserved concurrency of the function on the errors/throttles widgets; raise the account quota or reserve concurrency for the triggers.",
+			Metrics: hide(thr), Exprs: []Expr{{ID: "e1", Expression: strings.ReplaceAll(ids(thr), ",", " + "), Label: "throttles"}}, ReturnID: "e1",
+			Period: 60, EvaluationPeriods: 3, DatapointsToAlarm: 2, Threshold: 0, Comparison: "GreaterThanThreshold", TreatMissingData: "notBreaching",
+		},
+		{
+			LogicalID: "PublishFailuresAlarm", Name: "publish-failures",
+			Summary: "Triggers fail to publish user events to SNS (users still get through, but subscribers miss events).",
+			Runbook: "look for the publish error code in the triggers' logs (key err); AuthorizationError/KMS means the role or key policy changed; throttling means raise the SNS Publish quota.",
+			Metrics: []Metric{cog("", catalog.PublishFailures, "Sum", "")},
+			Period:  300, EvaluationPeriods: 3, DatapointsToAlarm: 2, Threshold: 0, Comparison: "GreaterThanThreshold", TreatMissingData: "notBreaching",
+		},
+		{
+			LogicalID: "ConsumerErrorsAlarm", Name: "consumer-errors",
+			Summary: "An SQS consumer of the user-event topic fails: its messages are retried and end in its DLQ.",
+			Runbook: "read the consumer's log group for err; PutMetricData/PutEvents access errors mean the role changed; after a fix, redrive the DLQ from the SQS console.",
+			Metrics: hide(consumerErrs), Exprs: []Expr{{ID: "e1", Expression: strings.ReplaceAll(ids(consumerErrs), ",", " + "), Label: "consumer errors"}}, ReturnID: "e1",
+			Period: 300, EvaluationPeriods: 3, DatapointsToAlarm: 2, Threshold: 0, Comparison: "GreaterThanThreshold", TreatMissingData: "notBreaching",
+		},
+		{
+			LogicalID: "DeadLetterAlarm", Name: "dlq-not-empty",
+			Summary: "A dead-letter queue holds messages: user events were not delivered to a consumer.",
+			Runbook: "inspect a message in the DLQ (SQS console, poll), fix the consumer, then start a DLQ redrive to the source queue.",
+			Metrics: hide(dlqs), Exprs: []Expr{{ID: "e1", Expression: strings.ReplaceAll(ids(dlqs), ",", " + "), Label: "messages in DLQs"}}, ReturnID: "e1",
+			Period: 300, EvaluationPeriods: 1, DatapointsToAlarm: 1, Threshold: 0, Comparison: "GreaterThanThreshold", TreatMissingData: "notBreaching",
+		},
+		{
+			LogicalID: "FailedSignInRatioAlarm", Name: "failed-signin-ratio",
+			Summary: "More than 30 % of sign-in attempts fail (at least 20 attempts in 5 minutes): a credential-stuffing attack or a broken client.",
+			Runbook: "split the failures by ClientId on the detail dashboard; if one client, check its release; if spread out, enable Cognito threat protection / WAF rate rules on the user pool.",
+			Metrics: []Metric{
+				withHidden(cog("m1", catalog.SignInAttempted, "Sum", "")),
+				withHidden(cog("m2", catalog.SignInSucceeded, "Sum", "")),
+			},
+			Exprs:    []Expr{{ID: "e1", Expression: "IF(m1 >= 20, 100 * (m1 - m2) / m1, 0)", Label: "failed sign-in %"}},
+			ReturnID: "e1", Period: 300, EvaluationPeriods: 2, DatapointsToAlarm: 2, Threshold: 30, Comparison: "GreaterThanThreshold", TreatMissingData: "notBreaching",
+		},
+		{
+			LogicalID: "RejectedSignUpSpikeAlarm", Name: "rejected-signup-spike",
+			Summary: "Pre sign-up rejects many sign-ups: a bot wave with disposable addresses, or a validation rule that rejects real users.",
+			Runbook: "open 'Rejected sign-ups by reason'; disposable_domain spikes are bots (consider WAF); invalid_email or a new reason after a deploy means roll back.",
+			Metrics: []Metric{cog("", catalog.SignUpRejected, "Sum", "")}, ThresholdParameter: "RejectedSignUpThreshold",
+			Period: 300, EvaluationPeriods: 1, DatapointsToAlarm: 1, Threshold: 50, Comparison: "GreaterThanThreshold", TreatMissingData: "notBreaching",
+		},
+		quotaAlarm("QuotaUserAuthenticationAlarm", "quota-user-authentication", "UserAuthentication"),
+		quotaAlarm("QuotaUserCreationAlarm", "quota-user-creation", "UserCreation"),
+	}
+}
+
+func quotaAlarm(id, name, category string) Alarm {
+	return Alarm{
+		LogicalID: id, Name: name,
+		Summary: "Cognito's " + category + " API category runs above 80 % of its requests-per-second quota: requests will be throttled.",
+		Runbook: "see 'Cognito API calls and throttles by category' for the caller; cache tokens and reduce admin calls, or request a quota increase in Service Quotas (Amazon Cognito User Pools, " + category + ").",
+		Metrics: []Metric{withHidden(usage("m1", "CallCount", category, ""))},
+		Exprs:   []Expr{{ID: "e1", Expression: "100 * m1 / PERIOD(m1) / SERVICE_QUOTA(m1)", Label: category + " quota use %"}}, ReturnID: "e1",
+		Period: 60, EvaluationPeriods: 5, DatapointsToAlarm: 3, Threshold: 80, Comparison: "GreaterThanThreshold", TreatMissingData: "notBreaching",
+	}
+}
+
+func hide(ms []Metric) []Metric {
+	out := make([]Metric, len(ms))
+	for i, m := range ms {
+		m.Hidden = true
+		m.Label = ""
+		out[i] = m
+	}
+	return out
+}
+
+func ids(ms []Metric) string {
+	s := make([]string, len(ms))
+	for i, m := range ms {
+		s[i] = m.ID
+	}
+	return strings.Join(s, ",")
+}
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}
+
+// PromRules lists the Prometheus alerting rules over cogwatch-exporter's metrics.
+func PromRules() []PromRule {
+	att := `sum by (user_pool_id) (rate(cogwatch_user_events_total{type="cogwatch.signin.attempted"}[10m]))`
+	suc := `sum by (user_pool_id) (rate(cogwatch_user_events_total{type="cogwatch.signin.succeeded"}[10m]))`
+	return []PromRule{
+		{
+			Alert: "CogwatchFailedSignInRatioHigh", For: "10m", Severity: "page",
+			Expr:    "(" + att + " - " + suc + ") / " + att + " > 0.3 and " + att + " * 600 >= 20",
+			Summary: "More than 30 % of sign-ins fail in user pool {{ $labels.user_pool_id }}",
+			Runbook: "split failures by client_id in Grafana; one client: check its release; spread out: enable Cognito threat protection or WAF rate rules.",
+		},
+		{
+			Alert: "CogwatchRejectedSignUpSpike", For: "5m", Severity: "page",
+			Expr:    `sum by (user_pool_id) (increase(cogwatch_user_events_total{type="cogwatch.signup.rejected"}[5m])) > 50`,
+			Summary: "More than 50 sign-ups rejected in 5 minutes in user pool {{ $labels.user_pool_id }}",
+			Runbook: "group by reason: disposable_domain means bots; a new reason after a deploy means roll back.",
+		},
+		{
+			Alert: "CogwatchTriggerLatencyNearLimit", For: "5m", Severity: "page",
+			Expr:    `histogram_quantile(0.99, sum by (le, user_pool_id) (rate(cogwatch_trigger_latency_seconds_bucket[5m]))) > 4`,
+			Summary: "Trigger p99 latency above 4 s (Cognito gives up at 5 s) in user pool {{ $labels.user_pool_id }}",
+			Runbook: "check SNS publish latency and cold starts on the CloudWatch detail dashboard; check the warmer.",
+		},
+		{
+			Alert: "CogwatchExporterRejectsMessages", For: "10m", Severity: "ticket",
+			Expr:    `sum by (reason) (rate(cogwatch_exporter_sns_messages_rejected_total[5m])) > 0`,
+			Summary: "cogwatch-exporter rejects SNS messages ({{ $labels.reason }})",
+			Runbook: "signature: check --sns.topic-arn and the certificate host allow-list; decode: a producer sends a bad event version.",
+		},
+		{
+			Alert: "CogwatchExporterFailing", For: "10m", Severity: "page",
+			Expr:    `sum by (reason) (rate(cogwatch_exporter_sns_messages_failed_total[5m])) > 0`,
+			Summary: "cogwatch-exporter answers SNS with 5xx ({{ $labels.reason }}): SNS retries, then drops the messages",
+			Runbook: "cert_fetch: the exporter cannot reach the SNS signing-certificate host; overload: scale it out; confirm: the subscription confirmation URL is unreachable.",
+		},
+		{
+			Alert: "CogwatchExporterNoMessages", For: "30m", Severity: "ticket",
+			Expr:    `sum(rate(cogwatch_exporter_sns_messages_received_total[30m])) == 0`,
+			Summary: "cogwatch-exporter received no SNS message for 30 minutes",
+			Runbook: "check the topic's HTTPS subscription is Confirmed and the exporter's endpoint is reachable from SNS; quiet hours may be normal for small pools.",
+		},
+		{
+			Alert: "CogwatchExporterDown", For: "5m", Severity: "page",
+			Expr:    `up{job="cogwatch-exporter"} == 0`,
+			Summary: "Prometheus cannot scrape cogwatch-exporter {{ $labels.instance }}",
+			Runbook: "check the exporter's process and its --web.config.file TLS settings; SNS retries deliveries for a while, so restart soon.",
+		},
+	}
+}

@@ -1,0 +1,112 @@
+package dashboards
+
+import (
+	"encoding/json"
+	"log/slog"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/promql/parser"
+	"github.com/stretchr/testify/require"
+)
+
+// exporterMetrics are the series cogwatch-exporter exposes (the histogram's
+// _bucket, _sum and _count included) plus Prometheus' own up.
+var exporterMetrics = []string{
+	"cogwatch_user_events_total",
+	"cogwatch_trigger_latency_seconds_bucket", "cogwatch_trigger_latency_seconds_sum", "cogwatch_trigger_latency_seconds_count",
+	"cogwatch_exporter_sns_messages_received_total",
+	"cogwatch_exporter_sns_messages_rejected_total",
+	"cogwatch_exporter_sns_messages_duplicates_total",
+	"cogwatch_exporter_sns_messages_failed_total",
+	"up",
+}
+
+// promMetrics parses expr with Prometheus' own parser and returns the
+// metric names it selects.
+func promMetrics(t *testing.T, expr string) []string {
+	t.Helper()
+	// Grafana's variables, as Grafana substitutes them before querying.
+	expr = strings.NewReplacer("$__rate_interval", "5m", "$user_pool_id", ".*").Replace(expr)
+	e, err := parser.NewParser(parser.Options{}).ParseExpr(expr)
+	require.NoError(t, err, expr)
+	var names []string
+	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+		if vs, ok := n.(*parser.VectorSelector); ok {
+			names = append(names, vs.Name)
+		}
+		return nil
+	})
+	require.NotEmpty(t, names, expr)
+	return names
+}
+
+func TestRulesParseWithPrometheus(t *testing.T) {
+	t.Parallel()
+	content, err := RulesFile()
+	require.NoError(t, err)
+	groups, errs := rulefmt.Parse(content, false, model.UTF8Validation, parser.NewParser(parser.Options{}), slog.New(slog.DiscardHandler))
+	require.Empty(t, errs)
+	require.Len(t, groups.Groups, 1)
+	require.Len(t, groups.Groups[0].Rules, len(PromRules()))
+	for _, r := range groups.Groups[0].Rules {
+		require.NotEmpty(t, r.Alert)
+		require.NotEmpty(t, r.Annotations["runbook"], r.Alert)
+		require.NotEmpty(t, r.Annotations["summary"], r.Alert)
+		require.Contains(t, []string{"page", "ticket"}, r.Labels["severity"], r.Alert)
+		for _, name := range promMetrics(t, r.Expr) {
+			require.Contains(t, exporterMetrics, name, "rule %s reads a metric the exporter does not expose", r.Alert)
+		}
+	}
+}
+
+func TestRulefmtRejectsBadRules(t *testing.T) {
+	t.Parallel()
+	// The check above is only worth something if the parser refuses bad rules.
+	bad := []byte("groups:\n- name: x\n  rules:\n  - alert: Broken\n    expr: sum(rate(cogwatch_user_events_total[5m])\n")
+	_, errs := rulefmt.Parse(bad, false, model.UTF8Validation, parser.NewParser(parser.Options{}), slog.New(slog.DiscardHandler))
+	require.NotEmpty(t, errs)
+}
+
+func TestGrafanaDashboard(t *testing.T) {
+	t.Parallel()
+	raw, err := Grafana()
+	require.NoError(t, err)
+	var d struct {
+		Title  string `json:"title"`
+		UID    string `json:"uid"`
+		Panels []struct {
+			Title   string `json:"title"`
+			Type    string `json:"type"`
+			GridPos struct{ X, Y, W, H int }
+			Targets []struct {
+				Expr  string `json:"expr"`
+				RefID string `json:"refId"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &d))
+	require.Equal(t, "cogwatch", d.UID)
+	var want []string
+	for _, w := range Detail().Widgets {
+		if len(w.Prom) > 0 {
+			want = append(want, w.Title)
+		}
+	}
+	require.GreaterOrEqual(t, len(want), 5)
+	require.Len(t, d.Panels, len(want))
+	for i, p := range d.Panels {
+		require.Equal(t, want[i], p.Title, "panels follow the CloudWatch widgets' order")
+		require.Equal(t, "timeseries", p.Type)
+		require.LessOrEqual(t, p.GridPos.X+p.GridPos.W, GridWidth)
+		require.NotEmpty(t, p.Targets)
+		for _, tg := range p.Targets {
+			for _, name := range promMetrics(t, tg.Expr) {
+				require.True(t, slices.Contains(exporterMetrics, name), "panel %q reads %s, which the exporter does not expose", p.Title, name)
+			}
+		}
+	}
+}

@@ -1,0 +1,665 @@
+package samtemplate
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/awslabs/goformation/v7/schema"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	templatePath = "../../template.yaml"
+	pipelinePath = "../../pipeline.yaml"
+	makefilePath = "../../Makefile"
+)
+
+var (
+	parseOnce sync.Once
+	parsed    map[string]map[string]any // schema name → parsed document
+	parseErr  error
+)
+
+// schemaFor compiles one of goformation's schemas (name "sam" or
+// "cloudformation") for doc. The schema is pruned to the resource types doc
+// uses (and the definitions they reference): validating doc against it is
+// validating it against the whole schema, in a second instead of a minute.
+// The schemas' "$id" claims to be the draft-04 meta-schema itself, so it is
+// dropped and the draft named in "$schema" instead.
+func schemaFor(t *testing.T, name string, doc map[string]any) (*jsonschema.Compiler, string) {
+	t.Helper()
+	parseOnce.Do(func() {
+		parsed = map[string]map[string]any{}
+		for n, text := range map[string]string{"sam": schema.SamSchema, "cloudformation": schema.CloudformationSchema} {
+			v, err := jsonschema.UnmarshalJSON(strings.NewReader(text))
+			if err != nil {
+				parseErr = err
+				return
+			}
+			parsed[n] = v.(map[string]any)
+		}
+	})
+	require.NoError(t, parseErr)
+	full := parsed[name]
+	defs := full["definitions"].(map[string]any)
+	keep := map[string]bool{}
+	var visit func(v any)
+	visit = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if r, ok := v["$ref"].(string); ok {
+				if d, ok := strings.CutPrefix(r, "#/definitions/"); ok && !keep[d] {
+					keep[d] = true
+					visit(defs[d])
+				}
+			}
+			for _, e := range v {
+				visit(e)
+			}
+		case []any:
+			for _, e := range v {
+				visit(e)
+			}
+		}
+	}
+	var anyOf []any
+	res, _ := doc["Resources"].(map[string]any)
+	for _, r := range res {
+		typ, _ := r.(map[string]any)["Type"].(string)
+		if _, ok := defs[typ]; ok && !keep[typ] {
+			keep[typ] = true
+			visit(defs[typ])
+			anyOf = append(anyOf, map[string]any{"$ref": "#/definitions/" + typ})
+		}
+	}
+	if len(anyOf) == 0 {
+		anyOf = append(anyOf, map[string]any{"not": map[string]any{}})
+	}
+	props := map[string]any{}
+	for k, v := range full["properties"].(map[string]any) {
+		props[k] = v
+	}
+	props["Resources"] = map[string]any{"type": "object", "additionalProperties": false,
+		"patternProperties": map[string]any{"^[a-zA-Z0-9]+$": map[string]any{"anyOf": anyOf}}}
+	visit(props)
+	pruned := map[string]any{}
+	for d := range keep {
+		pruned[d] = defs[d]
+	}
+	m := map[string]any{"$schema": "http://json-schema.org/draft-04/schema#", "type": full["type"],
+		"additionalProperties": full["additionalProperties"], "required": full["required"],
+		"properties": props, "definitions": pruned}
+	c := jsonschema.NewCompiler()
+	url := "file:///goformation/" + name + ".schema.json"
+	require.NoError(t, c.AddResource(url, m))
+	return c, url
+}
+
+// validate validates doc against the named schema: each resource against
+// its type's definition first (for errors that name the resource), then the
+// whole document.
+func validate(t *testing.T, name string, doc map[string]any) error {
+	t.Helper()
+	c, url := schemaFor(t, name, doc)
+	whole, err := c.Compile(url)
+	require.NoError(t, err)
+	res, _ := doc["Resources"].(map[string]any)
+	for _, id := range slices.Sorted(maps.Keys(res)) {
+		r := res[id].(map[string]any)
+		typ, _ := r["Type"].(string)
+		def, err := c.Compile(url + "#/definitions/" + typ)
+		if err != nil {
+			return fmt.Errorf("resource %s: type %s is not in the %s schema", id, typ, name)
+		}
+		if err := def.Validate(r); err != nil {
+			return fmt.Errorf("resource %s (%s): %w", id, typ, err)
+		}
+	}
+	return whole.Validate(doc)
+}
+
+func load(t *testing.T, path string) Template {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	require.NoError(t, err)
+	tmpl, err := Load(src)
+	require.NoError(t, err)
+	return tmpl
+}
+
+// forSchema prepares a resolved template for goformation's schemas: custom
+// resources (Custom::Name, which the schemas do not know, with properties
+// and ServiceTimeout they do not list) are reduced to the generic
+// AWS::CloudFormation::CustomResource with its ServiceToken. The checks
+// below test the custom resources' properties instead.
+func forSchema(t Template) map[string]any {
+	raw, _ := json.Marshal(t)
+	var out map[string]any
+	_ = json.Unmarshal(raw, &out)
+	res, _ := out["Resources"].(map[string]any)
+	for id, r := range res {
+		m := r.(map[string]any)
+		// sam package / aws cloudformation package replace a local Code path with its S3 location.
+		if m["Type"] == "AWS::Lambda::Function" {
+			props, _ := m["Properties"].(map[string]any)
+			if _, local := props["Code"].(string); local {
+				props["Code"] = map[string]any{"S3Bucket": "artifacts", "S3Key": "function.zip"}
+			}
+		}
+		if typ, _ := m["Type"].(string); strings.HasPrefix(typ, "Custom::") {
+			props, _ := m["Properties"].(map[string]any)
+			res[id] = map[string]any{"Type": "AWS::CloudFormation::CustomResource",
+				"Properties": map[string]any{"ServiceToken": props["ServiceToken"]}}
+		}
+	}
+	return out
+}
+
+// variants are the parameter sets a template is validated with: the
+// defaults (a fresh account) and every optional part switched on.
+var variants = []struct {
+	name      string
+	overrides map[string]any
+}{
+	{name: "defaults"},
+	{name: "custom domain, Route 53, VPC, on-call email, prod", overrides: map[string]any{
+		"Stage": "prod", "CustomDomainName": "auth.example.com",
+		"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc", "HostedZoneId": "Z123",
+		"VpcSubnetIds": "subnet-1,subnet-2", "VpcSecurityGroupIds": "sg-1", "OnCallEmail": "oncall@example.com",
+		"DomainPrefix": "mine", "ConfigureApiGatewayLogging": "false",
+	}},
+}
+
+func TestTemplateValidatesAgainstSchemas(t *testing.T) {
+	tmpl := load(t, templatePath)
+	for _, v := range variants {
+		t.Run(v.name, func(t *testing.T) {
+			resolved, err := tmpl.Resolve(v.overrides)
+			require.NoError(t, err)
+			doc := forSchema(resolved)
+			require.NoError(t, validate(t, "sam", doc), "SAM schema")
+			// The CloudFormation schema does not know the Transform key.
+			delete(doc, "Transform")
+			require.NoError(t, validate(t, "cloudformation", doc), "CloudFormation schema")
+		})
+	}
+}
+
+func TestPipelineValidatesAgainstSchemas(t *testing.T) {
+	tmpl := load(t, pipelinePath)
+	for _, stages := range []string{"single", "multi"} {
+		t.Run(stages, func(t *testing.T) {
+			resolved, err := tmpl.Resolve(map[string]any{"PipelineType": stages})
+			require.NoError(t, err)
+			doc := forSchema(resolved)
+			// A plain CloudFormation template: the SAM schema requires a Transform it has no use for.
+			require.NoError(t, validate(t, "cloudformation", doc), "CloudFormation schema")
+			require.NoError(t, checkIAM(resolved))
+		})
+	}
+}
+
+func TestSchemaRejectsBadTemplates(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(res map[string]any)
+	}{
+		{name: "unknown property", edit: func(res map[string]any) {
+			res["UserEventsTopic"].(map[string]any)["Properties"].(map[string]any)["KmsKey"] = "x"
+		}},
+		{name: "wrong type", edit: func(res map[string]any) {
+			res["CloudWatchConsumerQueue"].(map[string]any)["Properties"].(map[string]any)["VisibilityTimeout"] = []any{"x"}
+		}},
+		{name: "unknown resource type", edit: func(res map[string]any) {
+			res["UserEventsBus"].(map[string]any)["Type"] = "AWS::Events::Buss"
+		}},
+	}
+	resolved, err := load(t, templatePath).Resolve(nil)
+	require.NoError(t, err)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := forSchema(resolved)
+			tc.edit(doc["Resources"].(map[string]any))
+			require.Error(t, validate(t, "sam", doc))
+		})
+	}
+}
+
+// ref returns the logical id a {"Ref": id} or {"Fn::GetAtt": …} value names.
+func ref(v any) string {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return ""
+	}
+	if r, ok := m["Ref"].(string); ok {
+		return r
+	}
+	switch g := m["Fn::GetAtt"].(type) {
+	case string:
+		id, _, _ := strings.Cut(g, ".")
+		return id
+	case []any:
+		if len(g) > 0 {
+			return fmt.Sprint(g[0])
+		}
+	}
+	return ""
+}
+
+func functions(t Template) []string {
+	return append(t.OfType("AWS::Lambda::Function"), t.OfType("AWS::Serverless::Function")...)
+}
+
+func checkLogGroups(t Template) error {
+	roles := map[string]string{}
+	for _, fn := range functions(t) {
+		p := t.Props(fn)
+		lc, _ := p["LoggingConfig"].(map[string]any)
+		lg := ref(lc["LogGroup"])
+		if lg == "" {
+			return fmt.Errorf("%s: LoggingConfig.LogGroup does not name a log group of the template", fn)
+		}
+		if t.Resources()[lg]["Type"] != "AWS::Logs::LogGroup" {
+			return fmt.Errorf("%s: %s is not an AWS::Logs::LogGroup", fn, lg)
+		}
+		lp := t.Props(lg)
+		if ref(lp["KmsKeyId"]) == "" {
+			return fmt.Errorf("%s: log group %s has no KMS key of the template", fn, lg)
+		}
+		if lp["RetentionInDays"] == nil {
+			return fmt.Errorf("%s: log group %s has no retention", fn, lg)
+		}
+		role := ref(p["Role"])
+		if role == "" {
+			return fmt.Errorf("%s: no role of its own", fn)
+		}
+		if other, ok := roles[role]; ok {
+			return fmt.Errorf("%s and %s share role %s", fn, other, role)
+		}
+		roles[role] = fn
+	}
+	return nil
+}
+
+func checkQueuesAndTopics(t Template) error {
+	dlqs := map[string]bool{}
+	for _, q := range t.OfType("AWS::SQS::Queue") {
+		rp, _ := t.Props(q)["RedrivePolicy"].(map[string]any)
+		if d := ref(rp["deadLetterTargetArn"]); d != "" {
+			dlqs[d] = true
+		}
+	}
+	for _, q := range t.OfType("AWS::SQS::Queue") {
+		p := t.Props(q)
+		if ref(p["KmsMasterKeyId"]) == "" {
+			return fmt.Errorf("queue %s is not encrypted with the template's KMS key", q)
+		}
+		if _, ok := p["RedrivePolicy"]; !ok && !dlqs[q] {
+			return fmt.Errorf("queue %s has no DLQ (and is no queue's DLQ)", q)
+		}
+	}
+	for _, tp := range t.OfType("AWS::SNS::Topic") {
+		if ref(t.Props(tp)["KmsMasterKeyId"]) == "" {
+			return fmt.Errorf("topic %s is not encrypted with the template's KMS key", tp)
+		}
+	}
+	return nil
+}
+
+// noResourceLevel lists actions that take no resource ARN, so "*" is their only resource.
+var noResourceLevel = []string{"cloudwatch:PutMetricData", "cognito-idp:DescribeUserPoolDomain", "cloudfront:UpdateDistribution",
+	"codebuild:CreateReportGroup"}
+
+// statements returns every policy statement of the template, by where it is.
+func statements(t Template) map[string][]map[string]any {
+	out := map[string][]map[string]any{}
+	add := func(where string, doc any) {
+		d, _ := doc.(map[string]any)
+		switch s := d["Statement"].(type) {
+		case []any:
+			for _, st := range s {
+				if m, ok := st.(map[string]any); ok {
+					out[where] = append(out[where], m)
+				}
+			}
+		case map[string]any:
+			out[where] = append(out[where], s)
+		}
+	}
+	for id, r := range t.Resources() {
+		p, _ := r["Properties"].(map[string]any)
+		switch r["Type"] {
+		case "AWS::IAM::Role":
+			add(id+" (trust)", p["AssumeRolePolicyDocument"])
+			pols, _ := p["Policies"].([]any)
+			for _, pol := range pols {
+				pm, _ := pol.(map[string]any)
+				add(id, pm["PolicyDocument"])
+			}
+		case "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy", "AWS::S3::BucketPolicy":
+			add(id, p["PolicyDocument"])
+		case "AWS::KMS::Key":
+			add(id+" (key policy)", p["KeyPolicy"])
+		}
+	}
+	return out
+}
+
+func strs(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, e := range v {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func checkIAM(t Template) error {
+	fnRoles := map[string]bool{}
+	for _, fn := range functions(t) {
+		fnRoles[ref(t.Props(fn)["Role"])] = true
+	}
+	for where, sts := range statements(t) {
+		for _, st := range sts {
+			if st["NotAction"] != nil || st["NotResource"] != nil {
+				return fmt.Errorf("%s: NotAction/NotResource grant more than they name", where)
+			}
+			actions := strs(st["Action"])
+			if len(actions) == 0 {
+				return fmt.Errorf("%s: statement without Action", where)
+			}
+			for _, a := range actions {
+				if strings.Contains(a, "*") {
+					return fmt.Errorf("%s: action %q has a wildcard", where, a)
+				}
+				if a == "logs:CreateLogGroup" && fnRoles[where] {
+					return fmt.Errorf("%s: logs:CreateLogGroup (the template creates every log group)", where)
+				}
+			}
+			if strings.HasSuffix(where, "(trust)") || strings.HasSuffix(where, "(key policy)") {
+				continue // a trust policy has no Resource; a key policy's "*" is the key itself
+			}
+			for _, r := range strs(st["Resource"]) {
+				if r != "*" {
+					continue
+				}
+				if st["Condition"] != nil {
+					continue
+				}
+				for _, a := range actions {
+					if !slices.Contains(noResourceLevel, a) {
+						return fmt.Errorf("%s: %s on every resource", where, a)
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// triggers maps each Cognito trigger to the function that must serve it.
+var triggers = map[string]string{
+	"PreSignUp":          "PreSignUpFunction",
+	"PreAuthentication":  "AuthenticationFunction",
+	"PostAuthentication": "AuthenticationFunction",
+	"PostConfirmation":   "PostConfirmationFunction",
+}
+
+func checkTriggers(t Template) error {
+	pools := t.OfType("AWS::Cognito::UserPool")
+	if len(pools) != 1 {
+		return fmt.Errorf("want one user pool, have %v", pools)
+	}
+	pool := pools[0]
+	lc, _ := t.Props(pool)["LambdaConfig"].(map[string]any)
+	for trig, fn := range triggers {
+		if got := ref(lc[trig]); got != fn {
+			return fmt.Errorf("user pool trigger %s is %q, want %s", trig, got, fn)
+		}
+	}
+	for trig, fn := range triggers {
+		found := false
+		for _, p := range t.OfType("AWS::Lambda::Permission") {
+			pp := t.Props(p)
+			if ref(pp["FunctionName"]) != fn || pp["Principal"] != "cognito-idp.amazonaws.com" {
+				continue
+			}
+			if ref(pp["SourceArn"]) != pool {
+				return fmt.Errorf("%s: permission %s is not limited to this user pool's ARN", fn, p)
+			}
+			if pp["Action"] != "lambda:InvokeFunction" {
+				return fmt.Errorf("%s: permission %s grants %v", fn, p, pp["Action"])
+			}
+			found = true
+		}
+		if !found {
+			return fmt.Errorf("trigger %s: %s has no permission for cognito-idp.amazonaws.com", trig, fn)
+		}
+	}
+	return nil
+}
+
+func TestTemplateChecks(t *testing.T) {
+	t.Parallel()
+	tmpl := load(t, templatePath)
+	require.NoError(t, checkLogGroups(tmpl), "every function has a KMS-encrypted log group with retention and a role of its own")
+	require.NoError(t, checkQueuesAndTopics(tmpl), "every queue has a DLQ; topic and queues encrypted")
+	require.NoError(t, checkIAM(tmpl), "no IAM statement with a * action")
+	require.NoError(t, checkTriggers(tmpl), "every trigger wired to the user pool with its permission")
+}
+
+// mutate returns a fresh copy of the template with edit applied to its resources.
+func mutate(t *testing.T, edit func(res map[string]any)) Template {
+	t.Helper()
+	tmpl := load(t, templatePath)
+	edit(tmpl["Resources"].(map[string]any))
+	return tmpl
+}
+
+func props(res map[string]any, id string) map[string]any {
+	return res[id].(map[string]any)["Properties"].(map[string]any)
+}
+
+func TestChecksCatchBrokenTemplates(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		edit  func(res map[string]any)
+		check func(Template) error
+		want  string
+	}{
+		{name: "log group without KMS", check: checkLogGroups, want: "no KMS key",
+			edit: func(res map[string]any) { delete(props(res, "WarmerLogGroup"), "KmsKeyId") }},
+		{name: "log group without retention", check: checkLogGroups, want: "no retention",
+			edit: func(res map[string]any) { delete(props(res, "ApiLogGroup"), "RetentionInDays") }},
+		{name: "function without LoggingConfig", check: checkLogGroups, want: "LoggingConfig",
+			edit: func(res map[string]any) { delete(props(res, "ApiFunction"), "LoggingConfig") }},
+		{name: "shared role", check: checkLogGroups, want: "share role",
+			edit: func(res map[string]any) {
+				props(res, "ApiFunction")["Role"] = map[string]any{"Fn::GetAtt": "WarmerRole.Arn"}
+			}},
+		{name: "queue without DLQ", check: checkQueuesAndTopics, want: "has no DLQ",
+			edit: func(res map[string]any) { delete(props(res, "EventBridgeConsumerQueue"), "RedrivePolicy") }},
+		{name: "unencrypted queue", check: checkQueuesAndTopics, want: "not encrypted",
+			edit: func(res map[string]any) { delete(props(res, "CloudWatchConsumerDLQ"), "KmsMasterKeyId") }},
+		{name: "unencrypted topic", check: checkQueuesAndTopics, want: "not encrypted",
+			edit: func(res map[string]any) { delete(props(res, "UserEventsTopic"), "KmsMasterKeyId") }},
+		{name: "star action", check: checkIAM, want: "wildcard",
+			edit: func(res map[string]any) {
+				st := props(res, "ApiRole")["Policies"].([]any)[0].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any)
+				st[0].(map[string]any)["Action"] = "logs:*"
+			}},
+		{name: "unscoped resource", check: checkIAM, want: "on every resource",
+			edit: func(res map[string]any) {
+				st := props(res, "ApiRole")["Policies"].([]any)[0].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any)
+				st[0].(map[string]any)["Resource"] = "*"
+			}},
+		{name: "CreateLogGroup", check: checkIAM, want: "CreateLogGroup",
+			edit: func(res map[string]any) {
+				st := props(res, "ApiRole")["Policies"].([]any)[0].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any)
+				st[0].(map[string]any)["Action"] = []any{"logs:CreateLogGroup", "logs:PutLogEvents"}
+			}},
+		{name: "trigger not wired", check: checkTriggers, want: "PostAuthentication",
+			edit: func(res map[string]any) {
+				delete(props(res, "UserPool")["LambdaConfig"].(map[string]any), "PostAuthentication")
+			}},
+		{name: "permission for any pool", check: checkTriggers, want: "not limited",
+			edit: func(res map[string]any) { delete(props(res, "PreSignUpPermission"), "SourceArn") }},
+		{name: "permission missing", check: checkTriggers, want: "has no permission",
+			edit: func(res map[string]any) { delete(res, "PostConfirmationPermission") }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := tc.check(mutate(t, tc.edit))
+			require.Error(t, err)
+			require.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+func TestFunctionsBuildWithTheMakefile(t *testing.T) {
+	t.Parallel()
+	tmpl := load(t, templatePath)
+	mk, err := os.ReadFile(makefilePath)
+	require.NoError(t, err)
+	targets := regexp.MustCompile(`(?m)^\$\(eval \$\(call sam_target,(\w+),([\w-]+)\)\)`).FindAllStringSubmatch(string(mk), -1)
+	byID := map[string]string{}
+	for _, m := range targets {
+		byID[m[1]] = m[2]
+	}
+	fns := functions(tmpl)
+	require.ElementsMatch(t, []string{"PreSignUpFunction", "AuthenticationFunction", "PostConfirmationFunction",
+		"CloudWatchConsumerFunction", "EventBridgeConsumerFunction", "WarmerFunction", "UserPoolDomainFunction",
+		"LogEncryptionFunction", "ApiFunction"}, fns)
+	for _, fn := range fns {
+		r := tmpl.Resources()[fn]
+		md, _ := r["Metadata"].(map[string]any)
+		require.Equal(t, "makefile", md["BuildMethod"], fn)
+		require.Contains(t, byID, fn, "Makefile has no build-%s target", fn)
+		p := tmpl.Props(fn)
+		require.Equal(t, "provided.al2023", p["Runtime"], fn)
+		require.Equal(t, []any{"arm64"}, p["Architectures"], fn)
+	}
+}
+
+func TestTriggerEnvironment(t *testing.T) {
+	t.Parallel()
+	tmpl := load(t, templatePath)
+	for _, fn := range []string{"PreSignUpFunction", "AuthenticationFunction", "PostConfirmationFunction"} {
+		env, _ := tmpl.Props(fn)["Environment"].(map[string]any)
+		vars, _ := env["Variables"].(map[string]any)
+		for _, name := range []string{"USER_EVENTS_TOPIC_ARN", "COGWATCH_TRIGGER_BUDGET", "COGWATCH_HASH_KEY",
+			"COGWATCH_INCLUDE_EMAIL", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_SERVICE_NAME"} {
+			require.Contains(t, vars, name, fn)
+		}
+		require.Equal(t, "UserEventsTopic", ref(vars["USER_EVENTS_TOPIC_ARN"]), fn)
+	}
+}
+
+func TestConsumersAndSchedule(t *testing.T) {
+	t.Parallel()
+	tmpl := load(t, templatePath)
+	mapped := map[string]string{}
+	for _, m := range tmpl.OfType("AWS::Lambda::EventSourceMapping") {
+		p := tmpl.Props(m)
+		require.Equal(t, []any{"ReportBatchItemFailures"}, p["FunctionResponseTypes"], m)
+		mapped[ref(p["FunctionName"])] = ref(p["EventSourceArn"])
+	}
+	require.Equal(t, map[string]string{
+		"CloudWatchConsumerFunction":  "CloudWatchConsumerQueue",
+		"EventBridgeConsumerFunction": "EventBridgeConsumerQueue",
+	}, mapped)
+	subscribed := map[string]bool{}
+	for _, s := range tmpl.OfType("AWS::SNS::Subscription") {
+		p := tmpl.Props(s)
+		if p["Protocol"] == "sqs" {
+			require.Equal(t, "UserEventsTopic", ref(p["TopicArn"]))
+			subscribed[ref(p["Endpoint"])] = true
+		}
+	}
+	require.True(t, subscribed["CloudWatchConsumerQueue"] && subscribed["EventBridgeConsumerQueue"])
+	schedules := tmpl.OfType("AWS::Scheduler::Schedule")
+	require.Len(t, schedules, 1)
+	target, _ := tmpl.Props(schedules[0])["Target"].(map[string]any)
+	require.Equal(t, "WarmerFunction", ref(target["Arn"]))
+}
+
+func TestCustomResources(t *testing.T) {
+	t.Parallel()
+	tmpl := load(t, templatePath)
+	want := map[string]struct {
+		fn    string
+		props []string
+	}{
+		"Custom::UserPoolDomain": {"UserPoolDomainFunction", []string{"UserPoolId", "Domain", "CustomDomainConfig", "ManagedLoginVersion"}},
+		"Custom::LogEncryption":  {"LogEncryptionFunction", []string{"LogGroupNames", "LogGroupPrefixes", "KmsKeyId", "RetentionInDays"}},
+	}
+	for typ, w := range want {
+		ids := tmpl.OfType(typ)
+		require.Len(t, ids, 1, typ)
+		p := tmpl.Props(ids[0])
+		require.Equal(t, w.fn, ref(p["ServiceToken"]), typ)
+		require.NotNil(t, p["ServiceTimeout"], "%s sets ServiceTimeout", typ)
+		for _, name := range w.props {
+			require.Contains(t, p, name, typ)
+		}
+	}
+	// Route 53 records alias the domain's CloudFront distribution, only with a hosted zone.
+	for _, id := range tmpl.OfType("AWS::Route53::RecordSet") {
+		r := tmpl.Resources()[id]
+		require.Equal(t, "HasHostedZone", r["Condition"], id)
+		alias, _ := tmpl.Props(id)["AliasTarget"].(map[string]any)
+		require.Equal(t, "UserPoolDomain", ref(alias["DNSName"]), id)
+	}
+}
+
+func TestOriginalStackParts(t *testing.T) {
+	t.Parallel()
+	tmpl := load(t, templatePath)
+	count := func(typ string) int { return len(tmpl.OfType(typ)) }
+	require.Equal(t, 1, count("AWS::Cognito::IdentityPool"))
+	require.Equal(t, 1, count("AWS::Cognito::IdentityPoolRoleAttachment"))
+	require.Equal(t, 1, count("AWS::Cognito::UserPoolResourceServer"))
+	require.Equal(t, 1, count("AWS::Cognito::UserPoolGroup"))
+	require.Equal(t, 1, count("AWS::Pinpoint::App"))
+	require.Equal(t, 1, count("AWS::Events::EventBus"))
+	require.Equal(t, 2, count("AWS::CloudWatch::Dashboard"))
+	require.GreaterOrEqual(t, count("AWS::CloudWatch::Alarm"), 8)
+	var machine, mobile int
+	for _, c := range tmpl.OfType("AWS::Cognito::UserPoolClient") {
+		p := tmpl.Props(c)
+		if slices.Contains(strs(p["AllowedOAuthFlows"]), "client_credentials") {
+			machine++
+			require.Equal(t, true, p["GenerateSecret"], c)
+		} else if p["GenerateSecret"] == false {
+			mobile++
+		}
+	}
+	require.Equal(t, 1, machine, "a machine client for client credentials")
+	require.Equal(t, 2, mobile, "two mobile app clients")
+	// The API: guest endpoint open, user endpoint behind the Cognito authorizer.
+	auth := map[string]string{}
+	for _, m := range tmpl.OfType("AWS::ApiGateway::Method") {
+		p := tmpl.Props(m)
+		auth[ref(p["ResourceId"])] = fmt.Sprint(p["AuthorizationType"])
+		integ, _ := p["Integration"].(map[string]any)
+		require.Equal(t, "AWS_PROXY", integ["Type"], m)
+	}
+	require.Equal(t, map[string]string{"ApiGuestResource": "NONE", "ApiUserResource": "COGNITO_USER_POOLS"}, auth)
+}
