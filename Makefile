@@ -38,8 +38,9 @@ test-short: ## unit tests only, no emulators
 	$(GO) test -short ./...
 
 .PHONY: bench
-bench: ## run every benchmark
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+bench: ## run the benchmarks beside their alternatives and write BENCHMARKS.md
+	@./bench/setup.sh
+	$(GO) run ./bench -out BENCHMARKS.md
 
 .PHONY: fuzz
 fuzz: ## run every fuzz target for FUZZTIME each

@@ -1,7 +1,6 @@
 package benchreport
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -129,31 +128,32 @@ func Measure(ctx context.Context, rt Runtime, payload []byte, warm int, check Ch
 	return s, nil
 }
 
-// clockTick is USER_HZ, the unit of /proc/<pid>/stat's times: 100 on Linux.
-const clockTick = 10 * time.Millisecond
-
-// processCPU is the user+system CPU time of a running process, every
-// thread included, from /proc/<pid>/stat.
+// processCPU is the CPU time of a running process, every live thread
+// included: the sum of /proc/<pid>/task/*/schedstat's first field
+// (nanoseconds on a CPU). Threads that already exited are not counted.
 func processCPU(pid int) (time.Duration, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	tasks, err := os.ReadDir(dir)
 	if err != nil {
 		return 0, err
 	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, errors.New("unexpected /proc stat format")
+	var total int64
+	for _, t := range tasks {
+		b, err := os.ReadFile(dir + "/" + t.Name() + "/schedstat")
+		if err != nil {
+			continue // the thread exited meanwhile
+		}
+		f := strings.Fields(string(b))
+		if len(f) == 0 {
+			return 0, errors.New("empty schedstat")
+		}
+		ns, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return 0, err
+		}
+		total += ns
 	}
-	f := strings.Fields(string(b[i+1:]))
-	// After the command: state is field 3, utime 14, stime 15 (1-based).
-	if len(f) < 13 {
-		return 0, errors.New("short /proc stat")
-	}
-	ut, err1 := strconv.ParseInt(f[11], 10, 64)
-	st, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err := errors.Join(err1, err2); err != nil {
-		return 0, err
-	}
-	return time.Duration(ut+st) * clockTick, nil
+	return time.Duration(total), nil
 }
 
 // tail keeps the last 4 KiB written, for error messages.

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what make bench's alternatives need: Debian's python3-boto3 (when
+# root and missing) and bench/node's pinned packages (npm ci). Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")"
+if ! /usr/bin/python3 -c 'import boto3' 2>/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo ">> apt-get install python3-boto3"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-boto3 >/dev/null
+  else
+    echo "bench/setup.sh: /usr/bin/python3 has no boto3; install Debian's python3-boto3 (the Python cold starts are skipped)" >&2
+  fi
+fi
+if command -v npm >/dev/null; then
+  if [ ! -d node/node_modules ] || [ node/package-lock.json -nt node/node_modules/.package-lock.json ]; then
+    echo ">> npm ci (bench/node/package-lock.json)"
+    (cd node && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+else
+  echo "bench/setup.sh: npm not found (the Node.js cold starts are skipped)" >&2
+fi
