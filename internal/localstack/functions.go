@@ -128,28 +128,35 @@ func (s *Stack) recordFile(name string) (io.Writer, error) {
 // restores the variables.
 func (s *Stack) setSDKEnvironment() error {
 	for k, v := range map[string]string{
-		"AWS_REGION":                                 Region,
-		"AWS_ACCESS_KEY_ID":                          "local",
-		"AWS_SECRET_ACCESS_KEY":                      "local",
-		"AWS_SESSION_TOKEN":                          "",
-		"AWS_PROFILE":                                "",
-		"AWS_ENDPOINT_URL_SNS":                       s.ends.SNS,
-		"AWS_ENDPOINT_URL_SQS":                       s.ends.SQS,
-		"AWS_ENDPOINT_URL_LAMBDA":                    s.ends.Lambda,
-		"AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": s.ends.Cognito,
-		"AWS_EC2_METADATA_DISABLED":                  "true",
+		"AWS_REGION":                Region,
+		"AWS_ACCESS_KEY_ID":         "local",
+		"AWS_SECRET_ACCESS_KEY":     "local",
+		"AWS_SESSION_TOKEN":         "",
+		"AWS_PROFILE":               "",
+		"AWS_ENDPOINT_URL_SNS":      s.ends.SNS,
+		"AWS_ENDPOINT_URL_SQS":      s.ends.SQS,
+		"AWS_ENDPOINT_URL_LAMBDA":   s.ends.Lambda,
+		"AWS_EC2_METADATA_DISABLED": "true",
 	} {
-		old, had := os.LookupEnv(k)
-		if err := os.Setenv(k, v); err != nil {
-			return fmt.Errorf("set %s: %w", k, err)
+		if err := s.setEnv(k, v); err != nil {
+			return err
 		}
-		s.closers = append(s.closers, func() error {
-			if had {
-				return os.Setenv(k, old)
-			}
-			return os.Unsetenv(k)
-		})
 	}
+	return nil
+}
+
+// setEnv sets k in this process's environment until Close.
+func (s *Stack) setEnv(k, v string) error {
+	old, had := os.LookupEnv(k)
+	if err := os.Setenv(k, v); err != nil {
+		return fmt.Errorf("set %s: %w", k, err)
+	}
+	s.closers = append(s.closers, func() error {
+		if had {
+			return os.Setenv(k, old)
+		}
+		return os.Unsetenv(k)
+	})
 	return nil
 }
 

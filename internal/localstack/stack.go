@@ -161,12 +161,6 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		return nil, err
 	}
 	s.ends.Lambda = "http://" + ln.Addr().String()
-	cogPort, err := freePort()
-	if err != nil {
-		ln.Close()
-		return nil, err
-	}
-	s.ends.Cognito = fmt.Sprintf("http://127.0.0.1:%d", cogPort)
 	if err := s.setSDKEnvironment(); err != nil {
 		ln.Close()
 		return nil, err
@@ -191,9 +185,25 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	s.hostSrv = &http.Server{Handler: s.host, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = s.hostSrv.Serve(ln) }()
 
-	// Cognito, calling the triggers on the host.
-	if s.cognito, err = startCognito(bin, s.dir, filepath.Join(s.dir, "cognito-local.log"),
-		cogPort, s.ends.Lambda, triggerFunctions, s.opts.ConfirmationCode); err != nil {
+	// Cognito, calling the triggers on the host. Its port is picked free
+	// just before node binds it, so another process may take it first: retry.
+	for attempt := 1; ; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		s.cognito, err = startCognito(bin, s.dir, filepath.Join(s.dir, "cognito-local.log"),
+			port, s.ends.Lambda, triggerFunctions, s.opts.ConfirmationCode)
+		if err == nil {
+			s.ends.Cognito = fmt.Sprintf("http://127.0.0.1:%d", port)
+			break
+		}
+		if attempt == 3 {
+			return nil, err
+		}
+		s.log.WarnContext(ctx, "cognito-local did not start; retrying on another port", "err", err)
+	}
+	if err := s.setEnv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", s.ends.Cognito); err != nil {
 		return nil, err
 	}
 	go func() {
