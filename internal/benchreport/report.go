@@ -69,7 +69,9 @@ func bytesHuman(v float64) string {
 	return fmt.Sprintf("%.0f B", v)
 }
 
-func (r *Report) note(format string, args ...any) { r.ratios = append(r.ratios, fmt.Sprintf(format, args...)) }
+func (r *Report) note(format string, args ...any) {
+	r.ratios = append(r.ratios, fmt.Sprintf(format, args...))
+}
 
 // med returns a Go benchmark's median or NaN.
 func (r *Report) med(name, unit string) float64 {
