@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -52,4 +54,24 @@ func TestStackStartsAndStopsEverything(t *testing.T) {
 	require.ErrorIs(t, err, os.ErrNotExist, "the temporary run directory is removed")
 	_, err = http.Get(e.Cognito + "/health")
 	require.Error(t, err)
+}
+
+func TestCrashedEmulatorIsReportedAndNothingOutlivesClose(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts cognito-local and goaws")
+	}
+	s, err := localstack.Start(t.Context(), localstack.Options{WarmInterval: -1})
+	require.NoError(t, err)
+	defer s.Close()
+	pids := s.ChildPIDs()
+	require.Len(t, pids, 1)
+	require.NoError(t, syscall.Kill(pids[0], syscall.SIGKILL))
+	select {
+	case err := <-s.Crashed():
+		require.ErrorContains(t, err, "cognito-local: signal: killed")
+	case <-time.After(10 * time.Second):
+		t.Fatal("the crash was not reported")
+	}
+	require.NoError(t, s.Close())
+	require.False(t, localstack.GroupAlive(pids[0]))
 }
