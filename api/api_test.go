@@ -63,7 +63,7 @@ func TestHandler(t *testing.T) {
 			edit: func(req map[string]any) { req["resource"], req["path"] = "/guest", "/guest" }},
 		{name: "user without a token", wantStatus: 401,
 			wantBody: `{"error":"unauthorized","message":"a valid Cognito ID token is required in the Authorization header"}`,
-			edit: func(req map[string]any) { delete(req["requestContext"].(map[string]any), "authorizer") }},
+			edit:     func(req map[string]any) { delete(req["requestContext"].(map[string]any), "authorizer") }},
 		{name: "user with claims but no sub", wantStatus: 401,
 			wantBody: `{"error":"unauthorized","message":"the token has no sub claim"}`,
 			edit:     func(req map[string]any) { delete(claims(req), "sub") }},
