@@ -2,6 +2,7 @@ package snsverify_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -37,6 +38,15 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			require.NotEqual(t, "other", snsverify.Reason(err), "%v", err)
 			return
+		}
+		// Differential: what Parse accepts is JSON, and encoding/json reads
+		// the same values under the exact member names.
+		require.True(t, json.Valid(body), "Parse accepted invalid JSON")
+		var generic map[string]any
+		require.NoError(t, json.Unmarshal(body, &generic))
+		for name, got := range map[string]string{"Type": m.Type, "MessageId": m.MessageID, "TopicArn": m.TopicARN,
+			"Message": m.Message, "Timestamp": m.Timestamp, "Signature": m.Signature, "SigningCertURL": m.SigningCertURL} {
+			require.Equal(t, generic[name], got, name)
 		}
 		require.NotEmpty(t, m.MessageID)
 		require.NotEmpty(t, m.Signature)

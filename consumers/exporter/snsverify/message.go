@@ -1,13 +1,13 @@
 package snsverify
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // The message types SNS posts to HTTP(S) endpoints.
@@ -147,50 +147,243 @@ func (m *Message) field(key string) *string {
 }
 
 func decode(body []byte, m *Message) error {
-	malformed := func(format string, args ...any) error {
-		return fmt.Errorf("snsverify: decode: "+format+": %w", append(args, ErrMalformed)...)
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+	d := scanner{b: body}
+	var seen [11]bool
+	d.space()
+	if !d.byte('{') {
 		return malformed("not a JSON object")
 	}
-	var seen [11]bool
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return malformed("invalid JSON")
-		}
-		key, _ := tok.(string)
-		p := m.field(key)
-		if p == nil {
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return malformed("invalid JSON")
+	d.space()
+	if !d.byte('}') {
+		for {
+			d.space()
+			key, ok := d.str()
+			if !ok {
+				return malformed("invalid JSON: want a member name at offset %d", d.i)
 			}
-			continue
+			d.space()
+			if !d.byte(':') {
+				return malformed("invalid JSON: want ':' at offset %d", d.i)
+			}
+			d.space()
+			if p := m.field(key); p != nil {
+				i := fieldIndex(key)
+				if seen[i] {
+					return malformed("field %s repeated", key)
+				}
+				seen[i] = true
+				if *p, ok = d.str(); !ok {
+					return malformed("field %s is not a string", key)
+				}
+			} else if !d.skip() {
+				return malformed("invalid JSON: bad value at offset %d", d.i)
+			}
+			d.space()
+			if d.byte('}') {
+				break
+			}
+			if !d.byte(',') {
+				return malformed("invalid JSON: want ',' or '}' at offset %d", d.i)
+			}
 		}
-		i := fieldIndex(key)
-		if seen[i] {
-			return malformed("field %s repeated", key)
-		}
-		seen[i] = true
-		tok, err = dec.Token()
-		if err != nil {
-			return malformed("invalid JSON")
-		}
-		s, ok := tok.(string)
-		if !ok {
-			return malformed("field %s is not a string", key)
-		}
-		*p = s
 	}
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
-		return malformed("invalid JSON")
-	}
-	if _, err := dec.Token(); err != io.EOF {
+	d.space()
+	if d.i != len(d.b) {
 		return malformed("data after the JSON object")
 	}
 	return nil
+}
+
+func malformed(format string, args ...any) error {
+	return fmt.Errorf("snsverify: decode: "+format+": %w", append(args, ErrMalformed)...)
+}
+
+// scanner reads the one JSON object an SNS message is: member names and the
+// signed fields are strings, taken exactly; other values are skipped after
+// encoding/json has checked their syntax.
+type scanner struct {
+	b []byte
+	i int
+}
+
+func (d *scanner) space() {
+	for d.i < len(d.b) {
+		switch d.b[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+// byte consumes c if it is next.
+func (d *scanner) byte(c byte) bool {
+	if d.i < len(d.b) && d.b[d.i] == c {
+		d.i++
+		return true
+	}
+	return false
+}
+
+// stringEnd returns the offset just past the string starting at d.i, and
+// whether it holds escapes.
+func (d *scanner) stringEnd() (end int, escaped, ok bool) {
+	if d.i >= len(d.b) || d.b[d.i] != '"' {
+		return 0, false, false
+	}
+	for j := d.i + 1; j < len(d.b); j++ {
+		switch c := d.b[j]; {
+		case c == '"':
+			return j + 1, escaped, true
+		case c == '\\':
+			escaped = true
+			j++ // the escaped byte cannot end the string
+		case c < 0x20:
+			return 0, false, false
+		}
+	}
+	return 0, false, false
+}
+
+// str reads a JSON string. Without escapes it is the bytes between the
+// quotes (which must be valid UTF-8); with escapes encoding/json decodes it.
+func (d *scanner) str() (string, bool) {
+	end, escaped, ok := d.stringEnd()
+	if !ok {
+		return "", false
+	}
+	raw := d.b[d.i:end]
+	d.i = end
+	if !escaped {
+		if !utf8.Valid(raw) {
+			return "", false
+		}
+		return string(raw[1 : len(raw)-1]), true
+	}
+	if !utf8.Valid(raw) {
+		return "", false
+	}
+	return unescape(raw[1 : len(raw)-1])
+}
+
+// unescape decodes the escapes of a JSON string's contents as encoding/json
+// does, a lone surrogate becoming U+FFFD.
+func unescape(raw []byte) (string, bool) {
+	buf := make([]byte, 0, len(raw))
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' {
+			buf = append(buf, c)
+			continue
+		}
+		i++
+		if i >= len(raw) {
+			return "", false
+		}
+		switch raw[i] {
+		case '"', '\\', '/':
+			buf = append(buf, raw[i])
+		case 'b':
+			buf = append(buf, '\b')
+		case 'f':
+			buf = append(buf, '\f')
+		case 'n':
+			buf = append(buf, '\n')
+		case 'r':
+			buf = append(buf, '\r')
+		case 't':
+			buf = append(buf, '\t')
+		case 'u':
+			r, ok := hex4(raw[i+1:])
+			if !ok {
+				return "", false
+			}
+			i += 4
+			if utf16.IsSurrogate(r) {
+				if len(raw) >= i+7 && raw[i+1] == '\\' && raw[i+2] == 'u' {
+					if r2, ok := hex4(raw[i+3:]); ok {
+						if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+							buf = utf8.AppendRune(buf, dec)
+							i += 6
+							continue
+						}
+					}
+				}
+				r = utf8.RuneError
+			}
+			buf = utf8.AppendRune(buf, r)
+		default:
+			return "", false
+		}
+	}
+	return string(buf), true
+}
+
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
+
+// skip passes over one value of any type, checking its syntax.
+func (d *scanner) skip() bool {
+	start := d.i
+	if d.i >= len(d.b) {
+		return false
+	}
+	switch d.b[d.i] {
+	case '"':
+		end, _, ok := d.stringEnd()
+		if !ok {
+			return false
+		}
+		d.i = end
+	case '{', '[':
+		depth := 0
+		for d.i < len(d.b) {
+			switch d.b[d.i] {
+			case '"':
+				end, _, ok := d.stringEnd()
+				if !ok {
+					return false
+				}
+				d.i = end
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+			}
+			d.i++
+			if depth == 0 {
+				break
+			}
+		}
+		if depth != 0 {
+			return false
+		}
+	default:
+		for d.i < len(d.b) && !strings.ContainsRune(",}] \t\r\n", rune(d.b[d.i])) {
+			d.i++
+		}
+	}
+	return json.Valid(d.b[start:d.i])
 }
 
 var fieldNames = []string{"Type", "MessageId", "TopicArn", "Subject", "Message", "Timestamp",
