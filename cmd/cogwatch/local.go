@@ -59,7 +59,7 @@ the Cognito API.`,
 	}
 	fl := cmd.Flags()
 	fl.IntVar(&f.simulate, "simulate", 0, "sign up, confirm and sign in N simulated users once the stack is up")
-	fl.DurationVar(&f.duration, "duration", 0, "stop after this long (default: run until interrupted)")
+	fl.DurationVar(&f.duration, "duration", 0, "stop this long after the stack is up (default: run until interrupted)")
 	fl.StringVar(&f.endpointsFile, "endpoints-file", "", "write the endpoints as JSON to this file (keys cognito, sns, lambda, exporter, userPoolId, clientId, topicArn)")
 	fl.StringVar(&f.dir, "dir", "", "run directory for logs and recorded calls, kept afterwards (default: a temporary one, removed)")
 	fl.StringVar(&f.cognitoLocal, "cognito-local", "", "cognito-local executable (default $"+localstack.CognitoLocalEnv+" or local/node_modules/.bin/cognito-local)")
@@ -91,14 +91,7 @@ func runLocal(ctx context.Context, stdout, stderr io.Writer, f localFlags) (err 
 	if f.warmInterval == 0 {
 		opts.WarmInterval = -1
 	}
-	started := time.Now()
-	end := ctx // the simulation and the wait end with it
-	if f.duration > 0 {
-		var cancel context.CancelFunc
-		end, cancel = context.WithDeadline(ctx, started.Add(f.duration))
-		defer cancel()
-	}
-
+	begun := time.Now()
 	s, err := localstack.Start(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("start the local stack: %w", err)
@@ -109,6 +102,15 @@ func runLocal(ctx context.Context, stdout, stderr io.Writer, f localFlags) (err 
 			err = cerr
 		}
 	}()
+	// --duration counts from the moment the stack is up.
+	started := time.Now()
+	end := ctx // the simulation and the wait end with it
+	if f.duration > 0 {
+		var cancel context.CancelFunc
+		end, cancel = context.WithDeadline(ctx, started.Add(f.duration))
+		defer cancel()
+	}
+	fmt.Fprintf(stdout, "started in %s\n", started.Sub(begun).Round(time.Millisecond))
 	s.PrintEndpoints(stdout)
 	if f.endpointsFile != "" {
 		if err := s.WriteEndpoints(f.endpointsFile); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -64,4 +65,40 @@ func TestLocalRejectsBadFlags(t *testing.T) {
 			require.Contains(t, errOut.String(), tc.want)
 		})
 	}
+}
+
+// TestLocalStopsOnInterrupt cancels the command's context as main's
+// signal.NotifyContext does on Ctrl-C: the command drains, prints the
+// summary and exits 0, leaving nothing running.
+func TestLocalStopsOnInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the whole local stack")
+	}
+	ep := filepath.Join(t.TempDir(), "endpoints.json")
+	ctx, interrupt := context.WithCancel(t.Context())
+	defer interrupt()
+	go func() {
+		// Interrupt once the stack is up (the endpoints file exists).
+		for ctx.Err() == nil {
+			if _, err := os.Stat(ep); err == nil {
+				interrupt()
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	var out, errOut bytes.Buffer
+	start := time.Now()
+	code := execute(ctx, []string{"local", "--endpoints-file", ep, "--warm-interval", "0"}, strings.NewReader(""), &out, &errOut)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
+	require.Less(t, time.Since(start), time.Minute)
+	require.Contains(t, out.String(), "running until interrupted")
+	require.Contains(t, out.String(), "User events published to SNS, by type:")
+
+	var e localstack.Endpoints
+	b, err := os.ReadFile(ep)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &e))
+	_, err = (&http.Client{Timeout: time.Second}).Get(e.Cognito + "/health")
+	require.Error(t, err, "cognito-local stopped")
 }
