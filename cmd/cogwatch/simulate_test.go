@@ -59,6 +59,7 @@ func TestSimulateAgainstCognitoLocal(t *testing.T) {
 		require.Equal(t, 1, r.code, "the addresses exist already: valid ones rejected is unexpected")
 		require.Contains(t, r.stdout, `"UsernameExistsException"`)
 		require.True(t, strings.HasSuffix(r.stderr, "unexpected outcomes (see the table)\n"), r.stderr)
+		require.NotContains(t, r.stdout+r.stderr, "@", "no address, not even in errors")
 	})
 }
 
