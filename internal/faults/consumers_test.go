@@ -116,8 +116,8 @@ type cwRecorder struct {
 	// fail decides the n-th call's error (nil: accepted).
 	fail func(n int, in *cw.PutMetricDataInput) error
 	// per (metric, dimension names) → total count accepted.
-	totals  map[string]float64
-	faults  int
+	totals map[string]float64
+	faults int
 }
 
 func (r *cwRecorder) put(_ context.Context, in *cw.PutMetricDataInput, _ ...func(*cw.Options)) (*cw.PutMetricDataOutput, error) {
