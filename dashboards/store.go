@@ -241,6 +241,9 @@ func (s *Store) Query(ctx context.Context, q Query) ([]Series, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if _, err := stat(q.Stat, []float64{0}); err != nil {
+		return nil, err
+	}
 	schema := slices.Clone(q.Schema)
 	sort.Strings(schema)
 	n := int(s.now().Sub(q.Since)/q.Step) + 1

@@ -1,0 +1,237 @@
+package dashboards
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cogwatch/cogwatch/emf"
+	"github.com/cogwatch/cogwatch/internal/catalog"
+)
+
+var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+// fill writes sign-in traffic as the triggers do (EMF lines through the
+// project's own writer) into store: per 10 s step i, attempts 10+i, successes
+// 8+i, latencies and rejections by two reasons.
+func fill(t testing.TB, store *Store, steps int, now func() time.Time) {
+	t.Helper()
+	var at time.Time
+	w := emf.NewWriter(store, emf.Options{Namespace: catalog.Namespace,
+		DimensionSets: [][]string{{catalog.DimUserPoolID}, {catalog.DimUserPoolID, catalog.DimClientID}},
+		Now:           func() time.Time { return at }})
+	require.NoError(t, w.Err())
+	put := func(name string, v float64, unit emf.Unit) {
+		m := w.New()
+		m.SetDimension(catalog.DimUserPoolID, "local_pool")
+		m.SetDimension(catalog.DimClientID, "client1")
+		require.NoError(t, m.Put(name, v, unit))
+		require.NoError(t, m.Flush())
+	}
+	for i := range steps {
+		at = now().Add(-time.Duration(steps-i) * 10 * time.Second).Add(time.Second)
+		for range 10 + i {
+			put(catalog.SignInAttempted, 1, emf.Count)
+		}
+		for k := range 8 + i {
+			put(catalog.SignInSucceeded, 1, emf.Count)
+			put(catalog.TriggerLatency, float64(20+k), emf.Milliseconds)
+		}
+		put(catalog.SignUpAccepted, 3, emf.Count)
+		put(catalog.UserConfirmed, 2, emf.Count)
+		for j, reason := range []string{"disposable_domain", "invalid_email"} {
+			m := w.New()
+			m.SetDimension(catalog.DimUserPoolID, "local_pool")
+			m.SetDimension(catalog.DimReason, reason)
+			require.NoError(t, m.PutWithDimensions(catalog.SignUpRejected, float64(1+j), emf.Count,
+				[]string{catalog.DimUserPoolID}, []string{catalog.DimUserPoolID, catalog.DimReason}))
+			require.NoError(t, m.Flush())
+		}
+	}
+}
+
+func TestStoreReadsEMFAsCloudWatchWould(t *testing.T) {
+	t.Parallel()
+	now := func() time.Time { return t0 }
+	store := NewStore(now, time.Hour)
+	fill(t, store, 3, now)
+	// A plain log line, a line split over two writes, a broken EMF line.
+	_, _ = io.WriteString(store, `{"level":"INFO","message":"hello"}`+"\n")
+	line := fmt.Sprintf(`{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":"Cogwatch","Dimensions":[["UserPoolId"]],"Metrics":[{"Name":"PasswordReset","Unit":"Count"}]}]},"UserPoolId":"local_pool","PasswordReset":[1,1,1]}`,
+		t0.Add(-5*time.Second).UnixMilli())
+	_, _ = io.WriteString(store, line[:40])
+	_, _ = io.WriteString(store, line[40:]+"\n")
+	_, _ = io.WriteString(store, `{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"Cogwatch","Metrics":[{"Name":"X"}]}]}}`+"\n")
+	require.Equal(t, 1, store.Rejected(), "the EMF line without a value is rejected, the plain log line is not")
+
+	q := func(name string, schema []string, groupBy []string, stat string) []Series {
+		ss, err := store.Query(t.Context(), Query{Namespace: catalog.Namespace, Name: name, Schema: schema,
+			Filters: []Dim{{catalog.DimUserPoolID, "local_pool"}}, GroupBy: groupBy, Stat: stat,
+			Since: t0.Add(-30 * time.Second), Step: 10 * time.Second})
+		require.NoError(t, err)
+		return ss
+	}
+	pool := []string{catalog.DimUserPoolID}
+	got := q(catalog.SignInAttempted, pool, nil, "Sum")
+	require.Len(t, got, 1)
+	require.Equal(t, []float64{10, 11, 12, 0}, values(got[0]), "one point per step; the [UserPoolId, ClientId] copies are another metric")
+	require.Equal(t, []float64{0, 0, 3, 0}, values(q(catalog.PasswordReset, pool, nil, "Sum")[0]), "the split line counts, its three values too")
+	require.Equal(t, []float64{27, 28, 29}, values(q(catalog.TriggerLatency, pool, nil, "Maximum")[0]))
+	require.Equal(t, []float64{27, 28, 29}, values(q(catalog.TriggerLatency, pool, nil, "p99")[0]))
+	require.Equal(t, []float64{20, 20, 20}, values(q(catalog.TriggerLatency, pool, nil, "Minimum")[0]))
+	byReason := q(catalog.SignUpRejected, []string{catalog.DimUserPoolID, catalog.DimReason}, []string{catalog.DimReason}, "Sum")
+	require.Len(t, byReason, 2)
+	require.Equal(t, "disposable_domain", byReason[0].Label)
+	require.Equal(t, []float64{1, 1, 1, 0}, values(byReason[0]))
+	require.Equal(t, []float64{2, 2, 2, 0}, values(byReason[1]))
+	_, err := store.Query(t.Context(), Query{Stat: "p101", Step: time.Second, Since: t0.Add(-time.Second), Namespace: catalog.Namespace,
+		Name: catalog.TriggerLatency, Schema: pool})
+	require.ErrorContains(t, err, "unknown statistic")
+}
+
+func values(s Series) []float64 {
+	out := make([]float64, len(s.Points))
+	for i, p := range s.Points {
+		out[i] = p.V
+	}
+	return out
+}
+
+func TestStoreRetention(t *testing.T) {
+	t.Parallel()
+	now := t0
+	store := NewStore(func() time.Time { return now }, time.Minute)
+	store.Add("Cogwatch", "X", nil, t0.Add(-2*time.Minute), 1)
+	store.Add("Cogwatch", "X", nil, t0, 2)
+	store.Add("Cogwatch", "X", nil, t0, math.NaN())
+	ss, err := store.Query(t.Context(), Query{Namespace: "Cogwatch", Name: "X", Stat: "SampleCount", Since: t0.Add(-3 * time.Minute), Step: time.Minute})
+	require.NoError(t, err)
+	require.Equal(t, []float64{0, 0, 0, 1}, values(ss[0]), "the old sample and the NaN are gone")
+}
+
+func TestEvalExpr(t *testing.T) {
+	t.Parallel()
+	vals := map[string]float64{"m1": 10, "m2": 8}
+	tests := []struct {
+		expr    string
+		want    float64
+		ok      bool
+		wantErr string
+	}{
+		{expr: "m1 - m2", want: 2, ok: true},
+		{expr: "100 * (m1 - m2) / m1", want: 20, ok: true},
+		{expr: "-m1 + 2.5", want: -7.5, ok: true},
+		{expr: "m1 / (m2 - 8)", ok: false},
+		{expr: "m1 + m9", ok: false},
+		{expr: "100 * u1 / PERIOD(u1)", wantErr: "no local equivalent"},
+		{expr: "(m1", wantErr: "missing )"},
+		{expr: "m1 m2", wantErr: "unexpected"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.expr, func(t *testing.T) {
+			t.Parallel()
+			v, ok, err := evalExpr(tc.expr, vals)
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.ok, ok)
+			if ok {
+				require.InDelta(t, tc.want, v, 1e-9)
+			}
+		})
+	}
+}
+
+func TestSnapshot(t *testing.T) {
+	t.Parallel()
+	now := func() time.Time { return t0 }
+	store := NewStore(now, time.Hour)
+	fill(t, store, 6, now)
+	snap, err := Snapshot(t.Context(), store, Params{"UserPool": "local_pool"}, Detail(), t0, time.Minute, 10*time.Second)
+	require.NoError(t, err)
+	require.Len(t, snap.Widgets, len(Detail().Widgets))
+	byTitle := map[string]LocalWidget{}
+	for _, w := range snap.Widgets {
+		byTitle[w.Title] = w
+	}
+	signIns := byTitle["Sign-ins: attempted, succeeded, failed"]
+	require.Len(t, signIns.Series, 3)
+	require.Equal(t, "failed", signIns.Series[2].Label)
+	require.Equal(t, []float64{2, 2, 2, 2, 2, 2, 0}, values(signIns.Series[2]), "attempted - succeeded per step; the current step is empty")
+	ratio := byTitle["Failed sign-in ratio"]
+	require.Len(t, ratio.Series, 1, "only the expression is drawn; m1 and m2 are hidden")
+	require.InDelta(t, 100*2.0/15, ratio.Series[0].Points[len(ratio.Series[0].Points)-1].V, 1e-9)
+	require.Contains(t, byTitle["Cognito quota use (AWS/Usage)"].Note, "CloudWatch only")
+	require.Len(t, byTitle["Rejected sign-ups by reason"].Series, 2)
+	require.Equal(t, "no local data yet for these metrics", byTitle["DLQ depth"].Note)
+}
+
+func TestLocalPageHTTP(t *testing.T) {
+	t.Parallel()
+	now := func() time.Time { return t0 }
+	store := NewStore(now, time.Hour)
+	fill(t, store, 3, now)
+	srv := httptest.NewServer(http.StripPrefix("/dashboard", LocalPage(store, Params{"UserPool": "local_pool"}, now)))
+	defer srv.Close()
+
+	resp, err := http.Get(srv.URL + "/dashboard/")
+	require.NoError(t, err)
+	page, err := io.ReadAll(resp.Body)
+	require.NoError(t, resp.Body.Close())
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, resp.Header.Get("Content-Security-Policy"), "default-src 'none'")
+	for _, external := range []string{`src="http`, `href="http`, "@import", "cdn"} {
+		require.NotContains(t, strings.ToLower(string(page)), external, "the page is self-contained")
+	}
+
+	resp, err = http.Get(srv.URL + "/dashboard/series?minutes=1&step=10")
+	require.NoError(t, err)
+	var snap LocalSnapshot
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&snap))
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, "detail", snap.Dashboard)
+	require.Equal(t, int64(10_000), snap.StepMs)
+	require.NotEmpty(t, snap.Widgets[0].Series)
+
+	resp, err = http.Post(srv.URL+"/dashboard/series", "text/plain", nil)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+}
+
+func FuzzStoreWrite(f *testing.F) {
+	f.Add([]byte(`{"_aws":{"Timestamp":1764072000000,"CloudWatchMetrics":[{"Namespace":"Cogwatch","Dimensions":[["UserPoolId"]],"Metrics":[{"Name":"SignInAttempted","Unit":"Count"}]}]},"UserPoolId":"p","SignInAttempted":[1,2]}` + "\n"))
+	f.Add([]byte(`{"_aws":{"Timestamp":1764072000000,"CloudWatchMetrics":[{"Namespace":"Cogwatch","Dimensions":[[]],"Metrics":[{"Name":"X"}]}]},"X":"1"}` + "\n"))
+	f.Add([]byte("not json\n{\"level\":\"INFO\"}\n"))
+	f.Add([]byte(`{"_aws":{"Timestamp":1764072000000,"CloudWatchMetrics":[{"Namespace":"","Metrics":[]}]}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		now := func() time.Time { return time.UnixMilli(1764072000000) }
+		store := NewStore(now, time.Hour)
+		n, err := store.Write(data)
+		require.NoError(t, err, "Write never fails: it sits beside stdout")
+		require.Equal(t, len(data), n)
+		_, _ = store.Write([]byte("\n"))
+		// Whatever was stored answers queries without error.
+		for _, sm := range store.samples {
+			require.False(t, math.IsNaN(sm.v) || math.IsInf(sm.v, 0))
+			keys := make([]string, 0, len(sm.dims))
+			for k := range sm.dims {
+				keys = append(keys, k)
+			}
+			_, err := store.Query(t.Context(), Query{Namespace: sm.ns, Name: sm.name, Schema: keys, Stat: "p50",
+				Since: now().Add(-time.Hour), Step: time.Minute})
+			require.NoError(t, err)
+		}
+	})
+}
