@@ -1,0 +1,90 @@
+// Command cogwatch-exporter receives cogwatch user events as SNS HTTP(S)
+// notifications and serves them as Prometheus metrics. See docs/exporter.md.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/alecthomas/units"
+	"github.com/prometheus/common/promslog"
+	promslogflag "github.com/prometheus/common/promslog/flag"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+
+	"github.com/cogwatch/cogwatch/consumers/exporter"
+)
+
+func main() { os.Exit(run(os.Args[1:])) }
+
+// run parses args, then serves until SIGINT or SIGTERM. Exit codes: 0 after a
+// graceful shutdown, 2 for bad flags, 1 when a server fails.
+func run(args []string) int {
+	app := kingpin.New("cogwatch-exporter", "Receives cogwatch user events from SNS over HTTP(S) and exposes them to Prometheus.")
+	o := flags(app)
+	logCfg := &promslog.Config{}
+	promslogflag.AddFlags(app, logCfg)
+	app.Version(version.Print("cogwatch-exporter"))
+	app.HelpFlag.Short('h')
+	if _, err := app.Parse(args); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	o.Logger = promslog.New(logCfg)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	o.Logger.Info("starting cogwatch-exporter", "version", version.Info(), "topics", o.Topics)
+	if err := exporter.Run(ctx, *o); err != nil {
+		o.Logger.Error("exporter failed", "err", err)
+		return 1
+	}
+	o.Logger.Info("cogwatch-exporter stopped")
+	return 0
+}
+
+// flags declares every flag on app and returns the Options they fill.
+func flags(app *kingpin.Application) *exporter.Options {
+	o := &exporter.Options{}
+	o.Web = kingpinflag.AddFlags(app, exporter.DefaultWebListenAddress)
+	app.Flag("sns.listen-address", "Address of the SNS receiver (POST /sns), apart from /metrics.").
+		Default(exporter.DefaultSNSListenAddress).StringVar(&o.SNSListenAddress)
+	app.Flag("sns.web.config.file", "exporter-toolkit web configuration file for the SNS listener (TLS, basic auth).").
+		Default("").StringVar(&o.SNSWebConfigFile)
+	app.Flag("sns.topic-arn", "SNS topic ARN to accept messages from (repeatable). Messages of other topics are rejected and their subscriptions never confirmed.").
+		StringsVar(&o.Topics)
+	app.Flag("sns.trust-cert-url-prefix", "Trust certificate and subscribe URLs under this prefix, e.g. http://127.0.0.1:4100/ for goaws (repeatable). For local emulators only: whoever serves the prefix can sign messages.").
+		StringsVar(&o.TrustedURLPrefixes)
+	app.Flag("sns.max-age", "Oldest message Timestamp accepted (SNS keeps it across retries).").
+		Default("1h").DurationVar(&o.MaxAge)
+	app.Flag("sns.max-clock-skew", "How far in the future a message Timestamp may be.").
+		Default("5m").DurationVar(&o.MaxSkew)
+	app.Flag("sns.max-body-size", "Largest request body accepted on /sns.").
+		Default("1MiB").BytesVar((*units.Base2Bytes)(&o.MaxBodyBytes))
+	app.Flag("sns.max-in-flight", "SNS requests handled at once; more are answered 503 so that SNS retries.").
+		Default(fmt.Sprint(exporter.DefaultMaxInFlight)).IntVar(&o.MaxInFlight)
+	app.Flag("sns.dedupe-size", "Recent messages remembered to drop duplicates.").
+		Default(fmt.Sprint(exporter.DefaultDedupeSize)).IntVar(&o.DedupeSize)
+	app.Flag("sns.cert-cache-size", "Signing certificates cached.").
+		Default("64").IntVar(&o.CertCacheSize)
+	app.Flag("sns.cert-cache-ttl", "How long a signing certificate stays cached.").
+		Default("24h").DurationVar(&o.CertCacheTTL)
+	app.Flag("sns.fetch-timeout", "Timeout of a certificate fetch or a subscription confirmation.").
+		Default(exporter.DefaultFetchTimeout.String()).DurationVar(&o.FetchTimeout)
+	app.Flag("metrics.series-ttl", "Series of user pools and app clients not seen for this long are dropped.").
+		Default(exporter.DefaultSeriesTTL.String()).DurationVar(&o.SeriesTTL)
+	app.Flag("metrics.max-pools", "Distinct user_pool_id label values; more count as \"other\".").
+		Default(fmt.Sprint(exporter.DefaultMaxPools)).IntVar(&o.MaxPools)
+	app.Flag("metrics.max-clients", "Distinct (user_pool_id, client_id) pairs; more count as client_id=\"other\".").
+		Default(fmt.Sprint(exporter.DefaultMaxClients)).IntVar(&o.MaxClients)
+	app.Flag("metrics.max-reasons", "Distinct rejection reason label values; more count as \"other\".").
+		Default(fmt.Sprint(exporter.DefaultMaxReasons)).IntVar(&o.MaxReasons)
+	app.Flag("web.read-header-timeout", "Time allowed to read request headers, on both listeners.").
+		Default(exporter.DefaultReadHeaderTimeout.String()).DurationVar(&o.ReadHeaderTimeout)
+	app.Flag("web.shutdown-timeout", "Time allowed for in-flight requests on SIGINT or SIGTERM.").
+		Default(exporter.DefaultShutdownTimeout.String()).DurationVar(&o.ShutdownTimeout)
+	return o
+}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"testing"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cogwatch/cogwatch/consumers/exporter"
+)
+
+func TestFlags(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		check func(t *testing.T, o *exporter.Options)
+	}{
+		{name: "defaults", args: nil, check: func(t *testing.T, o *exporter.Options) {
+			require.Equal(t, []string{":9877"}, *o.Web.WebListenAddresses)
+			require.Empty(t, *o.Web.WebConfigFile)
+			require.Equal(t, ":9878", o.SNSListenAddress)
+			require.Empty(t, o.Topics)
+			require.Empty(t, o.TrustedURLPrefixes)
+			require.Equal(t, time.Hour, o.MaxAge)
+			require.Equal(t, 5*time.Minute, o.MaxSkew)
+			require.EqualValues(t, 1<<20, o.MaxBodyBytes)
+			require.Equal(t, 24*time.Hour, o.SeriesTTL)
+			require.Equal(t, exporter.DefaultMaxPools, o.MaxPools)
+		}},
+		{name: "contract flags", args: []string{
+			"--web.listen-address=127.0.0.1:1", "--web.config.file=web.yml", "--sns.listen-address=127.0.0.1:2",
+			"--sns.topic-arn=arn:aws:sns:us-east-1:123456789012:a", "--sns.topic-arn=arn:aws:sns:us-east-1:123456789012:b",
+			"--sns.trust-cert-url-prefix=http://127.0.0.1:4100/", "--sns.max-age=2h", "--sns.max-body-size=256KiB",
+			"--metrics.series-ttl=30m", "--metrics.max-pools=3",
+		}, check: func(t *testing.T, o *exporter.Options) {
+			require.Equal(t, []string{"127.0.0.1:1"}, *o.Web.WebListenAddresses)
+			require.Equal(t, "web.yml", *o.Web.WebConfigFile)
+			require.Equal(t, "127.0.0.1:2", o.SNSListenAddress)
+			require.Equal(t, []string{"arn:aws:sns:us-east-1:123456789012:a", "arn:aws:sns:us-east-1:123456789012:b"}, o.Topics)
+			require.Equal(t, []string{"http://127.0.0.1:4100/"}, o.TrustedURLPrefixes)
+			require.Equal(t, 2*time.Hour, o.MaxAge)
+			require.EqualValues(t, 256<<10, o.MaxBodyBytes)
+			require.Equal(t, 30*time.Minute, o.SeriesTTL)
+			require.Equal(t, 3, o.MaxPools)
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			app := kingpin.New("test", "")
+			o := flags(app)
+			_, err := app.Parse(tc.args)
+			require.NoError(t, err)
+			tc.check(t, o)
+		})
+	}
+}
+
+func TestBadFlagsExit2(t *testing.T) {
+	require.Equal(t, 2, run([]string{"--sns.max-age=soon"}))
+	require.Equal(t, 2, run([]string{"--no-such-flag"}))
+}
+
+func TestBadTopicExit1(t *testing.T) {
+	require.Equal(t, 1, run([]string{"--sns.topic-arn=user-events", "--log.level=error"}))
+}
