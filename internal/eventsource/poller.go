@@ -56,6 +56,9 @@ type Mapping struct {
 	WaitTime time.Duration
 	// Region goes into each record's awsRegion.
 	Region string
+	// Concurrency is how many batches are received and processed at once,
+	// as Lambda runs several pollers per mapping; 1 if zero.
+	Concurrency int
 }
 
 // Stats counts what a Poller did.
@@ -93,6 +96,11 @@ func New(c Client, m Mapping, invoke InvokeFunc, log *slog.Logger) (*Poller, err
 		return nil, fmt.Errorf("eventsource: MaxReceiveCount %d is negative", m.MaxReceiveCount)
 	case m.MaxReceiveCount > 0 && m.DeadLetterQueueURL == "":
 		return nil, errors.New("eventsource: MaxReceiveCount needs a DeadLetterQueueURL")
+	case m.Concurrency < 0 || m.Concurrency > 1000:
+		return nil, fmt.Errorf("eventsource: Concurrency %d not in 1..1000", m.Concurrency)
+	}
+	if m.Concurrency == 0 {
+		m.Concurrency = 1
 	}
 	if m.BatchSize == 0 {
 		m.BatchSize = DefaultBatchSize
@@ -119,9 +127,19 @@ func (p *Poller) count(f func(*Stats)) {
 	p.mu.Unlock()
 }
 
-// Run polls until ctx is done, then finishes the batch in hand and returns nil.
-// Errors talking to SQS are logged and retried after a pause.
+// Run polls with Concurrency loops until ctx is done, then finishes the
+// batches in hand and returns nil. Errors talking to SQS are logged and
+// retried after a pause.
 func (p *Poller) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for range p.m.Concurrency {
+		wg.Go(func() { p.loop(ctx) })
+	}
+	wg.Wait()
+	return nil
+}
+
+func (p *Poller) loop(ctx context.Context) {
 	for ctx.Err() == nil {
 		batch, err := p.gather(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -132,7 +150,6 @@ func (p *Poller) Run(ctx context.Context) error {
 			p.process(context.WithoutCancel(ctx), batch)
 		}
 	}
-	return nil
 }
 
 func sleep(ctx context.Context, d time.Duration) {

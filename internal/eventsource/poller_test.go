@@ -245,10 +245,42 @@ func TestNewValidates(t *testing.T) {
 		{name: "no queue", m: eventsource.Mapping{}, want: "eventsource: QueueURL is required"},
 		{name: "batch too big", m: eventsource.Mapping{QueueURL: "u", BatchSize: 10001}, want: "eventsource: BatchSize 10001 not in 1..10000"},
 		{name: "redrive without dlq", m: eventsource.Mapping{QueueURL: "u", MaxReceiveCount: 3}, want: "eventsource: MaxReceiveCount needs a DeadLetterQueueURL"},
+		{name: "negative concurrency", m: eventsource.Mapping{QueueURL: "u", Concurrency: -1}, want: "eventsource: Concurrency -1 not in 1..1000"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := eventsource.New(nil, tc.m, ok, nil)
 			require.EqualError(t, err, tc.want)
 		})
 	}
+}
+
+func TestConcurrentBatches(t *testing.T) {
+	if testing.Short() {
+		t.Skip("goaws")
+	}
+	t.Parallel()
+	client := sqs.NewFromConfig(server.AWSConfig())
+	url, arn := queue(t, client, 30)
+	send(t, client, url, "x", "y", "z")
+	var arrived sync.WaitGroup
+	arrived.Add(3)
+	invoke := func(ctx context.Context, payload []byte) ([]byte, error) {
+		// A barrier: returns only once three batches are in flight at once.
+		arrived.Done()
+		all := make(chan struct{})
+		go func() { arrived.Wait(); close(all) }()
+		select {
+		case <-all:
+			return []byte(`{}`), nil
+		case <-time.After(5 * time.Second):
+			return nil, fmt.Errorf("batches were not concurrent")
+		}
+	}
+	p, err := eventsource.New(client, eventsource.Mapping{QueueURL: url, QueueARN: arn, BatchSize: 1, Concurrency: 3}, invoke, nil)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go func() { _ = p.Run(ctx) }()
+	require.Eventually(t, func() bool { return p.Stats().Deleted == 3 }, 10*time.Second, 20*time.Millisecond)
+	require.Equal(t, eventsource.Stats{Received: 3, Invocations: 3, Deleted: 3}, p.Stats())
 }
