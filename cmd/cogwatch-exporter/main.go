@@ -54,9 +54,9 @@ func flags(app *kingpin.Application) *exporter.Options {
 		Default(exporter.DefaultSNSListenAddress).StringVar(&o.SNSListenAddress)
 	app.Flag("sns.web.config.file", "exporter-toolkit web configuration file for the SNS listener (TLS, basic auth).").
 		Default("").StringVar(&o.SNSWebConfigFile)
-	app.Flag("sns.topic-arn", "SNS topic ARN to accept messages from (repeatable). Messages of other topics are rejected and their subscriptions never confirmed.").
+	app.Flag("sns.topic-arn", "SNS topic ARN to accept messages from. Messages of other topics are rejected and their subscriptions never confirmed.").
 		StringsVar(&o.Topics)
-	app.Flag("sns.trust-cert-url-prefix", "Trust certificate and subscribe URLs under this prefix, e.g. http://127.0.0.1:4100/ for goaws (repeatable). For local emulators only: whoever serves the prefix can sign messages.").
+	app.Flag("sns.trust-cert-url-prefix", "Trust certificate and subscribe URLs under this prefix, e.g. http://127.0.0.1:4100/ for goaws. For local emulators only: whoever serves the prefix can sign messages.").
 		StringsVar(&o.TrustedURLPrefixes)
 	app.Flag("sns.max-age", "Oldest message Timestamp accepted (SNS keeps it across retries).").
 		Default("1h").DurationVar(&o.MaxAge)
@@ -75,7 +75,7 @@ func flags(app *kingpin.Application) *exporter.Options {
 	app.Flag("sns.fetch-timeout", "Timeout of a certificate fetch or a subscription confirmation.").
 		Default(exporter.DefaultFetchTimeout.String()).DurationVar(&o.FetchTimeout)
 	app.Flag("metrics.series-ttl", "Series of user pools and app clients not seen for this long are dropped.").
-		Default(exporter.DefaultSeriesTTL.String()).DurationVar(&o.SeriesTTL)
+		Default("24h").DurationVar(&o.SeriesTTL)
 	app.Flag("metrics.max-pools", "Distinct user_pool_id label values; more count as \"other\".").
 		Default(fmt.Sprint(exporter.DefaultMaxPools)).IntVar(&o.MaxPools)
 	app.Flag("metrics.max-clients", "Distinct (user_pool_id, client_id) pairs; more count as client_id=\"other\".").

@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -139,7 +140,7 @@ type messageHandler func(http.ResponseWriter, *http.Request, *snsverify.Message)
 // verify reads the body and verifies it; only verified messages reach next.
 func (e *Exporter) verify(next messageHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
+		body, err := readBody(r, e.o.MaxBodyBytes)
 		if err != nil {
 			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 				e.reject(w, r, reasonTooLarge, http.StatusRequestEntityTooLarge, err)
@@ -239,4 +240,16 @@ func (e *Exporter) fail(w http.ResponseWriter, r *http.Request, reason string, s
 	e.log.ErrorContext(r.Context(), "SNS message not processed", "reason", reason, "status", status, "err", err,
 		"remote", r.RemoteAddr)
 	http.Error(w, reason, status)
+}
+
+// readBody reads the (size-limited) body into a buffer sized from
+// Content-Length when it is sensible.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	n := r.ContentLength
+	if n < 0 || n > limit {
+		n = 4 << 10
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, n+1))
+	_, err := buf.ReadFrom(r.Body)
+	return buf.Bytes(), err
 }
