@@ -142,6 +142,13 @@ func TestConfirmsSubscription(t *testing.T) {
 	require.Equal(t, f.topic, got[0].Get("TopicArn"))
 	require.Equal(t, 1.0, counter(t, f.reg, "cogwatch_exporter_sns_subscriptions_confirmed_total", ""))
 
+	t.Run("unsubscribe confirmation", func(t *testing.T) {
+		m := f.sns.Confirmation(f.topic, f.now, "2")
+		m.Type = snsverify.TypeUnsubscribeConfirmation
+		f.sns.Sign(m, "2")
+		require.Equal(t, http.StatusOK, f.post(t, snstest.Marshal(m)))
+		require.Len(t, f.sns.Confirmations(), 1, "an unsubscribe confirmation does not resubscribe")
+	})
 	t.Run("not for a topic that is not allowed", func(t *testing.T) {
 		m := f.sns.Confirmation(f.sns.TopicARN("someone-elses"), f.now, "2")
 		require.Equal(t, http.StatusForbidden, f.post(t, snstest.Marshal(m)))

@@ -220,6 +220,49 @@ func TestCertFetchFailures(t *testing.T) {
 		require.ErrorIs(t, err, snsverify.ErrCertFetch)
 		require.True(t, snsverify.Temporary(err))
 	})
+	t.Run("hanging certificate server", func(t *testing.T) {
+		release := make(chan struct{})
+		hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+		defer hang.Close()
+		defer close(release)
+		v := newVerifier(t, s, func(o *snsverify.Options) {
+			o.TrustedURLPrefixes = []string{hang.URL + "/"}
+			o.Client = nil
+			o.FetchTimeout = 50 * time.Millisecond
+		})
+		m := s.Notification(topic, "x", t0, "2")
+		m.SigningCertURL = hang.URL + "/c.pem"
+		s.Sign(m, "2")
+		start := time.Now()
+		_, err := v.Verify(t.Context(), snstest.Marshal(m))
+		require.ErrorIs(t, err, snsverify.ErrCertFetch)
+		require.Less(t, time.Since(start), 5*time.Second, "the fetch timeout bounds a hanging peer")
+	})
+	t.Run("waiter gives up with its context", func(t *testing.T) {
+		release := make(chan struct{})
+		entered := make(chan struct{}, 1)
+		hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			entered <- struct{}{}
+			<-release
+			_, _ = w.Write(s.CertPEM)
+		}))
+		defer hang.Close()
+		v := newVerifier(t, s, func(o *snsverify.Options) { o.TrustedURLPrefixes = []string{hang.URL + "/"}; o.Client = nil })
+		m := s.Notification(topic, "x", t0, "2")
+		m.SigningCertURL = hang.URL + "/c.pem"
+		s.Sign(m, "2")
+		body := snstest.Marshal(m)
+		first := make(chan error, 1)
+		go func() { _, err := v.Verify(context.Background(), body); first <- err }()
+		<-entered
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		_, err := v.Verify(ctx, body) // joins the fetch in flight, then gives up
+		require.ErrorIs(t, err, snsverify.ErrCertFetch)
+		require.ErrorIs(t, err, context.Canceled)
+		close(release)
+		require.NoError(t, <-first, "the fetch itself completes for the caller that started it")
+	})
 	t.Run("expired certificate", func(t *testing.T) {
 		s, err := snstest.NewServer("us-east-1", nil) // certificate valid for a day
 		require.NoError(t, err)
