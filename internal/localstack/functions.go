@@ -185,6 +185,9 @@ func (s *Stack) functions(ctx context.Context) ([]lambdahost.Function, error) {
 		return nil, err
 	}
 	put := cloudwatch.RecordTo(cwRec)
+	if s.opts.WrapPutMetricData != nil {
+		put = s.opts.WrapPutMetricData(put)
+	}
 	fns = append(fns, lambdahost.Function{
 		Name:    CloudWatchConsumerFunction,
 		Timeout: 30 * time.Second,
@@ -207,6 +210,9 @@ func (s *Stack) functions(ctx context.Context) ([]lambdahost.Function, error) {
 		return nil, err
 	}
 	putEvents := eventbridge.RecordTo(ebRec)
+	if s.opts.WrapPutEvents != nil {
+		putEvents = s.opts.WrapPutEvents(putEvents)
+	}
 	fns = append(fns, lambdahost.Function{
 		Name:    EventBridgeConsumerFunction,
 		Timeout: 30 * time.Second,

@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/cogwatch/cogwatch/consumers/cloudwatch"
+	"github.com/cogwatch/cogwatch/consumers/eventbridge"
 	"github.com/cogwatch/cogwatch/internal/eventsource"
 	"github.com/cogwatch/cogwatch/internal/lambdahost"
 	"github.com/cogwatch/cogwatch/internal/snssqs"
@@ -59,6 +61,11 @@ type Options struct {
 	VisibilityTimeout time.Duration
 	// Log receives the stack's own log lines; nil discards.
 	Log *slog.Logger
+	// WrapPutMetricData and WrapPutEvents, when set, wrap the consumers'
+	// (recorded) CloudWatch and EventBridge calls: the fault-injection suite
+	// fails some of them. A call the wrapper fails is not recorded.
+	WrapPutMetricData func(cloudwatch.PutMetricDataFunc) cloudwatch.PutMetricDataFunc
+	WrapPutEvents     func(eventbridge.PutEventsFunc) eventbridge.PutEventsFunc
 }
 
 // DefaultWarmInterval is how often the warmer runs locally.
