@@ -56,8 +56,8 @@ type Expr struct {
 
 // HLine is a horizontal annotation, such as Cognito's 5-second limit.
 type HLine struct {
-	Label string
-	Value float64
+	Label string  `json:"label"`
+	Value float64 `json:"value"`
 }
 
 // PromTarget is one PromQL query of a widget's Grafana panel.

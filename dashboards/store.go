@@ -279,7 +279,9 @@ func (s *Store) Query(ctx context.Context, q Query) ([]Series, error) {
 		ser := Series{Label: k}
 		for i, vals := range groups[k] {
 			if len(vals) == 0 {
-				if isCount(q.Stat) {
+				// Counts are 0 where nothing happened, except in the step still
+				// under way, which is not over yet.
+				if isCount(q.Stat) && i < n-1 {
 					ser.Points = append(ser.Points, Point{q.Since.Add(time.Duration(i) * q.Step).UnixMilli(), 0})
 				}
 				continue

@@ -15,3 +15,8 @@ if [ -f package-lock.json ]; then
     npm ci --no-audit --no-fund --loglevel=error
   fi
 fi
+# The dashboards' page test drives Debian's chromium headless (version pinned by the distribution).
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo ">> apt-get install chromium"
+  apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
