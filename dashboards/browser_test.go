@@ -150,4 +150,3 @@ func TestLocalPageInChromium(t *testing.T) {
 	defer mu.Unlock()
 	require.Empty(t, problems, "console errors")
 }
-
