@@ -37,6 +37,11 @@ test: deps ## run every test, emulators included
 test-short: ## unit tests only, no emulators
 	$(GO) test -short ./...
 
+.PHONY: test-faults
+test-faults: deps ## the fault-injection suite alone, with its counts (go test ./... runs it too)
+	@out=$$(mktemp); $(GO) test -count=1 -v ./internal/faults/ > $$out 2>&1; rc=$$?; \
+	  grep -vE '^(=== |    --- PASS)' $$out; rm -f $$out; exit $$rc
+
 .PHONY: bench
 bench: ## run the benchmarks beside their alternatives and write BENCHMARKS.md
 	@./bench/setup.sh

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,15 +27,29 @@ type LoadResult struct {
 	Sent, OK int
 	Elapsed  time.Duration
 	P50, P99 time.Duration
+	// CPU is this process's CPU time per notification during the run:
+	// receiver and load generator together (the generator is the same for
+	// every receiver, so differences are the receivers').
+	CPU time.Duration
 }
 
 // PerSecond is the rate of requests answered 200.
 func (l LoadResult) PerSecond() float64 { return float64(l.OK) / l.Elapsed.Seconds() }
 
+// selfCPU is this process's user+system CPU time so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // ScrapeResult is the time of GET /metrics with Series user-event series.
 type ScrapeResult struct {
 	Name    string
 	Series  int
+	Lines   int // samples in the exposition, every family
 	Bytes   int
 	Median  time.Duration
 	Scrapes int
@@ -97,7 +112,11 @@ func ExporterBench(ctx context.Context, cfg ExporterConfig) ([]LoadResult, []Scr
 		if err != nil {
 			return nil, nil, err
 		}
+		cpu0 := selfCPU()
 		res, err := load(ctx, "http://"+l.Addr().String()+"/sns", bodies, cfg.Workers, cfg.MaxTime)
+		if res.Sent > 0 {
+			res.CPU = (selfCPU() - cpu0) / time.Duration(res.Sent)
+		}
 		_ = l.Close()
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", rc.name, err)
@@ -248,7 +267,13 @@ func scrape(ctx context.Context, url string, n int) (ScrapeResult, error) {
 		times = append(times, float64(time.Since(s)))
 	}
 	series := bytes.Count(body, []byte("\n"+exporter.MetricUserEvents+"{"))
-	return ScrapeResult{Series: series, Bytes: len(body), Median: time.Duration(Median(times)), Scrapes: len(times)}, nil
+	lines := 0
+	for _, line := range bytes.Split(body, []byte("\n")) {
+		if len(line) > 0 && line[0] != '#' {
+			lines++
+		}
+	}
+	return ScrapeResult{Series: series, Lines: lines, Bytes: len(body), Median: time.Duration(Median(times)), Scrapes: len(times)}, nil
 }
 
 // naiveReceiver is the alternative: it decodes the SNS envelope and the
