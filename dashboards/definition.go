@@ -3,6 +3,7 @@ package dashboards
 import (
 	"fmt"
 
+	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/catalog"
 )
 
@@ -105,7 +106,7 @@ func usage(id, name, resource, label string) Metric {
 }
 
 // ev is a PromQL selector of the exporter's user-event counter.
-func ev(t string) string {
+func ev(t event.Type) string {
 	return fmt.Sprintf(`sum(rate(cogwatch_user_events_total{type=%q,user_pool_id=~"$user_pool_id"}[$__rate_interval]))`, t)
 }
 
@@ -116,7 +117,7 @@ var (
 			cog("", catalog.SignUpAccepted, "Sum", "accepted"),
 			cog("", catalog.SignUpRejected, "Sum", "rejected"),
 		},
-		Prom: []PromTarget{{ev("cogwatch.signup.accepted"), "accepted"}, {ev("cogwatch.signup.rejected"), "rejected"}}}
+		Prom: []PromTarget{{ev(event.SignUpAccepted), "accepted"}, {ev(event.SignUpRejected), "rejected"}}}
 
 	wRejected = Widget{Title: "Rejected sign-ups by reason", Width: 8, Height: 6, Unit: "Count", Stacked: true,
 		Searches: []Search{{ID: "s1", Namespace: catalog.Namespace, Name: catalog.SignUpRejected,
@@ -128,7 +129,7 @@ var (
 			cog("", catalog.UserConfirmed, "Sum", "confirmed"),
 			cog("", catalog.PasswordReset, "Sum", "password reset"),
 		},
-		Prom: []PromTarget{{ev("cogwatch.user.confirmed"), "confirmed"}, {ev("cogwatch.password.reset"), "password reset"}}}
+		Prom: []PromTarget{{ev(event.UserConfirmed), "confirmed"}, {ev(event.PasswordReset), "password reset"}}}
 
 	wSignIns = Widget{Title: "Sign-ins: attempted, succeeded, failed", Width: 12, Height: 6, Unit: "Count",
 		Metrics: []Metric{
@@ -137,9 +138,9 @@ var (
 		},
 		Exprs: []Expr{{ID: "e1", Expression: "m1 - m2", Label: "failed"}},
 		Prom: []PromTarget{
-			{ev("cogwatch.signin.attempted"), "attempted"},
-			{ev("cogwatch.signin.succeeded"), "succeeded"},
-			{ev("cogwatch.signin.attempted") + " - " + ev("cogwatch.signin.succeeded"), "failed"},
+			{ev(event.SignInAttempted), "attempted"},
+			{ev(event.SignInSucceeded), "succeeded"},
+			{ev(event.SignInAttempted) + " - " + ev(event.SignInSucceeded), "failed"},
 		}}
 
 	wFailRatio = Widget{Title: "Failed sign-in ratio", Width: 12, Height: 6, Unit: "%",
@@ -149,8 +150,8 @@ var (
 		},
 		Exprs:  []Expr{{ID: "e1", Expression: "100 * (m1 - m2) / m1", Label: "failed %"}},
 		HLines: []HLine{{"alarm", 30}},
-		Prom: []PromTarget{{"100 * (" + ev("cogwatch.signin.attempted") + " - " + ev("cogwatch.signin.succeeded") +
-			") / " + ev("cogwatch.signin.attempted"), "failed %"}}}
+		Prom: []PromTarget{{"100 * (" + ev(event.SignInAttempted) + " - " + ev(event.SignInSucceeded) +
+			") / " + ev(event.SignInAttempted), "failed %"}}}
 
 	wCognito = Widget{Title: "Cognito's own counts (AWS/Cognito) beside cogwatch's", Width: 12, Height: 6, Unit: "Count",
 		Searches: []Search{

@@ -3,6 +3,7 @@ package dashboards
 import (
 	"encoding/json"
 	"log/slog"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -11,17 +12,19 @@ import (
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cogwatch/cogwatch/consumers/exporter"
+	"github.com/cogwatch/cogwatch/event"
 )
 
 // exporterMetrics are the series cogwatch-exporter exposes (the histogram's
-// _bucket, _sum and _count included) plus Prometheus' own up.
+// _bucket, _sum and _count included), named by the exporter's own constants,
+// plus Prometheus' own up.
 var exporterMetrics = []string{
-	"cogwatch_user_events_total",
-	"cogwatch_trigger_latency_seconds_bucket", "cogwatch_trigger_latency_seconds_sum", "cogwatch_trigger_latency_seconds_count",
-	"cogwatch_exporter_sns_messages_received_total",
-	"cogwatch_exporter_sns_messages_rejected_total",
-	"cogwatch_exporter_sns_messages_duplicates_total",
-	"cogwatch_exporter_sns_messages_failed_total",
+	exporter.MetricUserEvents,
+	exporter.MetricTriggerLatency + "_bucket", exporter.MetricTriggerLatency + "_sum", exporter.MetricTriggerLatency + "_count",
+	exporter.MetricReceived, exporter.MetricRejected, exporter.MetricFailed, exporter.MetricDuplicates,
+	exporter.MetricConfirmed, exporter.MetricOverflow,
 	"up",
 }
 
@@ -109,4 +112,20 @@ func TestGrafanaDashboard(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestPromTypeLabels checks that every type="…" the rules and panels select
+// is an event type the exporter counts.
+func TestPromTypeLabels(t *testing.T) {
+	t.Parallel()
+	rules, err := RulesFile()
+	require.NoError(t, err)
+	graf, err := Grafana()
+	require.NoError(t, err)
+	found := 0
+	for _, m := range regexp.MustCompile(`type=\\?"([^"\\]*)\\?"`).FindAllStringSubmatch(string(rules)+string(graf), -1) {
+		require.True(t, event.Type(m[1]).Valid(), "type=%q is not an event type", m[1])
+		found++
+	}
+	require.Greater(t, found, 10)
 }
