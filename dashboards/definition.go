@@ -217,7 +217,7 @@ var (
 		Metrics: append(warmerPer(catalog.WarmupInstances, "Maximum", "warm: "),
 			warmerPer(catalog.WarmupErrors, "Sum", "errors: ")...)}
 
-	wPublish = Widget{Title: "SNS publish failures and latency", Width: 12, Height: 6, Unit: "Count",
+	wPublish = Widget{Title: "User-event publish failures and SNS deliveries", Width: 12, Height: 6, Unit: "Count",
 		Metrics: []Metric{
 			cog("", catalog.PublishFailures, "Sum", "trigger publish failures"),
 			{Namespace: NSSNS, Name: "NumberOfNotificationsFailed", Dims: []Dim{{"TopicName", PTopicName}}, Stat: "Sum", Label: "SNS deliveries failed"},
@@ -228,6 +228,13 @@ var (
 			{`sum by (reason) (rate(cogwatch_exporter_sns_messages_rejected_total[$__rate_interval]))`, "rejected: {{reason}}"},
 			{`sum(rate(cogwatch_exporter_sns_messages_duplicates_total[$__rate_interval]))`, "duplicates"},
 			{`sum by (reason) (rate(cogwatch_exporter_sns_messages_failed_total[$__rate_interval]))`, "failed: {{reason}}"},
+		}}
+
+	wPublishLatency = Widget{Title: "SNS publish latency inside the trigger budget", Width: 12, Height: 6, Unit: "ms",
+		Metrics: []Metric{
+			cog("", catalog.PublishLatency, "p50", "publish p50"),
+			cog("", catalog.PublishLatency, "p99", "publish p99"),
+			cog("", catalog.PublishLatency, "Maximum", "publish max"),
 		}}
 
 	wConsumers = Widget{Title: "Consumer errors, and events delivered vs emitted", Width: 12, Height: 6, Unit: "Count",
@@ -279,9 +286,10 @@ func Detail() Dashboard {
 		wSignIns, wFailRatio,
 		wCognito, wCognitoThrottles,
 		wQuota, wUsageCalls,
-		wDuration, wPublish,
+		wDuration, wPublishLatency,
+		wPublish, wConsumers,
 		wErrors, wThrottles, wCold,
-		wWarmups, wConsumers,
+		wWarmups.withWidth(24),
 		wDepth, wAge, wDLQ,
 	}}
 }
