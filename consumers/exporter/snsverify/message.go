@@ -147,7 +147,7 @@ func (m *Message) field(key string) *string {
 }
 
 func decode(body []byte, m *Message) error {
-	d := scanner{b: body}
+	d := scanner{b: body, s: string(body)}
 	var seen [11]bool
 	d.space()
 	if !d.byte('{') {
@@ -203,6 +203,7 @@ func malformed(format string, args ...any) error {
 // encoding/json has checked their syntax.
 type scanner struct {
 	b []byte
+	s string // b as one string: unescaped values are substrings of it, not copies
 	i int
 }
 
@@ -247,19 +248,20 @@ func (d *scanner) stringEnd() (end int, escaped, ok bool) {
 }
 
 // str reads a JSON string. Without escapes it is the bytes between the
-// quotes (which must be valid UTF-8); with escapes encoding/json decodes it.
+// quotes (which must be valid UTF-8), a substring of the body; with escapes it
+// is decoded as encoding/json would.
 func (d *scanner) str() (string, bool) {
 	end, escaped, ok := d.stringEnd()
 	if !ok {
 		return "", false
 	}
-	raw := d.b[d.i:end]
+	start, raw := d.i, d.b[d.i:end]
 	d.i = end
 	if !escaped {
 		if !utf8.Valid(raw) {
 			return "", false
 		}
-		return string(raw[1 : len(raw)-1]), true
+		return d.s[start+1 : end-1], true
 	}
 	if !utf8.Valid(raw) {
 		return "", false
