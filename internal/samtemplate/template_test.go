@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -198,7 +200,8 @@ func TestPipelineValidatesAgainstSchemas(t *testing.T) {
 	tmpl := load(t, pipelinePath)
 	for _, stages := range []string{"single", "multi"} {
 		t.Run(stages, func(t *testing.T) {
-			resolved, err := tmpl.Resolve(map[string]any{"PipelineType": stages})
+			resolved, err := tmpl.Resolve(map[string]any{"PipelineType": stages,
+				"ConnectionArn": "arn:aws:codeconnections:eu-west-1:123456789012:connection/abc"})
 			require.NoError(t, err)
 			doc := forSchema(resolved)
 			// A plain CloudFormation template: the SAM schema requires a Transform it has no use for.
@@ -700,4 +703,31 @@ func TestDeployDocParameters(t *testing.T) {
 		doc = []byte(want)
 	}
 	require.Equal(t, want, string(doc), "docs/deploy.md's parameter table is out of date: run go test ./internal/samtemplate -update")
+}
+
+// TestCfnLint runs AWS's cfn-lint (with the SAM translator: it lints the
+// template as CloudFormation sees it after the transform) on both templates.
+// cfn-lint ships with the project's machine image; without it the test skips.
+func TestCfnLint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs cfn-lint")
+	}
+	lint, err := exec.LookPath("cfn-lint")
+	if err != nil {
+		t.Skip("cfn-lint is not installed")
+	}
+	out, err := exec.CommandContext(t.Context(), lint, "--format", "parseable", templatePath, pipelinePath).CombinedOutput()
+	require.NoError(t, err, "cfn-lint:\n%s", out)
+
+	// And it does catch what it should, here a parameter and a resource of one name.
+	src, err := os.ReadFile(templatePath)
+	require.NoError(t, err)
+	broken := strings.Replace(string(src), "  WarmerScheduleExpression:\n", "  WarmerSchedule:\n", 1)
+	broken = strings.Replace(broken, "!Ref WarmerScheduleExpression", "!Ref WarmerSchedule", 1)
+	require.NotEqual(t, string(src), broken)
+	path := filepath.Join(t.TempDir(), "template.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(broken), 0o644))
+	out, err = exec.CommandContext(t.Context(), lint, "--format", "parseable", path).CombinedOutput()
+	require.Error(t, err)
+	require.Contains(t, string(out), "E3007", "parameters and resources must not share a name")
 }
