@@ -102,10 +102,3 @@ func (c *certCache) evictLocked(now time.Time) {
 		delete(c.entries, oldest)
 	}
 }
-
-// len returns the number of entries, for tests.
-func (c *certCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.entries)
-}
