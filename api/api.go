@@ -188,9 +188,7 @@ func ParseGroups(v any) []string {
 	case string:
 		s := strings.TrimSpace(v)
 		s = strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
-		for _, g := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
-			out = append(out, g)
-		}
+		out = append(out, strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })...)
 	}
 	return out
 }

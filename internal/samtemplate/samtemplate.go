@@ -181,7 +181,7 @@ func (r *resolver) boolean(v any, seen []string) (bool, error) {
 			return r.condition(fmt.Sprint(arg), seen)
 		case "Fn::Equals":
 			if len(args) != 2 {
-				return false, fmt.Errorf("Fn::Equals takes 2 values")
+				return false, fmt.Errorf("intrinsic Fn::Equals takes 2 values")
 			}
 			a, err := r.value(args[0])
 			if err != nil {
@@ -194,7 +194,7 @@ func (r *resolver) boolean(v any, seen []string) (bool, error) {
 			return fmt.Sprint(a) == fmt.Sprint(b), nil
 		case "Fn::Not":
 			if len(args) != 1 {
-				return false, fmt.Errorf("Fn::Not takes 1 condition")
+				return false, fmt.Errorf("intrinsic Fn::Not takes 1 condition")
 			}
 			b, err := r.boolean(args[0], seen)
 			return !b, err
@@ -284,12 +284,12 @@ func (r *resolver) ref(name string) (any, error) {
 	if _, ok := r.t.Resources()[name]; ok {
 		return "ref-" + name, nil
 	}
-	return nil, fmt.Errorf("Ref %s: no such parameter or resource", name)
+	return nil, fmt.Errorf("intrinsic Ref %s: no such parameter or resource", name)
 }
 
 func (r *resolver) getAtt(id, attr string) (any, error) {
 	if _, ok := r.t.Resources()[id]; !ok {
-		return nil, fmt.Errorf("Fn::GetAtt %s.%s: no such resource", id, attr)
+		return nil, fmt.Errorf("intrinsic Fn::GetAtt %s.%s: no such resource", id, attr)
 	}
 	return "arn:aws:test:eu-west-1:123456789012:" + id + "/" + attr, nil
 }
@@ -301,7 +301,7 @@ func (r *resolver) intrinsic(fn string, arg any) (any, error) {
 	if fn == "Fn::If" {
 		args, _ := arg.([]any)
 		if len(args) != 3 {
-			return nil, fmt.Errorf("Fn::If takes a condition and two values")
+			return nil, fmt.Errorf("intrinsic Fn::If takes a condition and two values")
 		}
 		on, err := r.condition(fmt.Sprint(args[0]), nil)
 		if err != nil {
@@ -323,7 +323,7 @@ func (r *resolver) intrinsic(fn string, arg any) (any, error) {
 			}
 		}
 		if id == "" || attr == "" {
-			return nil, fmt.Errorf("Fn::GetAtt %v: want Resource.Attribute", arg)
+			return nil, fmt.Errorf("intrinsic Fn::GetAtt %v: want Resource.Attribute", arg)
 		}
 		return r.getAtt(id, attr)
 	}
@@ -341,7 +341,7 @@ func (r *resolver) intrinsic(fn string, arg any) (any, error) {
 			s = x
 		case []any:
 			if len(x) != 2 {
-				return nil, fmt.Errorf("Fn::Sub takes a string or [string, variables]")
+				return nil, fmt.Errorf("intrinsic Fn::Sub takes a string or [string, variables]")
 			}
 			s, _ = x[0].(string)
 			vars, _ = x[1].(map[string]any)
@@ -349,11 +349,11 @@ func (r *resolver) intrinsic(fn string, arg any) (any, error) {
 		return r.sub(s, vars)
 	case "Fn::Join":
 		if len(args) != 2 {
-			return nil, fmt.Errorf("Fn::Join takes [delimiter, list]")
+			return nil, fmt.Errorf("intrinsic Fn::Join takes [delimiter, list]")
 		}
 		list, ok := args[1].([]any)
 		if !ok {
-			return nil, fmt.Errorf("Fn::Join: %v is not a list", args[1])
+			return nil, fmt.Errorf("intrinsic Fn::Join: %v is not a list", args[1])
 		}
 		parts := make([]string, len(list))
 		for i, p := range list {
@@ -362,17 +362,17 @@ func (r *resolver) intrinsic(fn string, arg any) (any, error) {
 		return strings.Join(parts, fmt.Sprint(args[0])), nil
 	case "Fn::Select":
 		if len(args) != 2 {
-			return nil, fmt.Errorf("Fn::Select takes [index, list]")
+			return nil, fmt.Errorf("intrinsic Fn::Select takes [index, list]")
 		}
 		i, err := strconv.Atoi(fmt.Sprint(args[0]))
 		list, _ := args[1].([]any)
 		if err != nil || i < 0 || i >= len(list) {
-			return nil, fmt.Errorf("Fn::Select: index %v out of range", args[0])
+			return nil, fmt.Errorf("intrinsic Fn::Select: index %v out of range", args[0])
 		}
 		return list[i], nil
 	case "Fn::Split":
 		if len(args) != 2 {
-			return nil, fmt.Errorf("Fn::Split takes [delimiter, string]")
+			return nil, fmt.Errorf("intrinsic Fn::Split takes [delimiter, string]")
 		}
 		var out []any
 		for s := range strings.SplitSeq(fmt.Sprint(args[1]), fmt.Sprint(args[0])) {
@@ -385,14 +385,14 @@ func (r *resolver) intrinsic(fn string, arg any) (any, error) {
 		return fmt.Sprint(a), nil
 	case "Fn::FindInMap":
 		if len(args) != 3 {
-			return nil, fmt.Errorf("Fn::FindInMap takes 3 keys")
+			return nil, fmt.Errorf("intrinsic Fn::FindInMap takes 3 keys")
 		}
 		ms, _ := r.t["Mappings"].(map[string]any)
 		m1, _ := ms[fmt.Sprint(args[0])].(map[string]any)
 		m2, _ := m1[fmt.Sprint(args[1])].(map[string]any)
 		v, ok := m2[fmt.Sprint(args[2])]
 		if !ok {
-			return nil, fmt.Errorf("Fn::FindInMap %v: not found", args)
+			return nil, fmt.Errorf("intrinsic Fn::FindInMap %v: not found", args)
 		}
 		return v, nil
 	}
@@ -410,7 +410,7 @@ func (r *resolver) sub(s string, vars map[string]any) (string, error) {
 		b.WriteString(s[:i])
 		j := strings.IndexByte(s[i:], '}')
 		if j < 0 {
-			return "", fmt.Errorf("Fn::Sub %q: unclosed ${", s)
+			return "", fmt.Errorf("intrinsic Fn::Sub %q: unclosed ${", s)
 		}
 		name := s[i+2 : i+j]
 		s = s[i+j+1:]
@@ -428,7 +428,7 @@ func (r *resolver) sub(s string, vars map[string]any) (string, error) {
 			v, err = r.ref(name)
 		}
 		if err != nil {
-			return "", fmt.Errorf("Fn::Sub: %w", err)
+			return "", fmt.Errorf("intrinsic Fn::Sub: %w", err)
 		}
 		b.WriteString(fmt.Sprint(v))
 	}
