@@ -225,11 +225,8 @@ func (a Alarm) resource() *yaml.Node {
 				"ReturnData", false))
 		}
 		for _, e := range a.Exprs {
-			item := ymap("Id", e.ID, "Expression", e.Expression, "Label", e.Label, "ReturnData", e.ID == a.ReturnID)
-			if e.ID == a.ReturnID {
-				item.Content = append(item.Content, ymap("Period", a.Period).Content...)
-			}
-			ms.Content = append(ms.Content, item)
+			// Math takes the period of the metrics it reads: no Period of its own.
+			ms.Content = append(ms.Content, ymap("Id", e.ID, "Expression", e.Expression, "Label", e.Label, "ReturnData", e.ID == a.ReturnID))
 		}
 		props.Content = append(props.Content, ymap("Metrics", ms).Content...)
 	}
