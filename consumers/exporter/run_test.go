@@ -3,7 +3,14 @@ package exporter_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -97,4 +104,48 @@ func TestRunFailsOnBusyAddress(t *testing.T) {
 	defer l.Close()
 	err = exporter.Run(t.Context(), exporter.Options{SNSListenAddress: l.Addr().String(), Registerer: prometheus.NewRegistry()})
 	require.ErrorContains(t, err, "SNS listener")
+}
+
+// TestServeSNSOverTLS serves the SNS listener with TLS from an
+// exporter-toolkit web configuration file (--sns.web.config.file).
+func TestServeSNSOverTLS(t *testing.T) {
+	dir := t.TempDir()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	certFile, keyFile, cfg := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key"), filepath.Join(dir, "sns.yml")
+	require.NoError(t, os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
+	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}), 0o600))
+	require.NoError(t, os.WriteFile(cfg, []byte("tls_server_config:\n  cert_file: "+certFile+"\n  key_file: "+keyFile+"\n"), 0o600))
+
+	reg := prometheus.NewRegistry()
+	e, err := exporter.New(exporter.Options{Registerer: reg, Gatherer: reg, SNSWebConfigFile: cfg})
+	require.NoError(t, err)
+	snsL, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	metricsL, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- e.Serve(ctx, snsL, metricsL) }()
+
+	cert, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 5 * time.Second}
+	var resp *http.Response
+	require.Eventually(t, func() bool {
+		resp, err = client.Get("https://" + snsL.Addr().String() + "/-/ready")
+		return err == nil
+	}, 5*time.Second, 10*time.Millisecond)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.NotNil(t, resp.TLS, "the SNS listener speaks TLS")
+	cancel()
+	require.NoError(t, <-done)
 }
