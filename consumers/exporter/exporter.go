@@ -1,7 +1,6 @@
 package exporter
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -242,14 +241,15 @@ func (e *Exporter) fail(w http.ResponseWriter, r *http.Request, reason string, s
 	http.Error(w, reason, status)
 }
 
-// readBody reads the (size-limited) body into a buffer sized from
-// Content-Length when it is sensible.
+// readBody reads the (size-limited) body: exactly Content-Length bytes when
+// it is known and within the limit, else until EOF or the limit.
 func readBody(r *http.Request, limit int64) ([]byte, error) {
-	n := r.ContentLength
-	if n < 0 || n > limit {
-		n = 4 << 10
+	if n := r.ContentLength; n >= 0 && n <= limit {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, b); err != nil {
+			return nil, err
+		}
+		return b, nil
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, n+1))
-	_, err := buf.ReadFrom(r.Body)
-	return buf.Bytes(), err
+	return io.ReadAll(r.Body)
 }
