@@ -56,6 +56,7 @@ func TestLocalPageInChromium(t *testing.T) {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("hide-scrollbars", true), // the full-page screenshot is as wide as the layout
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1600, 2400),
 	}
@@ -113,6 +114,9 @@ func TestLocalPageInChromium(t *testing.T) {
 	cards, err := chromedp.Run(bctx, chromedp.Evaluate[[]map[string]string](`Array.from(document.querySelectorAll("section.card")).map(c => ({
 		title: c.querySelector("h2").textContent, points: c.dataset.points, series: c.dataset.series}))`))
 	require.NoError(t, err)
+	overflow, err := chromedp.Run(bctx, chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth, document.documentElement.clientWidth]`))
+	require.NoError(t, err)
+	require.LessOrEqual(t, overflow[0], overflow[1], "the grid fits the window: no horizontal scrolling")
 	png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
 	require.NoError(t, err)
 
