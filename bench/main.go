@@ -22,7 +22,7 @@ func main() {
 	out := flag.String("out", "BENCHMARKS.md", "file to write")
 	runs := flag.Int("runs", 10, "recorded cold starts per trigger and runtime")
 	warm := flag.Int("warm", 200, "warm invocations after each cold start")
-	count := flag.Int("count", 3, "go test -count for the Go benchmarks (medians are reported)")
+	count := flag.Int("count", 5, "go test -count for the Go benchmarks (medians are reported)")
 	benchtime := flag.String("benchtime", "0.5s", "go test -benchtime for the Go benchmarks (BenchmarkCalls runs once)")
 	pools := flag.Int("exporter.pools", 20, "exporter load: user pools (pools × clients × 5 notifications)")
 	clients := flag.Int("exporter.clients", 100, "exporter load: app clients per pool")
