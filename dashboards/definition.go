@@ -116,6 +116,7 @@ var (
 		Metrics: []Metric{
 			cog("", catalog.SignUpAccepted, "Sum", "accepted"),
 			cog("", catalog.SignUpRejected, "Sum", "rejected"),
+			cog("", catalog.SignUpAdminCreated, "Sum", "created by an administrator"),
 		},
 		Prom: []PromTarget{{ev(event.SignUpAccepted), "accepted"}, {ev(event.SignUpRejected), "rejected"}}}
 
