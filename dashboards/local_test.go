@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/emf"
@@ -234,4 +237,31 @@ func FuzzStoreWrite(f *testing.F) {
 			require.NoError(t, err)
 		}
 	})
+}
+
+func TestStoreAddMetricData(t *testing.T) {
+	t.Parallel()
+	now := func() time.Time { return t0 }
+	store := NewStore(now, time.Hour)
+	name, pool := catalog.SignInSucceeded, catalog.DimUserPoolID
+	at := t0.Add(-15 * time.Second)
+	store.AddMetricData(&cloudwatch.PutMetricDataInput{
+		Namespace: aws.String(catalog.DeliveredNamespace),
+		MetricData: []types.MetricDatum{
+			{MetricName: &name, Dimensions: []types.Dimension{{Name: &pool, Value: aws.String("local_pool")}},
+				Timestamp: &at, Values: []float64{1}, Counts: []float64{4}},
+			{MetricName: &name, Dimensions: []types.Dimension{{Name: &pool, Value: aws.String("local_pool")}},
+				Timestamp: &at, Value: aws.Float64(1)},
+			{MetricName: &name, Dimensions: []types.Dimension{{Name: &pool, Value: aws.String("local_pool")}},
+				Timestamp: &at, StatisticValues: &types.StatisticSet{Sum: aws.Float64(5), SampleCount: aws.Float64(5),
+					Minimum: aws.Float64(1), Maximum: aws.Float64(1)}},
+			{Dimensions: []types.Dimension{{Name: &pool, Value: aws.String("ignored: no metric name")}}, Value: aws.Float64(9)},
+		},
+	})
+	store.AddMetricData(nil)
+	ss, err := store.Query(t.Context(), Query{Namespace: catalog.DeliveredNamespace, Name: name, Schema: []string{pool},
+		Stat: "Sum", Since: t0.Add(-20 * time.Second), Step: 10 * time.Second})
+	require.NoError(t, err)
+	require.Len(t, ss, 1)
+	require.Equal(t, []float64{10, 0}, values(ss[0]), "4 + 1 + 5 in the step of the timestamp, 0 in the next")
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 )
 
 // Point is one value of a series at a time (Unix milliseconds).
@@ -357,4 +359,51 @@ func stat(name string, vals []float64) (float64, error) {
 		}
 	}
 	return 0, fmt.Errorf("query: unknown statistic %q", name)
+}
+
+// AddMetricData records a PutMetricData call as CloudWatch would store it,
+// so that the local stack can feed the store with what the CloudWatch
+// consumer sends (namespace Cogwatch/Delivered). Values with Counts repeat
+// each value Count times (at most 10,000); StatisticValues, which carry no
+// single values, are recorded as one sample of their Sum, right for the Sum
+// statistic only.
+func (s *Store) AddMetricData(in *cloudwatch.PutMetricDataInput) {
+	if in == nil || in.Namespace == nil {
+		return
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, d := range in.MetricData {
+		if d.MetricName == nil {
+			continue
+		}
+		dims := make(map[string]string, len(d.Dimensions))
+		for _, dim := range d.Dimensions {
+			if dim.Name != nil && dim.Value != nil {
+				dims[*dim.Name] = *dim.Value
+			}
+		}
+		t := now
+		if d.Timestamp != nil {
+			t = *d.Timestamp
+		}
+		add := func(v float64) { s.addLocked(sample{*in.Namespace, *d.MetricName, dims, t, v}) }
+		switch {
+		case d.Value != nil:
+			add(*d.Value)
+		case len(d.Values) > 0:
+			for i, v := range d.Values {
+				n := 1
+				if i < len(d.Counts) {
+					n = int(min(max(d.Counts[i], 0), 10_000))
+				}
+				for range n {
+					add(v)
+				}
+			}
+		case d.StatisticValues != nil && d.StatisticValues.Sum != nil:
+			add(*d.StatisticValues.Sum)
+		}
+	}
 }
