@@ -184,7 +184,8 @@ func (e *Exporter) count(w http.ResponseWriter, r *http.Request, m *snsverify.Me
 		e.reject(w, r, reasonInvalidEvent, http.StatusBadRequest, err, "message_id", m.MessageID)
 		return
 	}
-	if !e.seen.add("m:"+m.MessageID, "e:"+ev.ID) {
+	// CloudEvents: source and id together identify an event.
+	if !e.seen.add("m:"+m.MessageID, "e:"+ev.Source+"\x00"+ev.ID) {
 		e.self.duplicates.Inc()
 		e.log.DebugContext(r.Context(), "duplicate SNS message dropped", "message_id", m.MessageID, "event_id", ev.ID)
 		w.WriteHeader(http.StatusOK)

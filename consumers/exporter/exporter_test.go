@@ -236,6 +236,13 @@ func TestDuplicates(t *testing.T) {
 cogwatch_user_events_total{client_id="c",reason="",type="cogwatch.signin.succeeded",user_pool_id="us-east-1_AbC123"} 1
 `
 	require.NoError(t, testutil.GatherAndCompare(f.reg, strings.NewReader(want), "cogwatch_user_events_total"))
+
+	t.Run("same id from another source is another event", func(t *testing.T) {
+		other := strings.ReplaceAll(userEvent(t, "e1", event.SignInSucceeded, "c", "", 42), pool, "us-east-1_Other")
+		require.Equal(t, http.StatusOK, f.post(t, snstest.Marshal(f.sns.Notification(f.topic, other, f.now, "2"))))
+		require.Equal(t, 2.0, counter(t, f.reg, "cogwatch_exporter_sns_messages_duplicates_total", ""))
+		require.Equal(t, 2, testutil.CollectAndCount(prometheusGatherer{f.reg}, "cogwatch_user_events_total"))
+	})
 }
 
 // prometheusGatherer adapts a Gatherer to a Collector for CollectAndCount.
