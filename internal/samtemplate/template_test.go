@@ -177,7 +177,7 @@ var variants = []struct {
 		"Stage": "prod", "CustomDomainName": "auth.example.com",
 		"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc", "HostedZoneId": "Z123",
 		"VpcSubnetIds": "subnet-1,subnet-2", "VpcSecurityGroupIds": "sg-1", "OnCallEmail": "oncall@example.com",
-		"DomainPrefix": "mine", "ConfigureApiGatewayLogging": "false",
+		"DomainPrefix": "mine", "ConfigureApiGatewayLogging": "false", "PinpointAnalytics": "true",
 	}},
 }
 
