@@ -42,14 +42,17 @@ exporter subscribed over HTTP, and the warmer on a schedule. It creates the
 user pool, app client, topic, queues, dead-letter queues and subscriptions.
 
 It prints every endpoint on start (--endpoints-file writes them as JSON), runs
-until interrupted or --duration, then prints a summary: events by type,
+until interrupted or --duration (counted from the moment the stack is up, and
+never cutting a --simulate run short), then prints a summary: events by type,
 rejections by reason, failed sign-ins, what the exporter counted and the
 PutMetricData calls the CloudWatch consumer made (recorded to a file, as no
 CloudWatch emulator runs here). It stops every process it started.
 
 --simulate N signs up N users (valid, disposable and invalid addresses),
 confirms them and signs them in, some first with a wrong password, through
-the Cognito API.`,
+the Cognito API. The simulation always runs to its end (only Ctrl-C stops it
+early), so the summary shows all of its traffic even when it takes longer
+than --duration; the command then stops as soon as it has finished.`,
 		Example: `  cogwatch local --simulate 50 --duration 60s
   cogwatch local --endpoints-file endpoints.json   # until Ctrl-C; drive it with cogwatch simulate or the AWS CLI`,
 		Args: noArgs,
@@ -59,7 +62,7 @@ the Cognito API.`,
 	}
 	fl := cmd.Flags()
 	fl.IntVar(&f.simulate, "simulate", 0, "sign up, confirm and sign in N simulated users once the stack is up")
-	fl.DurationVar(&f.duration, "duration", 0, "stop this long after the stack is up (default: run until interrupted)")
+	fl.DurationVar(&f.duration, "duration", 0, "stop this long after the stack is up, but not before a --simulate run has finished (default: run until interrupted)")
 	fl.StringVar(&f.endpointsFile, "endpoints-file", "", "write the endpoints as JSON to this file (keys cognito, sns, lambda, exporter, userPoolId, clientId, topicArn)")
 	fl.StringVar(&f.dir, "dir", "", "run directory for logs and recorded calls, kept afterwards (default: a temporary one, removed)")
 	fl.StringVar(&f.cognitoLocal, "cognito-local", "", "cognito-local executable (default $"+localstack.CognitoLocalEnv+" or local/node_modules/.bin/cognito-local)")
@@ -102,9 +105,12 @@ func runLocal(ctx context.Context, stdout, stderr io.Writer, f localFlags) (err 
 			err = cerr
 		}
 	}()
-	// --duration counts from the moment the stack is up.
+	// --duration counts from the moment the stack is up; it ends the wait
+	// after the simulation, never the simulation itself, which only ctx
+	// (Ctrl-C) cuts short: a summary without the simulated traffic would
+	// show nothing the user asked for.
 	started := time.Now()
-	end := ctx // the simulation and the wait end with it
+	end := ctx
 	if f.duration > 0 {
 		var cancel context.CancelFunc
 		end, cancel = context.WithDeadline(ctx, started.Add(f.duration))
@@ -130,7 +136,7 @@ func runLocal(ctx context.Context, stdout, stderr io.Writer, f localFlags) (err 
 		if !f.noProgress && isTerminal(stderr) {
 			simOpts.Progress = progress(stderr, f.simulate)
 		}
-		sim, err = simulate.Run(end, s.Cognito(), simOpts)
+		sim, err = simulate.Run(ctx, s.Cognito(), simOpts)
 		if sim != nil {
 			if perr := printResult(stdout, sim, false); perr != nil {
 				return perr
@@ -147,6 +153,8 @@ func runLocal(ctx context.Context, stdout, stderr io.Writer, f localFlags) (err 
 		fmt.Fprintln(stdout, "running until interrupted (Ctrl-C)")
 	} else if left := time.Until(started.Add(f.duration)); left > 0 {
 		fmt.Fprintf(stdout, "running for %s more (Ctrl-C to stop now)\n", left.Round(time.Second))
+	} else if sim != nil && ctx.Err() == nil {
+		fmt.Fprintf(stdout, "--duration %s passed during the simulation, which ran to its end\n", f.duration)
 	}
 	select {
 	case <-end.Done():

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,13 +17,16 @@ import (
 	"github.com/cogwatch/cogwatch/internal/localstack"
 )
 
+// TestLocalSimulatesPrintsSummaryAndStops gives --duration far less time
+// than the simulation takes: the simulation still runs to its end, and the
+// summary shows its traffic, however loaded the machine.
 func TestLocalSimulatesPrintsSummaryAndStops(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the whole local stack")
 	}
 	ep := filepath.Join(t.TempDir(), "endpoints.json")
 	var out, errOut bytes.Buffer
-	code := execute(t.Context(), []string{"local", "--simulate", "8", "--duration", "2s", "--endpoints-file", ep, "--warm-interval", "0"},
+	code := execute(t.Context(), []string{"local", "--simulate", "8", "--duration", "1ms", "--endpoints-file", ep, "--warm-interval", "0"},
 		strings.NewReader(""), &out, &errOut)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
 
@@ -35,6 +39,7 @@ func TestLocalSimulatesPrintsSummaryAndStops(t *testing.T) {
 	for _, want := range []string{
 		"cogwatch local is up", e.Cognito, e.Lambda, e.TopicARN,
 		"simulated 8 users",
+		"--duration 1ms passed during the simulation, which ran to its end",
 		"User events published to SNS, by type:",
 		"CloudWatch PutMetricData (recorded):",
 		"Prometheus exporter (scraped /metrics",
@@ -43,6 +48,16 @@ func TestLocalSimulatesPrintsSummaryAndStops(t *testing.T) {
 	} {
 		require.Contains(t, out.String(), want)
 	}
+	// Every simulated user attempted a sign-up: nothing was cut short.
+	attempted := 0
+	for line := range strings.Lines(out.String()) {
+		if f := strings.Fields(line); len(f) > 3 && f[0] == "sign-up," {
+			n, err := strconv.Atoi(f[3])
+			require.NoError(t, err, line)
+			attempted += n
+		}
+	}
+	require.Equal(t, 8, attempted, out.String())
 	// Everything stopped: the emulator's port no longer answers.
 	_, err = (&http.Client{Timeout: time.Second}).Get(e.Cognito + "/health")
 	require.Error(t, err)
