@@ -86,6 +86,7 @@ func run(ctx context.Context, out string, runs, warm, count int, benchtime strin
 		{Prefix: "cloudwatch.", Package: "./consumers/cloudwatch/", Bench: "^BenchmarkHandle$", Count: count, BenchTime: benchtime},
 		{Prefix: "cloudwatch.", Package: "./consumers/cloudwatch/", Bench: "^BenchmarkCalls$", Count: 1, BenchTime: calls},
 		{Prefix: "eventbridge.", Package: "./consumers/eventbridge/", Bench: "^BenchmarkHandle$", Count: count, BenchTime: benchtime},
+		{Prefix: "exporter.", Package: "./consumers/exporter/", Bench: "^BenchmarkVerifiedNotifications$", Count: count, BenchTime: benchtime},
 		{Prefix: "disposable.", Package: "./triggers/disposable/", Bench: "^(BenchmarkLookup|BenchmarkLoad)$", Count: count, BenchTime: benchtime},
 	}
 	if quick {

@@ -279,6 +279,15 @@ func (r *Report) writeExporter(b *strings.Builder) {
 		fmt.Fprintf(b, "| %s | %d | %d | %s | %.2f ms | %.2f ms | %.0f µs |\n", l.Name, l.Sent, l.OK, human(l.PerSecond()), float64(l.P50)/1e6, float64(l.P99)/1e6, float64(l.CPU)/1e3)
 	}
 	fmt.Fprintf(b, "\nCPU per notification is the whole benchmark process's (receiver and load generator, the same generator for both).\n")
+	if _, ok := r.Go["exporter.BenchmarkVerifiedNotifications/handler/SignatureVersion=2"]; ok {
+		fmt.Fprintf(b, "\nIn process, without HTTP (consumers/exporter's BenchmarkVerifiedNotifications: the SNS handler on distinct signed notifications, every one verified, decoded and counted, beside bare rsa.VerifyPKCS1v15 of the same key, the floor any verifying receiver pays):\n\n")
+		fmt.Fprintf(b, "| SignatureVersion | handler msgs/s | bare RSA verify msgs/s | handler / bare RSA (paired) | handler B/op | handler allocs/op |\n| --- | ---: | ---: | ---: | ---: | ---: |\n")
+		for _, v := range []string{"1", "2"} {
+			h, bare, paired := "exporter.BenchmarkVerifiedNotifications/handler/SignatureVersion="+v, "exporter.BenchmarkVerifiedNotifications/bare-rsa/SignatureVersion="+v, "exporter.BenchmarkVerifiedNotifications/paired/SignatureVersion="+v
+			fmt.Fprintf(b, "| %s | %s | %s | %.2f | %s | %s |\n", v, human(r.med(h, "msgs/s")), human(r.med(bare, "msgs/s")), r.med(paired, "handler/bare-rate"), human(r.med(h, "B/op")), human(r.med(h, "allocs/op")))
+		}
+		r.note("Exporter handler, in process: %.0f%% of the rate of bare RSA verification alone (SignatureVersion 2, paired measurement).", 100*r.med("exporter.BenchmarkVerifiedNotifications/paired/SignatureVersion=2", "handler/bare-rate"))
+	}
 	fmt.Fprintf(b, "\n| receiver | user-event series | samples in the exposition | exposition | scrape (median of %d) |\n| --- | ---: | ---: | ---: | ---: |\n", r.Scrapes[0].Scrapes)
 	for _, s := range r.Scrapes {
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %.2f ms |\n", s.Name, human(float64(s.Series)), human(float64(s.Lines)), bytesHuman(float64(s.Bytes)), float64(s.Median)/1e6)
