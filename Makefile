@@ -26,6 +26,10 @@ $(BUILD)/%/bootstrap: FORCE
 .PHONY: FORCE
 FORCE:
 
+.PHONY: binaries
+binaries: ## build the cogwatch CLI and the exporter for this machine, to build/bin/
+	$(GO) build -trimpath -o $(BUILD)/bin/ ./cmd/cogwatch ./cmd/cogwatch-exporter
+
 .PHONY: test
 test: deps ## run every test, emulators included
 	@echo ">> vet"
