@@ -4,17 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -57,80 +51,6 @@ func (c *capture) last(t *testing.T) []byte {
 	return c.payloads[len(c.payloads)-1]
 }
 
-// startCognitoLocal runs cognito-local with its triggers pointing at
-// lambdaEndpoint, until the test ends.
-func startCognitoLocal(t *testing.T, lambdaEndpoint string, triggers map[string]string) *cognitotest.Emulator {
-	t.Helper()
-	bin, err := cognitotest.Binary()
-	require.NoError(t, err)
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("cognito-local is not installed (%v): run `make deps`", err)
-	}
-	dir := t.TempDir()
-	conf, err := json.Marshal(map[string]any{
-		"LambdaClient": map[string]any{
-			"endpoint":    lambdaEndpoint,
-			"region":      cognitotest.Region,
-			"credentials": map[string]string{"accessKeyId": "local", "secretAccessKey": "local"},
-		},
-		"TriggerFunctions": triggers,
-	})
-	require.NoError(t, err)
-	require.NoError(t, os.MkdirAll(filepath.Join(dir, ".cognito"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, ".cognito", "config.json"), conf, 0o644))
-
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-
-	logPath := filepath.Join(dir, "cognito-local.log")
-	logFile, err := os.Create(logPath)
-	require.NoError(t, err)
-	cmd := exec.Command(bin)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "HOST=127.0.0.1", "PORT="+strconv.Itoa(port), "CODE="+testCode, "NO_COLOR=1")
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	require.NoError(t, cmd.Start())
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); logFile.Close(); close(exited) }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-		if t.Failed() {
-			b, _ := os.ReadFile(logPath)
-			t.Logf("cognito-local output:\n%s", b)
-		}
-	})
-	endpoint := "http://127.0.0.1:" + strconv.Itoa(port)
-	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		select {
-		case <-exited:
-			t.Fatal("cognito-local exited early")
-		default:
-		}
-		if resp, err := client.Get(endpoint + "/health"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("cognito-local did not come up within 30s")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return &cognitotest.Emulator{Endpoint: endpoint, Dir: dir, LogPath: logPath}
-}
-
 // TestCognitoLocal drives the three triggers from cognito-local 5.3.0
 // through the Lambda Invoke API (internal/lambdahost), as `cogwatch local`
 // does: sign-ups (one rejected), confirmations by code and by an admin (null
@@ -164,11 +84,11 @@ func TestCognitoLocal(t *testing.T) {
 	srv := httptest.NewServer(host)
 	t.Cleanup(srv.Close)
 
-	e := startCognitoLocal(t, srv.URL, map[string]string{
+	e := cognitotest.Start(t, cognitotest.Options{Code: testCode, Lambda: srv.URL, Triggers: map[string]string{
 		"PreSignUp":          "PreSignUp",
 		"PostAuthentication": "Authentication",
 		"PostConfirmation":   "PostConfirmation",
-	})
+	}})
 	pool := e.CreatePool(ctx, t, "cogwatch-triggers")
 	c := e.Client()
 
@@ -303,5 +223,3 @@ func shape(t *testing.T, doc []byte) any {
 	}
 	return walk(v)
 }
-
-var _ = errors.New

@@ -2,38 +2,38 @@ package cognitotest
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/cogwatch/cogwatch/internal/cognitolocal"
 )
 
 // BinaryEnv names an environment variable that, when set, overrides where
 // the cognito-local executable is (for working on a machine where
 // local/node_modules is not installed yet).
-const BinaryEnv = "COGWATCH_COGNITO_LOCAL"
+const BinaryEnv = cognitolocal.Env
 
 // Region is the region the SDK clients of these tests use. cognito-local
 // accepts any region and any credentials.
-const Region = "us-east-1"
+const Region = cognitolocal.Region
 
-// Options configure the emulator.
+// Options configure the emulator. The zero value runs it without triggers.
 type Options struct {
 	// Code, when set, is the confirmation code cognito-local gives every
 	// user (its CODE variable) instead of a random one.
 	Code string
+	// Lambda is the base URL of a Lambda Invoke API (e.g. an
+	// internal/lambdahost on httptest) that cognito-local calls Triggers
+	// through.
+	Lambda string
+	// Triggers maps a Cognito trigger (PreSignUp, PostAuthentication,
+	// PostConfirmation, …) to the function name cognito-local invokes for
+	// it. Written, with Lambda, to .cognito/config.json before the start.
+	Triggers map[string]string
 }
 
 // Emulator is a running cognito-local.
@@ -42,43 +42,18 @@ type Emulator struct {
 	Endpoint string
 	// Dir is its working directory (its database lives in Dir/.cognito).
 	Dir string
-	// LogPath is the file its output goes to.
+	// LogPath is the file its output goes to, email addresses redacted.
 	LogPath string
 }
 
 // Binary returns the path of the cognito-local executable: $COGWATCH_COGNITO_LOCAL
 // when set, else local/node_modules/.bin/cognito-local under the module root.
-func Binary() (string, error) {
-	if p := os.Getenv(BinaryEnv); p != "" {
-		return p, nil
-	}
-	root, err := moduleRoot()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(root, "local", "node_modules", ".bin", "cognito-local"), nil
-}
-
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("cognitotest: no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
+// It fails, saying to run `make deps`, when there is no such file.
+func Binary() (string, error) { return cognitolocal.Path("") }
 
 // Start runs a fresh cognito-local for the rest of the test. It skips the
 // test under -short and stops the emulator (its whole process group) when
-// the test ends.
+// the test ends, logging the emulator's output if the test failed.
 func Start(t testing.TB, opts Options) *Emulator {
 	t.Helper()
 	if testing.Short() {
@@ -88,85 +63,26 @@ func Start(t testing.TB, opts Options) *Emulator {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("cognito-local is not installed (%v): run `make deps`", err)
+	if len(opts.Triggers) > 0 && opts.Lambda == "" {
+		t.Fatal("cognitotest: Options.Triggers without Options.Lambda")
 	}
-	dir := t.TempDir()
-	logPath := filepath.Join(dir, "cognito-local.log")
-	logFile, err := os.Create(logPath)
+	o := cognitolocal.Options{Bin: bin, Dir: t.TempDir(), Code: opts.Code}
+	if opts.Lambda != "" {
+		o.Config = cognitolocal.Triggers(opts.Lambda, opts.Triggers)
+	}
+	p, err := cognitolocal.Start(t.Context(), o) // the context bounds the start-up only
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("cognito-local did not come up: %v", err)
 	}
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "HOST=127.0.0.1", "PORT="+strconv.Itoa(port), "NO_COLOR=1", "FORCE_COLOR=0")
-	if opts.Code != "" {
-		cmd.Env = append(cmd.Env, "CODE="+opts.Code)
-	}
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		t.Fatalf("start cognito-local: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait(); logFile.Close() }()
 	t.Cleanup(func() {
-		stop(cmd, exited)
+		p.Stop()
 		if t.Failed() {
-			if b, err := os.ReadFile(logPath); err == nil {
+			if b, err := os.ReadFile(p.LogPath); err == nil {
 				t.Logf("cognito-local output:\n%s", tail(b, 4000))
 			}
 		}
 	})
-	e := &Emulator{Endpoint: "http://127.0.0.1:" + strconv.Itoa(port), Dir: dir, LogPath: logPath}
-	if err := waitHealthy(e.Endpoint, exited, 30*time.Second); err != nil {
-		t.Fatalf("cognito-local did not come up: %v", err)
-	}
-	return e
-}
-
-func stop(cmd *exec.Cmd, exited <-chan error) {
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-	select {
-	case <-exited:
-	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-exited
-	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func waitHealthy(endpoint string, exited <-chan error, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	client := &http.Client{Timeout: time.Second}
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-exited:
-			return fmt.Errorf("exited early: %v", err)
-		default:
-		}
-		if resp, err := client.Get(endpoint + "/health"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return fmt.Errorf("no answer from %s/health within %s", endpoint, limit)
+	return &Emulator{Endpoint: p.Endpoint, Dir: o.Dir, LogPath: p.LogPath}
 }
 
 func tail(b []byte, n int) []byte {
@@ -194,34 +110,15 @@ type Pool struct {
 	ClientID   string
 }
 
-// CreatePool creates a user pool set up as `cogwatch local` sets up its own:
-// email addresses as usernames, verified by a code, Cognito's default
-// password policy; and an app client without a secret allowing
-// USER_PASSWORD_AUTH and refresh tokens.
+// CreatePool creates a user pool set up as `cogwatch local` sets up its own
+// (cognitolocal.CreatePool): email addresses as usernames, verified by a
+// code, Cognito's default password policy; and an app client name-client
+// without a secret allowing USER_PASSWORD_AUTH and refresh tokens.
 func (e *Emulator) CreatePool(ctx context.Context, t testing.TB, name string) Pool {
 	t.Helper()
-	c := e.Client()
-	pool, err := c.CreateUserPool(ctx, &cip.CreateUserPoolInput{
-		PoolName:               aws.String(name),
-		UsernameAttributes:     []types.UsernameAttributeType{types.UsernameAttributeTypeEmail},
-		AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
-		Policies: &types.UserPoolPolicyType{PasswordPolicy: &types.PasswordPolicyType{
-			MinimumLength: aws.Int32(8), RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true,
-		}},
-	})
+	poolID, clientID, err := cognitolocal.CreatePool(ctx, e.Client(), name)
 	if err != nil {
-		t.Fatalf("create user pool: %v", err)
+		t.Fatal(err)
 	}
-	client, err := c.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{
-		UserPoolId: pool.UserPool.Id,
-		ClientName: aws.String(name + "-client"),
-		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{
-			types.ExplicitAuthFlowsTypeAllowUserPasswordAuth,
-			types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth,
-		},
-	})
-	if err != nil {
-		t.Fatalf("create user pool client: %v", err)
-	}
-	return Pool{UserPoolID: aws.ToString(pool.UserPool.Id), ClientID: aws.ToString(client.UserPoolClient.ClientId)}
+	return Pool{UserPoolID: poolID, ClientID: clientID}
 }

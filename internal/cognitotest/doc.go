@@ -4,6 +4,9 @@
 // It is test support, not part of any binary: Start skips under -short and
 // fails (telling to run `make deps`) when the emulator is not installed. Each
 // call starts a fresh emulator on a free loopback port in its own data
-// directory and stops it when the test ends. See
-// https://github.com/jagregory/cognito-local for what the emulator serves.
+// directory, with its triggers pointed at a Lambda Invoke API when
+// Options.Triggers is set, and stops it when the test ends. Starting,
+// configuring and stopping is internal/cognitolocal's, as for `cogwatch
+// local`. See https://github.com/jagregory/cognito-local for what the
+// emulator serves.
 package cognitotest

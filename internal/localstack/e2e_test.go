@@ -2,6 +2,10 @@ package localstack_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +15,7 @@ import (
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/catalog"
 	"github.com/cogwatch/cogwatch/internal/localstack"
+	"github.com/cogwatch/cogwatch/internal/redact"
 	"github.com/cogwatch/cogwatch/internal/simulate"
 )
 
@@ -28,11 +33,12 @@ func TestEndToEnd(t *testing.T) {
 	e := s.Endpoints()
 
 	const users = 30
-	r, err := simulate.Run(t.Context(), s.Cognito(), simulate.Options{
+	simOpts := simulate.Options{
 		Users: users, Seed: 7, ClientID: e.ClientID, UserPoolID: e.UserPoolID,
 		ConfirmationCode: localstack.DefaultConfirmationCode,
 		Disposable:       0.2, Invalid: 0.2, WrongPassword: 0.4,
-	})
+	}
+	r, err := simulate.Run(t.Context(), s.Cognito(), simOpts)
 	require.NoError(t, err)
 	require.Zero(t, r.Unexpected(), "%+v", r)
 	t.Logf("simulated %d users in %s", users, r.Elapsed)
@@ -142,7 +148,44 @@ func TestEndToEnd(t *testing.T) {
 		require.Equal(t, 2, sum.Functions[fn].Warmups, fn)
 		require.GreaterOrEqual(t, sum.Functions[fn].Environments, 2, fn)
 	}
+
+	// No address in any log of the run directory: cognito-local prints
+	// each user's address, and the stack saves its output redacted.
+	planned, err := simulate.Plan(simOpts)
+	require.NoError(t, err)
+	requireNoAddresses(t, s.Dir(), planned)
+
 	t.Logf("end-to-end in %s: %d events", time.Since(start), total)
+}
+
+// requireNoAddresses fails when a log file in dir holds one of the users'
+// addresses, or anything but the mask before an @ and one of their domains;
+// and when cognito-local's log shows no redacted address at all (then this
+// check proves nothing: the emulator stopped printing them).
+func requireNoAddresses(t *testing.T, dir string, users []simulate.User) {
+	t.Helper()
+	var domains []string
+	for _, u := range users {
+		domains = append(domains, regexp.QuoteMeta(u.Domain))
+	}
+	slices.SortFunc(domains, func(a, b string) int { return len(b) - len(a) }) // longest first
+	addr := regexp.MustCompile(`([^\s"'<>(),;:\[\]]*)@(` + strings.Join(domains, "|") + `)`)
+	logs, err := filepath.Glob(filepath.Join(dir, "*.log"))
+	require.NoError(t, err)
+	require.Contains(t, logs, filepath.Join(dir, "cognito-local.log"))
+	for _, path := range logs {
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		for _, u := range users {
+			require.NotContains(t, string(b), u.Email, path)
+		}
+		for _, m := range addr.FindAllStringSubmatch(string(b), -1) {
+			require.Equal(t, redact.Mask, m[1], "%s: %q", path, m[0])
+		}
+		if filepath.Base(path) == "cognito-local.log" {
+			require.Contains(t, string(b), redact.Mask+"@", "cognito-local printed no address")
+		}
+	}
 }
 
 func nonZero(m map[event.Type]int) map[event.Type]int {

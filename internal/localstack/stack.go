@@ -16,14 +16,15 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/cogwatch/cogwatch/consumers/cloudwatch"
 	"github.com/cogwatch/cogwatch/consumers/eventbridge"
+	"github.com/cogwatch/cogwatch/internal/cognitolocal"
 	"github.com/cogwatch/cogwatch/internal/eventsource"
 	"github.com/cogwatch/cogwatch/internal/lambdahost"
+	"github.com/cogwatch/cogwatch/internal/redact"
 	"github.com/cogwatch/cogwatch/internal/snssqs"
 )
 
@@ -38,7 +39,7 @@ const DefaultConfirmationCode = "123456"
 const (
 	TopicName    = "cogwatch-user-events"
 	UserPoolName = "cogwatch-local"
-	ClientName   = "cogwatch-local-client"
+	ClientName   = UserPoolName + "-client"
 	tapQueue     = "cogwatch-tap"
 )
 
@@ -102,7 +103,7 @@ type Stack struct {
 	goaws    *snssqs.Server
 	host     *lambdahost.Host
 	hostSrv  *http.Server
-	cognito  *child
+	cognito  *cognitolocal.Process
 	sqs      *sqs.Client
 	sns      *sns.Client
 	idp      *cip.Client
@@ -149,8 +150,11 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s.closers = append(s.closers, goawsLog.Close)
-	if s.goaws, err = snssqs.Start(snssqs.Options{Log: goawsLog, VisibilityTimeout: opts.VisibilityTimeout}); err != nil {
+	// goaws is an emulator we do not control: its output, as
+	// cognito-local's, is saved with email addresses redacted.
+	goawsOut := redact.NewWriter(goawsLog)
+	s.closers = append(s.closers, goawsLog.Close, goawsOut.Flush) // Flush first
+	if s.goaws, err = snssqs.Start(snssqs.Options{Log: goawsOut, VisibilityTimeout: opts.VisibilityTimeout}); err != nil {
 		return nil, err
 	}
 	s.ends.SNS, s.ends.SQS = s.goaws.URL(), s.goaws.URL()
@@ -192,24 +196,15 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	s.hostSrv = &http.Server{Handler: s.host, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = s.hostSrv.Serve(ln) }()
 
-	// Cognito, calling the triggers on the host. Its port is picked free
-	// just before node binds it, so another process may take it first: retry.
-	for attempt := 1; ; attempt++ {
-		port, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		s.cognito, err = startCognito(bin, s.dir, filepath.Join(s.dir, "cognito-local.log"),
-			port, s.ends.Lambda, triggerFunctions, s.opts.ConfirmationCode)
-		if err == nil {
-			s.ends.Cognito = fmt.Sprintf("http://127.0.0.1:%d", port)
-			break
-		}
-		if attempt == 3 {
-			return nil, err
-		}
-		s.log.WarnContext(ctx, "cognito-local did not start; retrying on another port", "err", err)
+	// Cognito, calling the triggers on the host; its output, email
+	// addresses redacted, in the run directory.
+	if s.cognito, err = cognitolocal.Start(ctx, cognitolocal.Options{
+		Bin: bin, Dir: s.dir, Code: s.opts.ConfirmationCode,
+		Config: cognitolocal.Triggers(s.ends.Lambda, triggerFunctions),
+	}); err != nil {
+		return nil, err
 	}
+	s.ends.Cognito = s.cognito.Endpoint
 	if err := s.setEnv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", s.ends.Cognito); err != nil {
 		return nil, err
 	}
@@ -324,32 +319,9 @@ func (s *Stack) createTopicAndQueues(ctx context.Context) error {
 	return nil
 }
 
-func (s *Stack) createPool(ctx context.Context) error {
-	pool, err := s.idp.CreateUserPool(ctx, &cip.CreateUserPoolInput{
-		PoolName:               aws.String(UserPoolName),
-		UsernameAttributes:     []ciptypes.UsernameAttributeType{ciptypes.UsernameAttributeTypeEmail},
-		AutoVerifiedAttributes: []ciptypes.VerifiedAttributeType{ciptypes.VerifiedAttributeTypeEmail},
-		Policies: &ciptypes.UserPoolPolicyType{PasswordPolicy: &ciptypes.PasswordPolicyType{
-			MinimumLength: aws.Int32(8), RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true,
-		}},
-	})
-	if err != nil {
-		return fmt.Errorf("create user pool: %w", err)
-	}
-	s.ends.UserPoolID = aws.ToString(pool.UserPool.Id)
-	client, err := s.idp.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{
-		UserPoolId: pool.UserPool.Id,
-		ClientName: aws.String(ClientName),
-		ExplicitAuthFlows: []ciptypes.ExplicitAuthFlowsType{
-			ciptypes.ExplicitAuthFlowsTypeAllowUserPasswordAuth,
-			ciptypes.ExplicitAuthFlowsTypeAllowRefreshTokenAuth,
-		},
-	})
-	if err != nil {
-		return fmt.Errorf("create app client: %w", err)
-	}
-	s.ends.ClientID = aws.ToString(client.UserPoolClient.ClientId)
-	return nil
+func (s *Stack) createPool(ctx context.Context) (err error) {
+	s.ends.UserPoolID, s.ends.ClientID, err = cognitolocal.CreatePool(ctx, s.idp, UserPoolName)
+	return err
 }
 
 // Cognito returns an SDK client for the local Cognito.
@@ -391,7 +363,7 @@ func (s *Stack) Close() error {
 			s.cancel()
 		}
 		if s.cognito != nil {
-			s.cognito.stop()
+			s.cognito.Stop()
 		}
 		s.wg.Wait()
 		if s.hostSrv != nil {
@@ -426,7 +398,7 @@ func (s *Stack) Close() error {
 func (s *Stack) ChildPIDs() []int {
 	var pids []int
 	if s.cognito != nil {
-		pids = append(pids, s.cognito.cmd.Process.Pid)
+		pids = append(pids, s.cognito.PID())
 	}
 	return pids
 }
