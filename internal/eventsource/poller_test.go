@@ -46,6 +46,20 @@ func queue(t *testing.T, c *sqs.Client, visibility int) (url, arn string) {
 	return *out.QueueUrl, "arn:aws:sqs:" + snssqs.Region + ":" + snssqs.AccountID + ":" + name
 }
 
+// setup is the start of every goaws test: skipped under -short, parallel,
+// a fresh queue (visibility timeout in seconds) holding bodies.
+func setup(t *testing.T, visibility int, bodies ...string) (client *sqs.Client, url, arn string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("goaws")
+	}
+	t.Parallel()
+	client = sqs.NewFromConfig(server.AWSConfig())
+	url, arn = queue(t, client, visibility)
+	send(t, client, url, bodies...)
+	return client, url, arn
+}
+
 func send(t *testing.T, c *sqs.Client, url string, bodies ...string) {
 	t.Helper()
 	for _, b := range bodies {
@@ -99,9 +113,11 @@ func (c *consumer) seen(body string) int {
 	return len(c.times[body])
 }
 
-func run(t *testing.T, client *sqs.Client, m eventsource.Mapping, c *consumer) *eventsource.Poller {
+// run polls m with invoke until the test ends, and checks that Run returns
+// promptly and cleanly once cancelled.
+func run(t *testing.T, client *sqs.Client, m eventsource.Mapping, invoke eventsource.InvokeFunc) *eventsource.Poller {
 	t.Helper()
-	p, err := eventsource.New(client, m, c.invoke, nil)
+	p, err := eventsource.New(client, m, invoke, nil)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
@@ -131,15 +147,9 @@ func depth(t *testing.T, c *sqs.Client, url string) int {
 }
 
 func TestBatchSizeAndWindow(t *testing.T) {
-	if testing.Short() {
-		t.Skip("goaws")
-	}
-	t.Parallel()
-	client := sqs.NewFromConfig(server.AWSConfig())
-	url, arn := queue(t, client, 30)
-	send(t, client, url, "1", "2", "3", "4", "5", "6", "7")
+	client, url, arn := setup(t, 30, "1", "2", "3", "4", "5", "6", "7")
 	c := &consumer{}
-	p := run(t, client, eventsource.Mapping{QueueURL: url, QueueARN: arn, BatchSize: 3, BatchingWindow: 300 * time.Millisecond}, c)
+	p := run(t, client, eventsource.Mapping{QueueURL: url, QueueARN: arn, BatchSize: 3, BatchingWindow: 300 * time.Millisecond}, c.invoke)
 	require.Eventually(t, func() bool { return p.Stats().Deleted == 7 }, 10*time.Second, 20*time.Millisecond)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -148,16 +158,10 @@ func TestBatchSizeAndWindow(t *testing.T) {
 }
 
 func TestPartialBatchFailureKeepsOnlyFailedItems(t *testing.T) {
-	if testing.Short() {
-		t.Skip("goaws")
-	}
-	t.Parallel()
-	client := sqs.NewFromConfig(server.AWSConfig())
-	url, arn := queue(t, client, 1)
-	send(t, client, url, "a", "b", "c", "d")
+	client, url, arn := setup(t, 1, "a", "b", "c", "d")
 	c := &consumer{}
 	c.fail = func(body string) bool { return body == "b" && len(c.times["b"]) == 1 } // only the first time
-	p := run(t, client, eventsource.Mapping{QueueURL: url, QueueARN: arn, BatchSize: 10, ReportBatchItemFailures: true}, c)
+	p := run(t, client, eventsource.Mapping{QueueURL: url, QueueARN: arn, BatchSize: 10, ReportBatchItemFailures: true}, c.invoke)
 	require.Eventually(t, func() bool { return p.Stats().Deleted == 4 }, 10*time.Second, 20*time.Millisecond)
 	for body, want := range map[string]int{"a": 1, "b": 2, "c": 1, "d": 1} {
 		require.Equal(t, want, c.seen(body), body)
@@ -166,13 +170,7 @@ func TestPartialBatchFailureKeepsOnlyFailedItems(t *testing.T) {
 }
 
 func TestMalformedBatchResponseFailsTheWholeBatch(t *testing.T) {
-	if testing.Short() {
-		t.Skip("goaws")
-	}
-	t.Parallel()
-	client := sqs.NewFromConfig(server.AWSConfig())
-	url, arn := queue(t, client, 1)
-	send(t, client, url, "x", "y")
+	client, url, arn := setup(t, 1, "x", "y")
 	calls := 0
 	invoke := func(ctx context.Context, payload []byte) ([]byte, error) {
 		calls++
@@ -181,27 +179,17 @@ func TestMalformedBatchResponseFailsTheWholeBatch(t *testing.T) {
 		}
 		return []byte(`{}`), nil
 	}
-	p, err := eventsource.New(client, eventsource.Mapping{QueueURL: url, QueueARN: arn, ReportBatchItemFailures: true}, invoke, nil)
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	go func() { _ = p.Run(ctx) }()
+	p := run(t, client, eventsource.Mapping{QueueURL: url, QueueARN: arn, ReportBatchItemFailures: true}, invoke)
 	require.Eventually(t, func() bool { return p.Stats().Deleted == 2 }, 10*time.Second, 20*time.Millisecond)
 	require.Equal(t, 1, p.Stats().Failed)
 	require.Equal(t, 4, p.Stats().Received, "both came back")
 }
 
 func TestFailedInvocationWaitsForTheVisibilityTimeout(t *testing.T) {
-	if testing.Short() {
-		t.Skip("goaws")
-	}
-	t.Parallel()
-	client := sqs.NewFromConfig(server.AWSConfig())
-	url, arn := queue(t, client, 2)
-	send(t, client, url, "v")
+	client, url, arn := setup(t, 2, "v")
 	c := &consumer{}
 	c.crash = func(string) bool { return len(c.times["v"]) == 1 }
-	p := run(t, client, eventsource.Mapping{QueueURL: url, QueueARN: arn}, c)
+	p := run(t, client, eventsource.Mapping{QueueURL: url, QueueARN: arn}, c.invoke)
 	require.Eventually(t, func() bool { return p.Stats().Deleted == 1 }, 10*time.Second, 20*time.Millisecond)
 	c.mu.Lock()
 	ts := slices.Clone(c.times["v"])
@@ -212,18 +200,12 @@ func TestFailedInvocationWaitsForTheVisibilityTimeout(t *testing.T) {
 }
 
 func TestRedriveAfterMaxReceives(t *testing.T) {
-	if testing.Short() {
-		t.Skip("goaws")
-	}
-	t.Parallel()
-	client := sqs.NewFromConfig(server.AWSConfig())
-	url, arn := queue(t, client, 1)
+	client, url, arn := setup(t, 1, "poison", "fine")
 	dlq, _ := queue(t, client, 30)
-	send(t, client, url, "poison", "fine")
 	c := &consumer{crash: func(body string) bool { return body == "poison" }}
 	p := run(t, client, eventsource.Mapping{
 		QueueURL: url, QueueARN: arn, BatchSize: 1, MaxReceiveCount: 2, DeadLetterQueueURL: dlq,
-	}, c)
+	}, c.invoke)
 	require.Eventually(t, func() bool { return p.Stats().Redriven == 1 }, 15*time.Second, 20*time.Millisecond)
 	require.Equal(t, 2, c.seen("poison"), "the function sees the message exactly MaxReceiveCount times")
 	require.Equal(t, 1, c.seen("fine"))
@@ -255,13 +237,7 @@ func TestNewValidates(t *testing.T) {
 }
 
 func TestConcurrentBatches(t *testing.T) {
-	if testing.Short() {
-		t.Skip("goaws")
-	}
-	t.Parallel()
-	client := sqs.NewFromConfig(server.AWSConfig())
-	url, arn := queue(t, client, 30)
-	send(t, client, url, "x", "y", "z")
+	client, url, arn := setup(t, 30, "x", "y", "z")
 	var arrived sync.WaitGroup
 	arrived.Add(3)
 	invoke := func(ctx context.Context, payload []byte) ([]byte, error) {
@@ -276,11 +252,7 @@ func TestConcurrentBatches(t *testing.T) {
 			return nil, fmt.Errorf("batches were not concurrent")
 		}
 	}
-	p, err := eventsource.New(client, eventsource.Mapping{QueueURL: url, QueueARN: arn, BatchSize: 1, Concurrency: 3}, invoke, nil)
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	go func() { _ = p.Run(ctx) }()
+	p := run(t, client, eventsource.Mapping{QueueURL: url, QueueARN: arn, BatchSize: 1, Concurrency: 3}, invoke)
 	require.Eventually(t, func() bool { return p.Stats().Deleted == 3 }, 10*time.Second, 20*time.Millisecond)
 	require.Equal(t, eventsource.Stats{Received: 3, Invocations: 3, Deleted: 3}, p.Stats())
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -175,58 +176,71 @@ func (s *Stack) functions(ctx context.Context) ([]lambdahost.Function, error) {
 		fns = append(fns, more...)
 	}
 
-	// The CloudWatch consumer, recording PutMetricData calls.
-	cwLog, err := s.functionLog(CloudWatchConsumerFunction)
-	if err != nil {
-		return nil, err
-	}
-	cwRec, err := s.recordFile(PutMetricDataFile)
-	if err != nil {
-		return nil, err
-	}
-	put := cloudwatch.RecordTo(cwRec)
-	if s.opts.WrapPutMetricData != nil {
-		put = s.opts.WrapPutMetricData(put)
-	}
-	fns = append(fns, lambdahost.Function{
-		Name:    CloudWatchConsumerFunction,
-		Timeout: 30 * time.Second,
-		New: func(context.Context) (lambda.Handler, error) {
-			getenv := s.env(nil)
-			opts, err := cloudwatch.Load(getenv)
-			if err != nil {
-				return nil, err
-			}
-			return lambda.NewHandler(cloudwatch.New(opts, put, logging.New(cwLog, getenv)).Handle), nil
+	// The SQS-triggered consumers, recording their calls.
+	cw, err := recordingConsumer[cloudwatch.Options, cloudwatch.PutMetricDataFunc]{
+		name: CloudWatchConsumerFunction, file: PutMetricDataFile,
+		record: cloudwatch.RecordTo, wrap: s.opts.WrapPutMetricData, load: cloudwatch.Load,
+		handler: func(o cloudwatch.Options, put cloudwatch.PutMetricDataFunc, log *slog.Logger) lambda.Handler {
+			return lambda.NewHandler(cloudwatch.New(o, put, log).Handle)
 		},
-	})
-	// The EventBridge consumer, recording PutEvents calls.
-	ebLog, err := s.functionLog(EventBridgeConsumerFunction)
+	}.function(s)
 	if err != nil {
 		return nil, err
 	}
-	ebRec, err := s.recordFile(PutEventsFile)
-	if err != nil {
-		return nil, err
-	}
-	putEvents := eventbridge.RecordTo(ebRec)
-	if s.opts.WrapPutEvents != nil {
-		putEvents = s.opts.WrapPutEvents(putEvents)
-	}
-	fns = append(fns, lambdahost.Function{
-		Name:    EventBridgeConsumerFunction,
-		Timeout: 30 * time.Second,
-		New: func(context.Context) (lambda.Handler, error) {
-			getenv := s.env(nil)
-			opts, err := eventbridge.Load(getenv)
-			if err != nil {
-				return nil, err
-			}
-			return lambda.NewHandler(eventbridge.New(opts, putEvents, logging.New(ebLog, getenv)).Handle), nil
+	eb, err := recordingConsumer[eventbridge.Options, eventbridge.PutEventsFunc]{
+		name: EventBridgeConsumerFunction, file: PutEventsFile,
+		record: eventbridge.RecordTo, wrap: s.opts.WrapPutEvents, load: eventbridge.Load,
+		handler: func(o eventbridge.Options, put eventbridge.PutEventsFunc, log *slog.Logger) lambda.Handler {
+			return lambda.NewHandler(eventbridge.New(o, put, log).Handle)
 		},
-	})
+	}.function(s)
+	if err != nil {
+		return nil, err
+	}
+	fns = append(fns, cw, eb)
 	_ = ctx
 	return fns, nil
+}
+
+// recordingConsumer is an SQS-triggered consumer whose one call to a
+// service no emulator serves here (Call: CloudWatch's PutMetricData,
+// EventBridge's PutEvents) is recorded, one JSON line per call, to file in
+// the run directory.
+type recordingConsumer[Opts, Call any] struct {
+	name, file string
+	record     func(io.Writer) Call
+	wrap       func(Call) Call // nil: the recorded call as is
+	load       func(getenv func(string) string) (Opts, error)
+	handler    func(Opts, Call, *slog.Logger) lambda.Handler
+}
+
+// function opens the consumer's log and record files and returns its
+// entry in the host's function table.
+func (c recordingConsumer[Opts, Call]) function(s *Stack) (lambdahost.Function, error) {
+	log, err := s.functionLog(c.name)
+	if err != nil {
+		return lambdahost.Function{}, err
+	}
+	rec, err := s.recordFile(c.file)
+	if err != nil {
+		return lambdahost.Function{}, err
+	}
+	call := c.record(rec)
+	if c.wrap != nil {
+		call = c.wrap(call)
+	}
+	return lambdahost.Function{
+		Name:    c.name,
+		Timeout: 30 * time.Second,
+		New: func(context.Context) (lambda.Handler, error) {
+			getenv := s.env(nil)
+			opts, err := c.load(getenv)
+			if err != nil {
+				return nil, err
+			}
+			return c.handler(opts, call, logging.New(log, getenv)), nil
+		},
+	}, nil
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
