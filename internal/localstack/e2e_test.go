@@ -23,13 +23,8 @@ import (
 // the Lambda host → goaws SNS → SQS → consumers (and → the exporter), and
 // checks that every stage counted exactly what was done.
 func TestEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts the whole local stack")
-	}
-	start := time.Now()
-	s, err := localstack.Start(t.Context(), localstack.Options{WarmInterval: time.Hour, VisibilityTimeout: 5 * time.Second})
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	begun := time.Now()
+	s := start(t, localstack.Options{WarmInterval: time.Hour, VisibilityTimeout: 5 * time.Second})
 	e := s.Endpoints()
 
 	const users = 30
@@ -155,7 +150,7 @@ func TestEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	requireNoAddresses(t, s.Dir(), planned)
 
-	t.Logf("end-to-end in %s: %d events", time.Since(start), total)
+	t.Logf("end-to-end in %s: %d events", time.Since(begun), total)
 }
 
 // requireNoAddresses fails when a log file in dir holds one of the users'

@@ -14,13 +14,21 @@ import (
 	"github.com/cogwatch/cogwatch/internal/localstack"
 )
 
-func TestStackStartsAndStopsEverything(t *testing.T) {
+// start brings a stack up for the test (skipped under -short) and closes
+// it when the test ends, if the test did not.
+func start(t *testing.T, opts localstack.Options) *localstack.Stack {
+	t.Helper()
 	if testing.Short() {
-		t.Skip("starts cognito-local and goaws")
+		t.Skip("starts the local stack: cognito-local and goaws")
 	}
-	s, err := localstack.Start(t.Context(), localstack.Options{WarmInterval: -1})
+	s, err := localstack.Start(t.Context(), opts)
 	require.NoError(t, err)
-	defer s.Close()
+	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	return s
+}
+
+func TestStackStartsAndStopsEverything(t *testing.T) {
+	s := start(t, localstack.Options{WarmInterval: -1})
 	e := s.Endpoints()
 	for _, u := range []string{e.Cognito + "/health", e.SNS + "/health", e.Exporter + "/metrics"} {
 		resp, err := http.Get(u)
@@ -57,12 +65,7 @@ func TestStackStartsAndStopsEverything(t *testing.T) {
 }
 
 func TestCrashedEmulatorIsReportedAndNothingOutlivesClose(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts cognito-local and goaws")
-	}
-	s, err := localstack.Start(t.Context(), localstack.Options{WarmInterval: -1})
-	require.NoError(t, err)
-	defer s.Close()
+	s := start(t, localstack.Options{WarmInterval: -1})
 	pids := s.ChildPIDs()
 	require.Len(t, pids, 1)
 	require.NoError(t, syscall.Kill(pids[0], syscall.SIGKILL))
