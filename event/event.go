@@ -153,6 +153,15 @@ func Marshal(e Event) ([]byte, error) {
 // missing required field (one that Marshal always writes), trailing data
 // and invalid values are errors.
 func Decode(b []byte) (Event, error) {
+	if e, sure, err := decodeFast(b); sure {
+		return e, err
+	}
+	return decodeStrict(b)
+}
+
+// decodeStrict is Decode step by step, with encoding/json: the reference
+// for decodeFast, and the path of every input decodeFast is not sure of.
+func decodeStrict(b []byte) (Event, error) {
 	if err := checkMembers(b); err != nil {
 		return Event{}, err
 	}

@@ -41,6 +41,17 @@ var ErrNotNotification = errors.New("event: SNS message is not a Notification")
 // checked here: an HTTP subscriber must verify it first; SQS subscribers rely
 // on the queue policy.
 func FromSNS(body []byte) (Event, Envelope, error) {
+	if e, env, sure, err := fromSNSFast(body); sure {
+		return e, env, err
+	}
+	return fromSNSStrict(body, Decode)
+}
+
+// fromSNSStrict is FromSNS with encoding/json: the reference for
+// fromSNSFast, and the path of every body fromSNSFast is not sure of. It
+// decodes the event with decode: Decode, or decodeStrict for a reference
+// without any fast path.
+func fromSNSStrict(body []byte, decode func([]byte) (Event, error)) (Event, Envelope, error) {
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(body, &probe); err != nil {
 		return Event{}, Envelope{}, fmt.Errorf("event: decode: %w", err)
@@ -48,7 +59,7 @@ func FromSNS(body []byte) (Event, Envelope, error) {
 	_, raw := probe["specversion"]
 	_, wrapped := probe["Type"]
 	if raw || !wrapped {
-		e, err := Decode(body)
+		e, err := decode(body)
 		return e, Envelope{}, err
 	}
 	var env Envelope
@@ -58,6 +69,6 @@ func FromSNS(body []byte) (Event, Envelope, error) {
 	if env.Type != "Notification" {
 		return Event{}, env, fmt.Errorf("%w: %q", ErrNotNotification, env.Type)
 	}
-	e, err := Decode([]byte(env.Message))
+	e, err := decode([]byte(env.Message))
 	return e, env, err
 }

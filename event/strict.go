@@ -7,13 +7,9 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"regexp"
 	"strings"
 	"sync"
 )
-
-// rfc3339 is the form of time, as the schema states it.
-var rfc3339 = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$`)
 
 // field is one JSON member of Event or Data, from its struct tag.
 type field struct {
@@ -112,7 +108,7 @@ func scanObject(dec *json.Decoder, prefix string, fields, nested []field) (seen,
 			// time.Time also takes forms RFC 3339 does not (a comma before
 			// the fraction); the schema's pattern does not.
 			var s string
-			if json.Unmarshal(raw, &s) == nil && !rfc3339.MatchString(s) {
+			if json.Unmarshal(raw, &s) == nil && !isRFC3339(s) {
 				return nil, nil, invalid("time", "%q is not an RFC 3339 date-time", s)
 			}
 		}
