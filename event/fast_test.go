@@ -108,7 +108,7 @@ var tricky = []string{
 }
 
 // seedsOf adds tricky, the fixtures and ordinary envelopes, and the
-// committed corpora of FuzzDecode and FuzzFromSNS.
+// committed corpora of the four decoding targets.
 func seedsOf(f *testing.F) {
 	for _, s := range tricky {
 		f.Add([]byte(s))
@@ -124,8 +124,12 @@ func seedsOf(f *testing.F) {
 		require.NoError(f, err)
 		f.Add(b)
 	}
-	corpus, err := filepath.Glob("testdata/fuzz/Fuzz*/*")
-	require.NoError(f, err)
+	var corpus []string
+	for _, target := range []string{"FuzzDecode", "FuzzFromSNS", "FuzzDecodeFast", "FuzzFromSNSFast"} {
+		names, err := filepath.Glob(filepath.Join("testdata", "fuzz", target, "*"))
+		require.NoError(f, err)
+		corpus = append(corpus, names...)
+	}
 	for _, name := range corpus {
 		b, err := os.ReadFile(name)
 		require.NoError(f, err)
