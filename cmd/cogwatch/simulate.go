@@ -7,23 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/cogwatch/cogwatch/internal/awsconf"
 	"github.com/cogwatch/cogwatch/internal/simulate"
 )
 
@@ -150,51 +143,6 @@ func noneIfZero(v float64) float64 {
 		return -1
 	}
 	return v
-}
-
-// cognitoClient builds the Cognito client from the SDK's default
-// configuration, with the endpoint and region overridden when given.
-func cognitoClient(ctx context.Context, endpoint, region string, getenv func(string) string) (*cip.Client, error) {
-	var opts []func(*config.LoadOptions) error
-	if region != "" {
-		opts = append(opts, config.WithRegion(region))
-	}
-	local := false
-	if endpoint != "" {
-		u, err := url.Parse(endpoint)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("--endpoint %q: want an http or https URL", endpoint)
-		}
-		local = isLoopback(u.Hostname())
-	}
-	if local && getenv("AWS_ACCESS_KEY_ID") == "" && getenv("AWS_PROFILE") == "" {
-		// Emulators accept any credentials; without these the SDK would go
-		// looking for some (IMDS) and fail.
-		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
-	}
-	if local && region == "" && getenv("AWS_REGION") == "" && getenv("AWS_DEFAULT_REGION") == "" {
-		opts = append(opts, config.WithRegion("us-east-1"))
-	}
-	cfg, err := awsconf.Load(ctx, opts...)
-	if err != nil {
-		return nil, err
-	}
-	if cfg.Region == "" {
-		return nil, errors.New("no AWS region: give --region or set AWS_REGION")
-	}
-	return cip.NewFromConfig(cfg, func(o *cip.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-		}
-	}), nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func isTerminal(w io.Writer) bool {

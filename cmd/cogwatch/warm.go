@@ -6,20 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"sync"
 	"text/tabwriter"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/cogwatch/cogwatch/internal/awsconf"
 	"github.com/cogwatch/cogwatch/warmers"
 )
 
@@ -143,41 +137,6 @@ func runWarm(ctx context.Context, stdout, stderr io.Writer, f warmFlags, getenv 
 		return fmt.Errorf("%d of %d targets answered with fewer instances than asked", short, len(rep.Targets))
 	}
 	return nil
-}
-
-// lambdaClient builds the Lambda client from the SDK's default
-// configuration, with the endpoint and region overridden when given.
-func lambdaClient(ctx context.Context, endpoint, region string, getenv func(string) string) (*awslambda.Client, error) {
-	var opts []func(*config.LoadOptions) error
-	if region != "" {
-		opts = append(opts, config.WithRegion(region))
-	}
-	local := false
-	if endpoint != "" {
-		u, err := url.Parse(endpoint)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("--endpoint %q: want an http or https URL", endpoint)
-		}
-		local = isLoopback(u.Hostname())
-	}
-	if local && getenv("AWS_ACCESS_KEY_ID") == "" && getenv("AWS_PROFILE") == "" {
-		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
-	}
-	if local && region == "" && getenv("AWS_REGION") == "" && getenv("AWS_DEFAULT_REGION") == "" {
-		opts = append(opts, config.WithRegion("us-east-1"))
-	}
-	cfg, err := awsconf.Load(ctx, opts...)
-	if err != nil {
-		return nil, err
-	}
-	if cfg.Region == "" {
-		return nil, errors.New("no AWS region: give --region or set AWS_REGION")
-	}
-	return awslambda.NewFromConfig(cfg, func(o *awslambda.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-		}
-	}), nil
 }
 
 // warmProgress draws a bar on w advanced by each finished invocation.
