@@ -306,6 +306,14 @@ func unquote(s []byte) string { return string(unquoteBytes(s)) }
 func unquoteBytes(s []byte) []byte {
 	out := make([]byte, 0, len(s)+utf8.UTFMax)
 	for r := 0; r < len(s); {
+		if plain[s[r]] { // a run of bytes that stand for themselves
+			j := r + 1
+			for j < len(s) && plain[s[j]] {
+				j++
+			}
+			out, r = append(out, s[r:j]...), j
+			continue
+		}
 		c := s[r]
 		switch {
 		case c == '\\':
