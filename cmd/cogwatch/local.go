@@ -41,12 +41,16 @@ pollers feeding the consumers as Lambda's event-source mappings do, the
 exporter subscribed over HTTP, and the warmer on a schedule. It creates the
 user pool, app client, topic, queues, dead-letter queues and subscriptions.
 
-It prints every endpoint on start (--endpoints-file writes them as JSON), runs
-until interrupted or --duration (counted from the moment the stack is up, and
-never cutting a --simulate run short), then prints a summary: events by type,
-rejections by reason, failed sign-ins, what the exporter counted and the
-PutMetricData calls the CloudWatch consumer made (recorded to a file, as no
-CloudWatch emulator runs here). It stops every process it started.
+It prints every endpoint on start (--endpoints-file writes them as JSON),
+among them the local dashboard page at /dashboard/ on the Lambda host's
+address: the on-call dashboard's widgets as charts of the stack's live
+metrics (the functions' EMF lines and the CloudWatch consumer's
+PutMetricData calls). It runs until interrupted or --duration (counted from
+the moment the stack is up, and never cutting a --simulate run short), then
+prints a summary: events by type, rejections by reason, failed sign-ins,
+what the exporter counted and the PutMetricData calls the CloudWatch
+consumer made (recorded to a file, as no CloudWatch emulator runs here). It
+stops every process it started.
 
 --simulate N signs up N users (valid, disposable and invalid addresses),
 confirms them and signs them in, some first with a wrong password, through
@@ -63,7 +67,7 @@ than --duration; the command then stops as soon as it has finished.`,
 	fl := cmd.Flags()
 	fl.IntVar(&f.simulate, "simulate", 0, "sign up, confirm and sign in N simulated users once the stack is up")
 	fl.DurationVar(&f.duration, "duration", 0, "stop this long after the stack is up, but not before a --simulate run has finished (default: run until interrupted)")
-	fl.StringVar(&f.endpointsFile, "endpoints-file", "", "write the endpoints as JSON to this file (keys cognito, sns, lambda, exporter, userPoolId, clientId, topicArn)")
+	fl.StringVar(&f.endpointsFile, "endpoints-file", "", "write the endpoints as JSON to this file (keys cognito, sns, lambda, exporter, dashboard, userPoolId, clientId, topicArn)")
 	fl.StringVar(&f.dir, "dir", "", "run directory for logs and recorded calls, kept afterwards (default: a temporary one, removed)")
 	fl.StringVar(&f.cognitoLocal, "cognito-local", "", "cognito-local executable (default $"+localstack.CognitoLocalEnv+" or local/node_modules/.bin/cognito-local)")
 	fl.DurationVar(&f.warmInterval, "warm-interval", localstack.DefaultWarmInterval, "how often the warmer runs; 0 never")

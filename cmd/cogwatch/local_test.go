@@ -36,8 +36,10 @@ func TestLocalSimulatesPrintsSummaryAndStops(t *testing.T) {
 	require.NoError(t, json.Unmarshal(b, &e))
 	require.NotEmpty(t, e.UserPoolID)
 	require.NotEmpty(t, e.Exporter)
+	require.Equal(t, e.Lambda+"/dashboard/", e.Dashboard)
 	for _, want := range []string{
 		"cogwatch local is up", e.Cognito, e.Lambda, e.TopicARN,
+		"Dashboard (live charts)  " + e.Dashboard,
 		"simulated 8 users",
 		"--duration 1ms passed during the simulation, which ran to its end",
 		"User events published to SNS, by type:",

@@ -105,14 +105,16 @@ func (s *Stack) env(vars map[string]string) func(string) string {
 }
 
 // functionLog opens the function's log file in the run directory: what
-// Lambda would send to CloudWatch Logs (JSON logs and EMF lines).
+// Lambda would send to CloudWatch Logs (JSON logs and EMF lines). Its lines
+// also reach the dashboard page's store, which reads the EMF ones as
+// CloudWatch would.
 func (s *Stack) functionLog(name string) (io.Writer, error) {
 	f, err := os.OpenFile(filepath.Join(s.dir, name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	s.closers = append(s.closers, f.Close)
-	return &lockedWriter{w: f}, nil
+	return &lockedWriter{w: io.MultiWriter(f, &lineWriter{w: s.metrics})}, nil
 }
 
 func (s *Stack) recordFile(name string) (io.Writer, error) {
@@ -179,7 +181,7 @@ func (s *Stack) functions(ctx context.Context) ([]lambdahost.Function, error) {
 	// The SQS-triggered consumers, recording their calls.
 	cw, err := recordingConsumer[cloudwatch.Options, cloudwatch.PutMetricDataFunc]{
 		name: CloudWatchConsumerFunction, file: PutMetricDataFile,
-		record: cloudwatch.RecordTo, wrap: s.opts.WrapPutMetricData, load: cloudwatch.Load,
+		record: s.storeCalls(cloudwatch.RecordTo), wrap: s.opts.WrapPutMetricData, load: cloudwatch.Load,
 		handler: func(o cloudwatch.Options, put cloudwatch.PutMetricDataFunc, log *slog.Logger) lambda.Handler {
 			return lambda.NewHandler(cloudwatch.New(o, put, log).Handle)
 		},

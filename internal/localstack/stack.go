@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/cogwatch/cogwatch/consumers/cloudwatch"
 	"github.com/cogwatch/cogwatch/consumers/eventbridge"
+	"github.com/cogwatch/cogwatch/dashboards"
 	"github.com/cogwatch/cogwatch/internal/cognitolocal"
 	"github.com/cogwatch/cogwatch/internal/eventsource"
 	"github.com/cogwatch/cogwatch/internal/lambdahost"
@@ -80,6 +82,7 @@ type Endpoints struct {
 	SQS        string `json:"sqs"`
 	Lambda     string `json:"lambda"`
 	Exporter   string `json:"exporter"`
+	Dashboard  string `json:"dashboard"` // the local dashboard page, on the Lambda host's listener
 	UserPoolID string `json:"userPoolId"`
 	ClientID   string `json:"clientId"`
 	TopicARN   string `json:"topicArn"`
@@ -108,6 +111,8 @@ type Stack struct {
 	sns      *sns.Client
 	idp      *cip.Client
 	tap      *tap
+	metrics  *dashboards.Store            // the page's CloudWatch: EMF lines and PutMetricData calls
+	page     atomic.Pointer[http.Handler] // the dashboard page, once the pool exists
 	pollers  map[string]*eventsource.Poller
 	queues   map[string]queue
 	closers  []func() error
@@ -120,7 +125,8 @@ type Stack struct {
 
 // Start brings the whole stack up. On error, everything it started is stopped.
 func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
-	s := &Stack{opts: opts, log: opts.Log, crashed: make(chan error, 4), pollers: map[string]*eventsource.Poller{}, queues: map[string]queue{}}
+	s := &Stack{opts: opts, log: opts.Log, crashed: make(chan error, 4), pollers: map[string]*eventsource.Poller{}, queues: map[string]queue{},
+		metrics: dashboards.NewStore(nil, metricsRetention)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -193,7 +199,8 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		ln.Close()
 		return nil, err
 	}
-	s.hostSrv = &http.Server{Handler: s.host, ReadHeaderTimeout: 5 * time.Second}
+	// The same listener serves the dashboard page, mounted once the pool exists.
+	s.hostSrv = &http.Server{Handler: http.HandlerFunc(s.serveHostListener), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = s.hostSrv.Serve(ln) }()
 
 	// Cognito, calling the triggers on the host; its output, email
@@ -216,6 +223,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if err := s.createPool(ctx); err != nil {
 		return nil, err
 	}
+	s.mountDashboard()
 
 	// Event-source mappings and the schedule.
 	if err := s.startPollers(runCtx); err != nil {
@@ -267,6 +275,9 @@ func (s *Stack) PrintEndpoints(w io.Writer) {
 	fmt.Fprintln(w)
 	if e.Exporter != "" {
 		fmt.Fprintf(w, "  Prometheus exporter      %s/metrics\n", e.Exporter)
+	}
+	if e.Dashboard != "" {
+		fmt.Fprintf(w, "  Dashboard (live charts)  %s\n", e.Dashboard)
 	}
 	fmt.Fprintf(w, "  run directory (logs, recorded CloudWatch/EventBridge calls)  %s\n", e.Dir)
 }

@@ -47,7 +47,7 @@ func TestStackStartsAndStopsEverything(t *testing.T) {
 	require.NoError(t, err)
 	var keys map[string]any
 	require.NoError(t, json.Unmarshal(b, &keys))
-	for _, k := range []string{"cognito", "sns", "lambda", "exporter", "userPoolId", "clientId", "topicArn"} {
+	for _, k := range []string{"cognito", "sns", "lambda", "exporter", "dashboard", "userPoolId", "clientId", "topicArn"} {
 		require.Contains(t, keys, k)
 	}
 

@@ -1,0 +1,140 @@
+package localstack_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cogwatch/cogwatch/dashboards"
+	"github.com/cogwatch/cogwatch/event"
+	"github.com/cogwatch/cogwatch/internal/localstack"
+	"github.com/cogwatch/cogwatch/internal/simulate"
+)
+
+// TestDashboardShowsLiveData runs a small simulation on the stack, then reads
+// the dashboard page and its data over HTTP, as the page's script does, and
+// checks that the charts' series count exactly what was done: the triggers'
+// EMF lines (sign-ups, rejections by reason, confirmations, sign-ins, the
+// warm-ups) and the CloudWatch consumer's PutMetricData calls (delivered).
+func TestDashboardShowsLiveData(t *testing.T) {
+	s := start(t, localstack.Options{WarmInterval: time.Hour, VisibilityTimeout: 5 * time.Second})
+	e := s.Endpoints()
+	require.Equal(t, e.Lambda+localstack.DashboardPath, e.Dashboard)
+
+	r, err := simulate.Run(t.Context(), s.Cognito(), simulate.Options{
+		Users: 12, Seed: 3, ClientID: e.ClientID, UserPoolID: e.UserPoolID,
+		ConfirmationCode: localstack.DefaultConfirmationCode,
+		Disposable:       0.25, Invalid: 0.25, WrongPassword: 0.5,
+	})
+	require.NoError(t, err)
+	require.Zero(t, r.Unexpected(), "%+v", r)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, s.Drain(ctx))
+	sum, err := s.Summary(ctx)
+	require.NoError(t, err)
+
+	disposable, invalid := r.SignUp[simulate.Disposable], r.SignUp[simulate.Invalid]
+	rejectedDisposable := disposable.Failed["UserLambdaValidationException"]
+	rejectedInvalid := invalid.Failed["UserLambdaValidationException"]
+	require.Positive(t, r.Accepted())
+	require.Positive(t, rejectedDisposable+rejectedInvalid)
+	require.Positive(t, r.SignInRight.Succeeded)
+
+	// The page: self-contained HTML, also reached without the trailing slash.
+	page := get(t, e.Dashboard)
+	require.Equal(t, "text/html; charset=utf-8", page.Header.Get("Content-Type"))
+	require.Contains(t, page.body, "<script")
+	require.Equal(t, page.body, get(t, strings.TrimSuffix(e.Dashboard, "/")).body, "/dashboard redirects to the page")
+
+	// Its data, as the page polls it.
+	data := get(t, e.Dashboard+"series?minutes=15&step=10")
+	require.Equal(t, "application/json", data.Header.Get("Content-Type"))
+	var snap dashboards.LocalSnapshot
+	require.NoError(t, json.Unmarshal([]byte(data.body), &snap))
+	require.Len(t, snap.Widgets, len(dashboards.Detail().Widgets))
+	total := func(widget, label string) float64 {
+		t.Helper()
+		for _, w := range snap.Widgets {
+			if w.Title != widget {
+				continue
+			}
+			for _, s := range w.Series {
+				if s.Label == label {
+					require.NotEmpty(t, s.Points, "%s: %s", widget, label)
+					n := 0.0
+					for _, p := range s.Points {
+						n += p.V
+					}
+					return n
+				}
+			}
+			var labels []string
+			for _, s := range w.Series {
+				labels = append(labels, s.Label)
+			}
+			t.Fatalf("widget %q has no series %q, only %q (note %q)", widget, label, labels, w.Note)
+		}
+		t.Fatalf("no widget %q", widget)
+		return 0
+	}
+
+	// From the triggers' EMF lines, read as CloudWatch Logs would.
+	require.Equal(t, float64(r.Accepted()), total("Sign-ups", "accepted"))
+	require.Equal(t, float64(rejectedDisposable+rejectedInvalid), total("Sign-ups", "rejected"))
+	if rejectedDisposable > 0 {
+		require.Equal(t, float64(rejectedDisposable), total("Rejected sign-ups by reason", event.ReasonDisposableDomain))
+	}
+	if rejectedInvalid > 0 {
+		require.Equal(t, float64(rejectedInvalid), total("Rejected sign-ups by reason", event.ReasonInvalidEmail))
+	}
+	require.Equal(t, float64(r.Confirm.Succeeded), total("Confirmations and password resets", "confirmed"))
+	require.Equal(t, float64(r.SignInRight.Succeeded), total("Sign-ins: attempted, succeeded, failed", "succeeded"))
+	require.Equal(t, float64(r.SignInRight.Succeeded), total("Consumer errors, and events delivered vs emitted", "sign-ins emitted"))
+	// The warmer's run at start, by function (Maximum per step: 2 each).
+	require.Equal(t, 2.0, total("Warm-ups: instances kept warm, errors", "warm: presignup"))
+	require.Zero(t, total("Warm-ups: instances kept warm, errors", "errors: presignup"))
+	// Every publish succeeded: the failure series is all zeros.
+	require.Zero(t, total("User-event publish failures and SNS deliveries", "trigger publish failures"))
+
+	// From the CloudWatch consumer's PutMetricData calls.
+	require.Positive(t, sum.PutMetricData.Calls)
+	require.Equal(t, float64(r.SignInRight.Succeeded), total("Consumer errors, and events delivered vs emitted", "sign-ins delivered"))
+
+	// Widgets that only AWS fills say so instead of drawing nothing.
+	var drawn []string
+	for _, w := range snap.Widgets {
+		if len(w.Series) == 0 {
+			require.NotEmpty(t, w.Note, w.Title)
+			continue
+		}
+		drawn = append(drawn, fmt.Sprintf("%s (%d series)", w.Title, len(w.Series)))
+	}
+	t.Logf("%d of %d widgets drawn from live data: %s", len(drawn), len(snap.Widgets), strings.Join(drawn, "; "))
+}
+
+type response struct {
+	Header http.Header
+	body   string
+}
+
+// get fetches u and requires a 200.
+func get(t *testing.T, u string) response {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, u, nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s: %s", u, b)
+	return response{resp.Header, string(b)}
+}
