@@ -33,7 +33,10 @@ type Sample struct {
 	InitCPU time.Duration
 	// WarmWall and WarmCPU are per warm invocation, averaged.
 	WarmWall, WarmCPU time.Duration
-	// MaxRSS is the peak resident set, in bytes.
+	// MaxRSS is the peak resident set of the process's own memory, in
+	// bytes (VmHWM, read before the process is stopped: wait4's ru_maxrss
+	// would also count the starting process's memory, which Linux carries
+	// over exec).
 	MaxRSS int64
 }
 
@@ -118,10 +121,10 @@ func Measure(ctx context.Context, rt Runtime, payload []byte, warm int, check Ch
 			s.WarmCPU = (cpu - s.InitCPU) / time.Duration(warm)
 		}
 	}
-	stop()
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		s.MaxRSS = ru.Maxrss * 1024
+	if err == nil {
+		s.MaxRSS, err = peakRSS(cmd.Process.Pid)
 	}
+	stop()
 	if err != nil {
 		return Sample{}, fmt.Errorf("%s: %w; output: %s", rt.Name, err, out.String())
 	}
@@ -154,6 +157,24 @@ func processCPU(pid int) (time.Duration, error) {
 		total += ns
 	}
 	return time.Duration(total), nil
+}
+
+// peakRSS is a running process's VmHWM from /proc/<pid>/status, in bytes.
+func peakRSS(pid int) (int64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("VmHWM: %w", err)
+			}
+			return kb << 10, nil
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc status")
 }
 
 // tail keeps the last 4 KiB written, for error messages.

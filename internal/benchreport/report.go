@@ -119,7 +119,7 @@ func (r *Report) writeCold(b *strings.Builder) {
 		return
 	}
 	fmt.Fprintf(b, "## Cold start: process start to first answer\n\n")
-	fmt.Fprintf(b, "Each trigger's `bootstrap` is built as the Makefile builds it for Lambda (`-tags lambda.norpc -trimpath -ldflags='-s -w'`, CGO off) for this host's architecture, and started as Lambda starts a custom runtime: `AWS_LAMBDA_RUNTIME_API` points at a Runtime API served in Go on 127.0.0.1 (internal/benchreport), with the invocation already waiting. The clock runs from just before the process is started to the arrival of its POST .../response. SNS is a loopback stand-in answering Publish (`AWS_ENDPOINT_URL_SNS`, internal/snsstub). Every answer is checked: the Cognito event back unchanged, exactly one message published per invocation, and that message a valid cogwatch event of the right type (event.Decode). The same job in Python (bench/python/bootstrap.py: /usr/bin/python3, boto3 SNS publish, the disposable list scanned per lookup, as the original stack did) and in Node.js (bench/node/index.mjs: @aws-sdk/client-sns v3) runs through the same Runtime API; runtimes alternate, %d recorded starts each after one unrecorded one (file cache warm). Peak RSS is the whole process's.\n\n", r.ColdRuns)
+	fmt.Fprintf(b, "Each trigger's `bootstrap` is built as the Makefile builds it for Lambda (`-tags lambda.norpc -trimpath -ldflags='-s -w'`, CGO off) for this host's architecture, and started as Lambda starts a custom runtime: `AWS_LAMBDA_RUNTIME_API` points at a Runtime API served in Go on 127.0.0.1 (internal/benchreport), with the invocation already waiting. The clock runs from just before the process is started to the arrival of its POST .../response. SNS is a loopback stand-in answering Publish (`AWS_ENDPOINT_URL_SNS`, internal/snsstub). Every answer is checked: the Cognito event back unchanged, exactly one message published per invocation, and that message a valid cogwatch event of the right type (event.Decode). The same job in Python (bench/python/bootstrap.py: /usr/bin/python3, boto3 SNS publish, the disposable list scanned per lookup, as the original stack did) and in Node.js (bench/node/index.mjs: @aws-sdk/client-sns v3) runs through the same Runtime API; runtimes alternate, %d recorded starts each after one unrecorded one (file cache warm). Peak RSS is the process's VmHWM (all threads, its own memory only), read after the warm invocations.\n\n", r.ColdRuns)
 	fmt.Fprintf(b, "| trigger | runtime | median | p90 | CPU to first answer (median) | peak RSS (median) | artifact | median vs Go |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	goMed := map[string]float64{}
 	for _, c := range r.Cold {
@@ -148,6 +148,21 @@ func (r *Report) writeCold(b *strings.Builder) {
 			ms(Median(cpu)), bytesHuman(Median(rss)), size, rt)
 	}
 	fmt.Fprintf(b, "\nCPU time is the sum over the process's threads of /proc/<pid>/task/*/schedstat (nanoseconds on a CPU).\n\n")
+	rssOf := map[string][]float64{}
+	for _, c := range r.Cold {
+		for _, s := range c.Samples {
+			rssOf[c.Runtime] = append(rssOf[c.Runtime], float64(s.MaxRSS))
+		}
+	}
+	if len(rssOf["go"]) > 0 && len(rssOf) > 1 {
+		parts := []string{}
+		for _, rt := range []string{"python", "node"} {
+			if len(rssOf[rt]) > 0 {
+				parts = append(parts, fmt.Sprintf("%s %s (%s)", rt, bytesHuman(Median(rssOf[rt])), ratio(Median(rssOf["go"]), Median(rssOf[rt]))))
+			}
+		}
+		r.note("Peak memory of a trigger process (cold start and %d warm invocations, median over triggers and starts): Go %s; %s.", r.Warm, bytesHuman(Median(rssOf["go"])), strings.Join(parts, ", "))
+	}
 	for _, rt := range []string{"python", "node"} {
 		if worst[rt] > 0 {
 			r.note("Cold start to first answer: Go is at least %.0f× faster than the same job in %s (median, every trigger).", worst[rt], map[string]string{"python": "Python with boto3", "node": "Node.js with the SDK v3"}[rt])
