@@ -1,14 +1,11 @@
 package cloudwatch
 
 import (
-	"bufio"
-	"context"
-	"encoding/json"
-	"fmt"
 	"io"
-	"sync"
 
 	cw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+
+	"github.com/cogwatch/cogwatch/consumers/internal/recording"
 )
 
 // RecordTo returns a PutMetricDataFunc that stores nothing in CloudWatch but
@@ -16,23 +13,9 @@ import (
 // for concurrent use. The local stack uses it where no CloudWatch emulator
 // runs; Summarize reads the lines back.
 func RecordTo(w io.Writer) PutMetricDataFunc {
-	var mu sync.Mutex
-	return func(ctx context.Context, in *cw.PutMetricDataInput, _ ...func(*cw.Options)) (*cw.PutMetricDataOutput, error) {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		line, err := json.Marshal(in)
-		if err != nil {
-			return nil, fmt.Errorf("record PutMetricData: %w", err)
-		}
-		line = append(line, '\n')
-		mu.Lock()
-		defer mu.Unlock()
-		if _, err := w.Write(line); err != nil {
-			return nil, fmt.Errorf("record PutMetricData: %w", err)
-		}
-		return &cw.PutMetricDataOutput{}, nil
-	}
+	return recording.Func[PutMetricDataFunc](w, "PutMetricData", func(*cw.PutMetricDataInput) *cw.PutMetricDataOutput {
+		return &cw.PutMetricDataOutput{}
+	})
 }
 
 // Summary counts what a RecordTo file holds.
@@ -50,13 +33,7 @@ type Summary struct {
 // name and sums over every dimension set, so an event counts once per set.
 func Summarize(r io.Reader) (Summary, error) {
 	s := Summary{Samples: map[string]float64{}}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), 4*MaxRequestBytes)
-	for sc.Scan() {
-		var in cw.PutMetricDataInput
-		if err := json.Unmarshal(sc.Bytes(), &in); err != nil {
-			return s, fmt.Errorf("summarize PutMetricData record %d: %w", s.Calls+1, err)
-		}
+	err := recording.Each(r, "PutMetricData", 4*MaxRequestBytes, func(in *cw.PutMetricDataInput) {
 		s.Calls++
 		s.Datums += len(in.MetricData)
 		for _, d := range in.MetricData {
@@ -75,9 +52,6 @@ func Summarize(r io.Reader) (Summary, error) {
 				s.Samples[name]++
 			}
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return s, fmt.Errorf("summarize PutMetricData records: %w", err)
-	}
-	return s, nil
+	})
+	return s, err
 }
