@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/dashboards"
+	"github.com/cogwatch/cogwatch/dashboards/dashboardstest"
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/localstack"
 	"github.com/cogwatch/cogwatch/internal/simulate"
@@ -28,16 +29,9 @@ func TestDashboardShowsLiveData(t *testing.T) {
 	e := s.Endpoints()
 	require.Equal(t, e.Lambda+localstack.DashboardPath, e.Dashboard)
 
-	r, err := simulate.Run(t.Context(), s.Cognito(), simulate.Options{
-		Users: 12, Seed: 3, ClientID: e.ClientID, UserPoolID: e.UserPoolID,
-		ConfirmationCode: localstack.DefaultConfirmationCode,
-		Disposable:       0.25, Invalid: 0.25, WrongPassword: 0.5,
-	})
-	require.NoError(t, err)
-	require.Zero(t, r.Unexpected(), "%+v", r)
+	r := simulateAndDrain(t, s)
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	require.NoError(t, s.Drain(ctx))
 	sum, err := s.Summary(ctx)
 	require.NoError(t, err)
 
@@ -55,10 +49,7 @@ func TestDashboardShowsLiveData(t *testing.T) {
 	require.Equal(t, page.body, get(t, strings.TrimSuffix(e.Dashboard, "/")).body, "/dashboard redirects to the page")
 
 	// Its data, as the page polls it.
-	data := get(t, e.Dashboard+"series?minutes=15&step=10")
-	require.Equal(t, "application/json", data.Header.Get("Content-Type"))
-	var snap dashboards.LocalSnapshot
-	require.NoError(t, json.Unmarshal([]byte(data.body), &snap))
+	snap := series(t, e.Dashboard)
 	require.Len(t, snap.Widgets, len(dashboards.Detail().Widgets))
 	total := func(widget, label string) float64 {
 		t.Helper()
@@ -118,6 +109,55 @@ func TestDashboardShowsLiveData(t *testing.T) {
 		drawn = append(drawn, fmt.Sprintf("%s (%d series)", w.Title, len(w.Series)))
 	}
 	t.Logf("%d of %d widgets drawn from live data: %s", len(drawn), len(snap.Widgets), strings.Join(drawn, "; "))
+}
+
+// TestDashboardInChromium loads the page from the live stack in headless
+// Chromium after a small simulation: it becomes ready, draws a chart for
+// every widget with live data (one line per series, the points served),
+// and logs no console error. The screenshot goes to the test's temp dir, or
+// to $COGWATCH_SCREENSHOT_DIR (local-stack-dashboard.png).
+func TestDashboardInChromium(t *testing.T) {
+	dashboardstest.Chromium(t)
+	s := start(t, localstack.Options{WarmInterval: time.Hour, VisibilityTimeout: 5 * time.Second})
+	e := s.Endpoints()
+	simulateAndDrain(t, s)
+
+	before := series(t, e.Dashboard)
+	page := dashboardstest.Load(t, e.Dashboard, "local-stack-dashboard.png")
+	withData := dashboardstest.RequireDrew(t, page, before, series(t, e.Dashboard))
+	require.GreaterOrEqual(t, withData, 8, "sign-ups, rejections, confirmations, sign-ins, latency, publishes, consumers, cold starts, warm-ups")
+	require.LessOrEqual(t, page.ScrollWidth, page.ClientWidth, "the grid fits the window: no horizontal scrolling")
+	require.Empty(t, page.Problems, "console errors")
+	t.Logf("drawn: %s of %s widgets, %d lines", page.Drawn, page.Widgets, page.Lines)
+}
+
+// simulateAndDrain signs up 12 users (some with disposable or invalid
+// addresses, some first signing in with a wrong password) and waits until
+// the consumers have handled every event.
+func simulateAndDrain(t *testing.T, s *localstack.Stack) *simulate.Result {
+	t.Helper()
+	e := s.Endpoints()
+	r, err := simulate.Run(t.Context(), s.Cognito(), simulate.Options{
+		Users: 12, Seed: 3, ClientID: e.ClientID, UserPoolID: e.UserPoolID,
+		ConfirmationCode: localstack.DefaultConfirmationCode,
+		Disposable:       0.25, Invalid: 0.25, WrongPassword: 0.5,
+	})
+	require.NoError(t, err)
+	require.Zero(t, r.Unexpected(), "%+v", r)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, s.Drain(ctx))
+	return r
+}
+
+// series fetches the page's data as its script does.
+func series(t *testing.T, page string) dashboards.LocalSnapshot {
+	t.Helper()
+	data := get(t, page+"series?minutes=15&step=10")
+	require.Equal(t, "application/json", data.Header.Get("Content-Type"))
+	var snap dashboards.LocalSnapshot
+	require.NoError(t, json.Unmarshal([]byte(data.body), &snap))
+	return snap
 }
 
 type response struct {
