@@ -299,9 +299,8 @@ func envelopeMember(key []byte) int {
 			return i
 		}
 	}
-	for i, n := range envelopeNames {
+	for _, n := range envelopeNames {
 		if len(key) == len(n) && equalFoldASCII(key, n) {
-			_ = i
 			return memberNone
 		}
 	}
