@@ -9,10 +9,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	cw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
 	"github.com/cogwatch/cogwatch/consumers/cloudwatch"
 	"github.com/cogwatch/cogwatch/dashboards"
+	"github.com/cogwatch/cogwatch/internal/lambdahost"
 )
 
 // DashboardPath is where the local dashboard page is served on the Lambda
@@ -80,6 +82,47 @@ func (s *Stack) storeCalls(record func(io.Writer) cloudwatch.PutMetricDataFunc) 
 			return out, err
 		}
 	}
+}
+
+// measured wraps fn's handler so that every invocation reaching it adds
+// the samples Lambda publishes in AWS/Lambda to the page's store:
+// Invocations, Duration (ms), Errors (1 for a returned error or a panic, else
+// 0) and Throttles (0: the host never throttles), by FunctionName. Warm-up
+// invocations, answered before the handler, are not counted; a timed-out
+// invocation is counted when its handler returns.
+func (s *Stack) measured(fn lambdahost.Function) lambdahost.Function {
+	build := fn.New
+	fn.New = func(ctx context.Context) (lambda.Handler, error) {
+		h, err := build(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return measuredHandler{Handler: h, name: fn.Name, store: s.metrics}, nil
+	}
+	return fn
+}
+
+type measuredHandler struct {
+	lambda.Handler
+	name  string
+	store *dashboards.Store
+}
+
+func (m measuredHandler) Invoke(ctx context.Context, payload []byte) (out []byte, err error) {
+	begun := time.Now()
+	failed := 1.0 // until the handler returns without error: a panic is an error
+	defer func() {
+		dims := map[string]string{"FunctionName": m.name}
+		m.store.Add(dashboards.NSLambda, "Invocations", dims, begun, 1)
+		m.store.Add(dashboards.NSLambda, "Duration", dims, begun, float64(time.Since(begun).Microseconds())/1000)
+		m.store.Add(dashboards.NSLambda, "Errors", dims, begun, failed)
+		m.store.Add(dashboards.NSLambda, "Throttles", dims, begun, 0)
+	}()
+	out, err = m.Handler.Invoke(ctx, payload)
+	if err == nil {
+		failed = 0
+	}
+	return out, err
 }
 
 // lineWriter hands w whole lines only, keeping a partial line until its

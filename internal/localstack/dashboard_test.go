@@ -23,7 +23,8 @@ import (
 // the dashboard page and its data over HTTP, as the page's script does, and
 // checks that the charts' series count exactly what was done: the triggers'
 // EMF lines (sign-ups, rejections by reason, confirmations, sign-ins, the
-// warm-ups) and the CloudWatch consumer's PutMetricData calls (delivered).
+// warm-ups), the CloudWatch consumer's PutMetricData calls (delivered) and
+// the Lambda host's AWS/Lambda measurements (errors, throttles, duration).
 func TestDashboardShowsLiveData(t *testing.T) {
 	s := start(t, localstack.Options{WarmInterval: time.Hour, VisibilityTimeout: 5 * time.Second})
 	e := s.Endpoints()
@@ -99,6 +100,16 @@ func TestDashboardShowsLiveData(t *testing.T) {
 	require.Positive(t, sum.PutMetricData.Calls)
 	require.Equal(t, float64(r.SignInRight.Succeeded), total("Consumer errors, and events delivered vs emitted", "sign-ins delivered"))
 
+	// AWS/Lambda, as the Lambda host measures it: a rejected sign-up is the
+	// pre sign-up trigger's error; no other function failed or throttled.
+	require.Equal(t, float64(rejectedDisposable+rejectedInvalid), total("Errors per function", "presignup"))
+	for _, f := range []string{"authentication", "postconfirmation", "cloudwatch-consumer", "eventbridge-consumer"} {
+		require.Zero(t, total("Errors per function", f), f)
+		require.Zero(t, total("Throttles per function", f), f)
+	}
+	require.Zero(t, total("Consumer errors, and events delivered vs emitted", "cloudwatch-consumer"))
+	require.Positive(t, total("Trigger duration p50 / p99 against Cognito's 5-second limit", "postconfirmation"))
+
 	// Widgets that only AWS fills say so instead of drawing nothing.
 	var drawn []string
 	for _, w := range snap.Widgets {
@@ -125,7 +136,7 @@ func TestDashboardInChromium(t *testing.T) {
 	before := series(t, e.Dashboard)
 	page := dashboardstest.Load(t, e.Dashboard, "local-stack-dashboard.png")
 	withData := dashboardstest.RequireDrew(t, page, before, series(t, e.Dashboard))
-	require.GreaterOrEqual(t, withData, 8, "sign-ups, rejections, confirmations, sign-ins, latency, publishes, consumers, cold starts, warm-ups")
+	require.GreaterOrEqual(t, withData, 12, "sign-ups, rejections, confirmations, sign-ins, durations, publishes, consumers, errors, throttles, cold starts, warm-ups")
 	require.LessOrEqual(t, page.ScrollWidth, page.ClientWidth, "the grid fits the window: no horizontal scrolling")
 	require.Empty(t, page.Problems, "console errors")
 	t.Logf("drawn: %s of %s widgets, %d lines", page.Drawn, page.Widgets, page.Lines)

@@ -200,6 +200,9 @@ func (s *Stack) functions(ctx context.Context) ([]lambdahost.Function, error) {
 		return nil, err
 	}
 	fns = append(fns, cw, eb)
+	for i := range fns {
+		fns[i] = s.measured(fns[i]) // AWS/Lambda samples for the dashboard page
+	}
 	_ = ctx
 	return fns, nil
 }
