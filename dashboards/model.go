@@ -2,7 +2,8 @@ package dashboards
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -145,12 +146,7 @@ func (p Params) Fill(s string) string {
 	if len(p) == 0 || !strings.Contains(s, "${") {
 		return s
 	}
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(p)) {
 		s = strings.ReplaceAll(s, "${"+k+"}", p[k])
 	}
 	return s

@@ -2,7 +2,8 @@ package dashboards
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -38,11 +39,7 @@ func (w Widget) reads() []string {
 	for _, s := range w.Searches {
 		seen["`"+s.Namespace+" "+s.Name+"`"] = true
 	}
-	out := make([]string, 0, len(seen))
-	for k := range seen {
-		out = append(out, k)
-	}
-	sort.Strings(out)
+	out := slices.Sorted(maps.Keys(seen))
 	if len(w.Exprs) > 0 {
 		var es []string
 		for _, e := range w.Exprs {

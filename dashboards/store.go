@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -271,11 +272,7 @@ func (s *Store) Query(ctx context.Context, q Query) ([]Series, error) {
 		b[i] = append(b[i], sm.v)
 	}
 	s.mu.Unlock()
-	keys := make([]string, 0, len(groups))
-	for k := range groups {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(groups))
 	var out []Series
 	for _, k := range keys {
 		ser := Series{Label: k}
