@@ -191,13 +191,7 @@ func (r *Resource) create(ctx context.Context, p Properties, zone string) (custo
 		return r.update(ctx, p, fromDescription(existing), zone)
 	}
 	in := &cip.CreateUserPoolDomainInput{Domain: &p.Domain, UserPoolId: &p.UserPoolId}
-	if p.Custom() {
-		in.CustomDomainConfig = &types.CustomDomainConfigType{CertificateArn: &p.CustomDomainConfig.CertificateArn}
-	}
-	if p.ManagedLoginVersion != 0 {
-		v := int32(p.ManagedLoginVersion)
-		in.ManagedLoginVersion = &v
-	}
+	in.CustomDomainConfig, in.ManagedLoginVersion = p.optionalInput()
 	err = customresources.Retry(ctx, r.opts.Retry, func(ctx context.Context) error {
 		_, err := r.c.CreateUserPoolDomain(ctx, in)
 		return err
@@ -211,6 +205,22 @@ func (r *Resource) create(ctx context.Context, p Properties, zone string) (custo
 		return customresources.Result{PhysicalResourceID: p.Domain}, err
 	}
 	return r.result(d, zone), nil
+}
+
+// optionalInput returns the optional fields of a Create or
+// UpdateUserPoolDomainInput for p: a custom domain's certificate, and the
+// managed login version when p sets one (nil otherwise).
+func (p Properties) optionalInput() (*types.CustomDomainConfigType, *int32) {
+	var cfg *types.CustomDomainConfigType
+	if p.Custom() {
+		cfg = &types.CustomDomainConfigType{CertificateArn: &p.CustomDomainConfig.CertificateArn}
+	}
+	var version *int32
+	if p.ManagedLoginVersion != 0 {
+		v := int32(p.ManagedLoginVersion)
+		version = &v
+	}
+	return cfg, version
 }
 
 // fromDescription returns the properties an existing domain has.
@@ -244,13 +254,7 @@ func (r *Resource) update(ctx context.Context, p, old Properties, zone string) (
 		return r.result(d, zone), nil
 	}
 	in := &cip.UpdateUserPoolDomainInput{Domain: &p.Domain, UserPoolId: &p.UserPoolId}
-	if p.Custom() {
-		in.CustomDomainConfig = &types.CustomDomainConfigType{CertificateArn: &p.CustomDomainConfig.CertificateArn}
-	}
-	if p.ManagedLoginVersion != 0 {
-		v := int32(p.ManagedLoginVersion)
-		in.ManagedLoginVersion = &v
-	}
+	in.CustomDomainConfig, in.ManagedLoginVersion = p.optionalInput()
 	err := customresources.Retry(ctx, r.opts.Retry, func(ctx context.Context) error {
 		_, err := r.c.UpdateUserPoolDomain(ctx, in)
 		return err
