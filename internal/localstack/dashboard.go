@@ -3,17 +3,24 @@ package localstack
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	cw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/cogwatch/cogwatch/consumers/cloudwatch"
 	"github.com/cogwatch/cogwatch/dashboards"
+	"github.com/cogwatch/cogwatch/internal/eventsource"
 	"github.com/cogwatch/cogwatch/internal/lambdahost"
 )
 
@@ -123,6 +130,79 @@ func (m measuredHandler) Invoke(ctx context.Context, payload []byte) (out []byte
 		failed = 0
 	}
 	return out, err
+}
+
+// published wraps the tap's invocation: each message the topic delivered to
+// the stack's own queue is one AWS/SNS NumberOfMessagesPublished sample of
+// the topic, as SNS would count its publication.
+func (s *Stack) published(invoke eventsource.InvokeFunc) eventsource.InvokeFunc {
+	dims := map[string]string{"TopicName": TopicName}
+	return func(ctx context.Context, payload []byte) ([]byte, error) {
+		out, err := invoke(ctx, payload)
+		if err == nil {
+			var ev events.SQSEvent
+			if json.Unmarshal(payload, &ev) == nil {
+				now := time.Now()
+				for range ev.Records {
+					s.metrics.Add(dashboards.NSSNS, "NumberOfMessagesPublished", dims, now, 1)
+				}
+			}
+		}
+		return out, err
+	}
+}
+
+// queueSampleInterval is how often the stack samples its queues' depth for
+// the page (SQS publishes it every minute; the page's steps are 10 s).
+const queueSampleInterval = 10 * time.Second
+
+// startQueueSampler samples every consumer queue's and dead-letter queue's
+// ApproximateNumberOfMessagesVisible into the page's store, by QueueName,
+// at once and then every queueSampleInterval, until ctx ends.
+func (s *Stack) startQueueSampler(ctx context.Context) {
+	var names []string
+	for _, name := range consumerQueues() {
+		names = append(names, name, name+"-dlq")
+	}
+	urls := map[string]string{}
+	for _, name := range consumerQueues() {
+		q := s.queues[name]
+		urls[name], urls[name+"-dlq"] = q.url, q.dlqURL
+	}
+	sample := func() {
+		for _, name := range names {
+			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			out, err := s.sqs.GetQueueAttributes(cctx, &sqs.GetQueueAttributesInput{
+				QueueUrl:       aws.String(urls[name]),
+				AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages},
+			})
+			cancel()
+			if err != nil {
+				if ctx.Err() == nil {
+					s.log.WarnContext(ctx, "queue depth not sampled", "queue", name, "err", err)
+				}
+				continue
+			}
+			n, err := strconv.Atoi(out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessages)])
+			if err != nil {
+				s.log.WarnContext(ctx, "queue depth not sampled", "queue", name, "err", err)
+				continue
+			}
+			s.metrics.Add(dashboards.NSSQS, "ApproximateNumberOfMessagesVisible", map[string]string{"QueueName": name}, time.Now(), float64(n))
+		}
+	}
+	s.wg.Go(func() {
+		t := time.NewTicker(queueSampleInterval)
+		defer t.Stop()
+		for {
+			sample()
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	})
 }
 
 // lineWriter hands w whole lines only, keeping a partial line until its

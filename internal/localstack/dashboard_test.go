@@ -24,7 +24,7 @@ import (
 // checks that the charts' series count exactly what was done: the triggers'
 // EMF lines (sign-ups, rejections by reason, confirmations, sign-ins, the
 // warm-ups), the CloudWatch consumer's PutMetricData calls (delivered) and
-// the Lambda host's AWS/Lambda measurements (errors, throttles, duration).
+// the stack's own AWS/Lambda, AWS/SNS and AWS/SQS measurements.
 func TestDashboardShowsLiveData(t *testing.T) {
 	s := start(t, localstack.Options{WarmInterval: time.Hour, VisibilityTimeout: 5 * time.Second})
 	e := s.Endpoints()
@@ -110,6 +110,15 @@ func TestDashboardShowsLiveData(t *testing.T) {
 	require.Zero(t, total("Consumer errors, and events delivered vs emitted", "cloudwatch-consumer"))
 	require.Positive(t, total("Trigger duration p50 / p99 against Cognito's 5-second limit", "postconfirmation"))
 
+	// AWS/SNS: every event the topic delivered to the stack's own queue.
+	events := r.Accepted() + rejectedDisposable + rejectedInvalid + r.Confirm.Succeeded + r.SignInRight.Succeeded
+	require.Equal(t, float64(events), total("User-event publish failures and SNS deliveries", "published"))
+	// AWS/SQS, sampled at start: the queues and dead-letter queues were empty.
+	for _, q := range []string{"cloudwatch-consumer", "eventbridge-consumer"} {
+		require.Zero(t, total("Queue depth", q), q)
+		require.Zero(t, total("DLQ depth", q+" DLQ"), q)
+	}
+
 	// Widgets that only AWS fills say so instead of drawing nothing.
 	var drawn []string
 	for _, w := range snap.Widgets {
@@ -136,7 +145,7 @@ func TestDashboardInChromium(t *testing.T) {
 	before := series(t, e.Dashboard)
 	page := dashboardstest.Load(t, e.Dashboard, "local-stack-dashboard.png")
 	withData := dashboardstest.RequireDrew(t, page, before, series(t, e.Dashboard))
-	require.GreaterOrEqual(t, withData, 12, "sign-ups, rejections, confirmations, sign-ins, durations, publishes, consumers, errors, throttles, cold starts, warm-ups")
+	require.GreaterOrEqual(t, withData, 14, "sign-ups, rejections, confirmations, sign-ins, durations, publishes, consumers, errors, throttles, cold starts, warm-ups, queues")
 	require.LessOrEqual(t, page.ScrollWidth, page.ClientWidth, "the grid fits the window: no horizontal scrolling")
 	require.Empty(t, page.Problems, "console errors")
 	t.Logf("drawn: %s of %s widgets, %d lines", page.Drawn, page.Widgets, page.Lines)

@@ -65,7 +65,7 @@ type mapping struct {
 }
 
 func (s *Stack) mappings() []mapping {
-	ms := []mapping{{queue: tapQueue, batchSize: 10, invoke: s.tapInvoke()}}
+	ms := []mapping{{queue: tapQueue, batchSize: 10, invoke: s.published(s.tapInvoke())}}
 	for _, m := range []mapping{
 		{queue: cloudWatchQueue, function: CloudWatchConsumerFunction, batchSize: 100, window: time.Second},
 		{queue: eventBridgeQueue, function: EventBridgeConsumerFunction, batchSize: 10},

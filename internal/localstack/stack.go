@@ -230,6 +230,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		return nil, err
 	}
 	s.startWarmer(runCtx)
+	s.startQueueSampler(runCtx)
 	s.log.InfoContext(ctx, "local stack up", "dir", s.dir)
 	return s, nil
 }
