@@ -153,15 +153,22 @@ func isTerminal(w io.Writer) bool {
 
 // progress returns a simulate.Options.Progress that draws a progress bar on w.
 func progress(w io.Writer, total int) func(done, total int) {
-	bar := progressbar.NewOptions(total,
+	bar := newBar(w, total, "simulating users", 100*time.Millisecond)
+	return func(done, _ int) { _ = bar.Set(done) }
+}
+
+// newBar returns the progress bar of simulate, warm and local: on w, with
+// description, the count done of total and the time left, redrawn at most
+// every throttle, its line ended when it completes.
+func newBar(w io.Writer, total int, description string, throttle time.Duration) *progressbar.ProgressBar {
+	return progressbar.NewOptions(total,
 		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription("simulating users"),
+		progressbar.OptionSetDescription(description),
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionThrottle(throttle),
 		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
 	)
-	return func(done, _ int) { _ = bar.Set(done) }
 }
 
 func printResult(w io.Writer, r *simulate.Result, asJSON bool) error {

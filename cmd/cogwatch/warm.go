@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/cogwatch/cogwatch/warmers"
@@ -141,13 +140,7 @@ func runWarm(ctx context.Context, stdout, stderr io.Writer, f warmFlags, getenv 
 
 // warmProgress draws a bar on w advanced by each finished invocation.
 func warmProgress(w io.Writer, total int) func(string, error) {
-	bar := progressbar.NewOptions(total,
-		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription("warming"),
-		progressbar.OptionShowCount(),
-		progressbar.OptionThrottle(50*time.Millisecond),
-		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
-	)
+	bar := newBar(w, total, "warming", 50*time.Millisecond)
 	var mu sync.Mutex
 	return func(string, error) {
 		mu.Lock()

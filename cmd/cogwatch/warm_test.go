@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -62,4 +65,17 @@ func TestWarmUsage(t *testing.T) {
 			require.Contains(t, r.stderr, tc.wantErr)
 		})
 	}
+}
+
+func TestWarmProgressBar(t *testing.T) {
+	var buf bytes.Buffer
+	done := warmProgress(&buf, 8)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() { done("f", nil) })
+	}
+	wg.Wait()
+	require.Contains(t, buf.String(), "warming")
+	require.Contains(t, buf.String(), "(8/8")
+	require.True(t, strings.HasSuffix(buf.String(), "\n"), "the bar's line ends when it completes")
 }
