@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
