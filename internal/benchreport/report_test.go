@@ -17,6 +17,8 @@ BenchmarkTriggerDocument/cogwatch-2 1 1000 ns/op 100 B/op 1 allocs/op
 BenchmarkTriggerDocument/prozz-2 1 4000 ns/op 400 B/op 32 allocs/op
 `), "emf."))
 	require.NoError(t, res.Parse(strings.NewReader(`
+BenchmarkHandle/handle-2 1 25000000 ns/op 400000 events/s 1 calls/op
+BenchmarkHandle/aggregate-2 1 5000000 ns/op 2000000 events/s
 BenchmarkCalls/10k/aggregated-2 1 250000000 ns/op 1 calls/op 60000 request-bytes/op 114 datums/op
 BenchmarkCalls/10k/per-event-2 1 500000000 ns/op 10000 calls/op 6000000 request-bytes/op 40000 datums/op
 `), "cloudwatch."))
@@ -54,6 +56,7 @@ BenchmarkLoad/map-2 1 8000000 ns/op 9000000 B/op 500 allocs/op
 		"cogwatch's writer 4.0× faster than prozz, 32.0× fewer allocations",
 		"1 PutMetricData call(s) instead of 10.0 k (10000.0× fewer), 100.0× fewer request bytes",
 		"is slower than the trusting receiver",
+		"Aggregation is also faster per event (2.0× the events per second at 10,000 events",
 		"+40 µs",
 		"at least 1000× the lookups per second of a scanned list",
 		"A map answers a lookup faster (20 ns against 200 ns)",
