@@ -84,6 +84,7 @@ func TestRecordToAndSummarize(t *testing.T) {
 	require.Equal(t, 20, s.Calls)
 	require.Equal(t, 40, s.Datums)
 	require.Equal(t, map[string]float64{name: 190 + 20}, s.Samples)
+	require.Empty(t, s.PerPool, "no datum has the [UserPoolId] set")
 
 	_, err = Summarize(strings.NewReader("{}\nnot json\n"))
 	require.EqualError(t, err, "summarize PutMetricData record 2: invalid character 'o' in literal null (expecting 'u')")
@@ -99,6 +100,6 @@ func ExampleRecordTo() {
 	c := New(Options{Now: fixed}, RecordTo(&lines), nil)
 	_, _ = c.Handle(context.Background(), eventsOf(ev("1", "cogwatch.signin.succeeded", "eu-west-1_abc", "", now, 12)))
 	s, _ := Summarize(&lines)
-	fmt.Println(s.Calls, s.Datums, s.Samples["SignInSucceeded"], s.Samples["TriggerLatency"])
-	// Output: 1 2 1 1
+	fmt.Println(s.Calls, s.Datums, s.Samples["SignInSucceeded"], s.Samples["TriggerLatency"], s.PerPool["SignInSucceeded"])
+	// Output: 1 2 1 1 1
 }

@@ -3,9 +3,11 @@ package cloudwatch
 import (
 	"io"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	cw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
 	"github.com/cogwatch/cogwatch/consumers/internal/recording"
+	"github.com/cogwatch/cogwatch/internal/catalog"
 )
 
 // RecordTo returns a PutMetricDataFunc that stores nothing in CloudWatch but
@@ -27,12 +29,15 @@ type Summary struct {
 	// Samples sums each datum's Counts (or 1 for a datum with a single
 	// Value): the number of data points the calls carried.
 	Samples map[string]float64 `json:"samples"`
+	// PerPool is Samples restricted to the [UserPoolId] dimension set, where
+	// each event counts exactly once: the figure to compare with the events.
+	PerPool map[string]float64 `json:"perPool"`
 }
 
 // Summarize reads the JSON lines RecordTo wrote. Samples is keyed by metric
 // name and sums over every dimension set, so an event counts once per set.
 func Summarize(r io.Reader) (Summary, error) {
-	s := Summary{Samples: map[string]float64{}}
+	s := Summary{Samples: map[string]float64{}, PerPool: map[string]float64{}}
 	err := recording.Each(r, "PutMetricData", 4*MaxRequestBytes, func(in *cw.PutMetricDataInput) {
 		s.Calls++
 		s.Datums += len(in.MetricData)
@@ -41,15 +46,19 @@ func Summarize(r io.Reader) (Summary, error) {
 			if d.MetricName != nil {
 				name = *d.MetricName
 			}
+			n := 1.0
 			switch {
 			case len(d.Counts) > 0:
+				n = 0
 				for _, c := range d.Counts {
-					s.Samples[name] += c
+					n += c
 				}
 			case len(d.Values) > 0:
-				s.Samples[name] += float64(len(d.Values))
-			default:
-				s.Samples[name]++
+				n = float64(len(d.Values))
+			}
+			s.Samples[name] += n
+			if len(d.Dimensions) == 1 && aws.ToString(d.Dimensions[0].Name) == catalog.DimUserPoolID {
+				s.PerPool[name] += n
 			}
 		}
 	})

@@ -105,6 +105,7 @@ func TestEndToEnd(t *testing.T) {
 			wantSamples = 3 * n
 		}
 		require.Equal(t, float64(wantSamples), sum.PutMetricData.Samples[catalog.ForEvent(typ)], typ)
+		require.Equal(t, float64(n), sum.PutMetricData.PerPool[catalog.ForEvent(typ)], "%s: once per event in [UserPoolId]", typ)
 	}
 	require.Equal(t, float64(2*total), sum.PutMetricData.Samples[catalog.TriggerLatency])
 	require.Positive(t, sum.PutMetricData.Calls)

@@ -175,8 +175,11 @@ func (sum Summary) Print(w io.Writer) {
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(w, "CloudWatch PutMetricData (recorded): %d calls, %d datums\n", sum.PutMetricData.Calls, sum.PutMetricData.Datums)
+	if len(sum.PutMetricData.Samples) > 0 {
+		fmt.Fprintf(w, "  %-28s %-8s %s\n", "metric", "events", "samples over all dimension sets")
+	}
 	for _, n := range sortedKeys(sum.PutMetricData.Samples) {
-		fmt.Fprintf(w, "  %-28s %g\n", n, sum.PutMetricData.Samples[n])
+		fmt.Fprintf(w, "  %-28s %-8g %g\n", n, sum.PutMetricData.PerPool[n], sum.PutMetricData.Samples[n])
 	}
 	fmt.Fprintf(w, "EventBridge PutEvents (recorded): %d calls, %d entries\n", sum.PutEvents.Calls, sum.PutEvents.Entries)
 	if len(sum.Exporter) > 0 {
