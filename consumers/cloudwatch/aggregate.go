@@ -24,37 +24,53 @@ var (
 	ErrDimensionValue = errors.New("dimension value CloudWatch would refuse")
 	ErrLatencyRange   = errors.New("latency outside CloudWatch's value range")
 	ErrUnknownType    = errors.New("event type without a metric")
+	// ErrTooLarge: the event's datums alone exceed one call's limits, which
+	// only limits lowered below what one event writes can cause.
+	ErrTooLarge = errors.New("event's metrics larger than one request")
 )
 
 // maxValue is the largest magnitude CloudWatch accepts for a value (2^360).
 var maxValue = math.Ldexp(1, 360)
 
-// seriesKey identifies one aggregate: a metric, one of its dimension sets
-// (empty values are not part of the set) and a one-minute bucket.
+// seriesKey identifies one aggregate inside a group: a metric and the
+// dimensions besides UserPoolId (empty values are not part of the set).
 type seriesKey struct {
-	metric               string
-	pool, client, reason string
-	minute               int64
+	metric, client, reason string
 }
 
 type series struct {
 	key  seriesKey
 	unit types.StandardUnit
-	// values maps each distinct value to the messages (batch indexes) that
-	// contributed one sample of it; its count is len of that list.
-	values map[float64][]int32
+	// values maps each distinct value to its number of samples.
+	values map[float64]float64
 }
 
-// aggregator folds events into series.
+// groupKey is a one-minute bucket of one user pool. Every datum an event
+// contributes to (its count metric and TriggerLatency, in each of its
+// dimension sets) has the same groupKey, so a group's datums are exactly the
+// datums its messages contribute to, and no message contributes to two groups.
+type groupKey struct {
+	minute int64
+	pool   string
+}
+
+// sample is what one stored event contributes to its group.
+type sample struct {
+	msg                    int32
+	metric, client, reason string
+	latency                float64
+}
+
+// aggregator collects the events of a batch by group.
 type aggregator struct {
 	now             time.Time
 	maxAge, maxAhed time.Duration
-	series          map[seriesKey]*series
+	groups          map[groupKey][]sample
 	events          int
 }
 
 func newAggregator(o Options, now time.Time) *aggregator {
-	return &aggregator{now: now, maxAge: o.MaxAge, maxAhed: o.MaxAhead, series: make(map[seriesKey]*series)}
+	return &aggregator{now: now, maxAge: o.MaxAge, maxAhed: o.MaxAhead, groups: make(map[groupKey][]sample)}
 }
 
 // validDimension reports whether CloudWatch accepts v as a dimension value:
@@ -96,55 +112,133 @@ func (a *aggregator) add(ev *event.Event, msg int) error {
 	}
 
 	a.events++
-	m := bucket.Unix() / 60
-	i := int32(msg)
-	a.sample(seriesKey{metric: name, pool: d.UserPoolID, minute: m}, types.StandardUnitCount, 1, i)
-	a.sample(seriesKey{metric: catalog.TriggerLatency, pool: d.UserPoolID, minute: m}, types.StandardUnitMilliseconds, latency, i)
-	if d.ClientID != "" {
-		a.sample(seriesKey{metric: name, pool: d.UserPoolID, client: d.ClientID, minute: m}, types.StandardUnitCount, 1, i)
-		a.sample(seriesKey{metric: catalog.TriggerLatency, pool: d.UserPoolID, client: d.ClientID, minute: m}, types.StandardUnitMilliseconds, latency, i)
-	}
-	if reason != "" {
-		a.sample(seriesKey{metric: name, pool: d.UserPoolID, reason: reason, minute: m}, types.StandardUnitCount, 1, i)
-	}
+	k := groupKey{minute: bucket.Unix() / 60, pool: d.UserPoolID}
+	a.groups[k] = append(a.groups[k], sample{msg: int32(msg), metric: name, client: d.ClientID, reason: reason, latency: latency})
 	return nil
 }
 
-func (a *aggregator) sample(k seriesKey, unit types.StandardUnit, v float64, msg int32) {
-	s := a.series[k]
-	if s == nil {
-		s = &series{key: k, unit: unit, values: make(map[float64][]int32, 1)}
-		a.series[k] = s
+// limits are one call's bounds, as Options sets them.
+type limits struct {
+	datums, values, bytes int
+	// base is the size of a request without datums.
+	base int
+}
+
+func (o Options) limits() limits {
+	return limits{datums: o.MaxDatumsPerCall, values: o.MaxValuesPerDatum, bytes: o.MaxRequestBytes, base: inputSize(o.Namespace)}
+}
+
+// unit is what the packer places in a call, whole: the datums of a set of
+// messages of one group, to which no message outside the set contributes.
+// So a call holds every datum of its messages, and a failed call fails
+// exactly the messages whose samples it would have stored.
+type unit struct {
+	datums []types.MetricDatum
+	msgs   []int32
+	// bytes is the serialized size of the datums.
+	bytes int
+}
+
+func (l limits) fits(u *unit) bool {
+	return len(u.datums) <= l.datums && l.base+u.bytes <= l.bytes
+}
+
+// units turns the groups into units, each within one call's limits, in
+// order of minute and pool. A group is one unit unless it alone exceeds a
+// call; then its messages (never its datums) are split into parts, each
+// re-aggregated into a unit of its own, so every message still lands in
+// exactly one unit. An event whose datums alone exceed a call (impossible
+// with the service's limits: an event writes at most 5 small datums) is
+// returned in tooLarge.
+func (a *aggregator) units(l limits) (units, tooLarge []unit) {
+	keys := make([]groupKey, 0, len(a.groups))
+	for k := range a.groups {
+		keys = append(keys, k)
 	}
-	s.values[v] = append(s.values[v], msg)
+	slices.SortFunc(keys, func(x, y groupKey) int {
+		return cmp.Or(cmp.Compare(x.minute, y.minute), cmp.Compare(x.pool, y.pool))
+	})
+	units = make([]unit, 0, len(keys))
+	for _, k := range keys {
+		samples := a.groups[k]
+		u := build(k, samples, l.values)
+		if l.fits(&u) {
+			units = append(units, u)
+			continue
+		}
+		// Parts cut from this order share few series: a client's samples,
+		// and a metric's, stay together.
+		slices.SortFunc(samples, func(x, y sample) int {
+			return cmp.Or(cmp.Compare(x.client, y.client), cmp.Compare(x.metric, y.metric),
+				cmp.Compare(x.reason, y.reason), cmp.Compare(x.latency, y.latency), cmp.Compare(x.msg, y.msg))
+		})
+		units, tooLarge = l.split(units, tooLarge, k, samples, &u)
+	}
+	return units, tooLarge
 }
 
-// datum is one MetricDatum with the messages that contributed to it.
-type datum struct {
-	d    types.MetricDatum
-	msgs []int32
-	size int
+// split appends the units of samples, whose aggregate u exceeds a call: it
+// cuts them into as many equal parts as u's size suggests and splits again
+// any part that still does not fit.
+func (l limits) split(units, tooLarge []unit, k groupKey, samples []sample, u *unit) ([]unit, []unit) {
+	if len(samples) == 1 {
+		return units, append(tooLarge, *u)
+	}
+	parts := max(2, ceilDiv(len(u.datums), l.datums), ceilDiv(u.bytes, max(1, l.bytes-l.base)))
+	parts = min(parts, len(samples))
+	for i := range parts {
+		part := samples[i*len(samples)/parts : (i+1)*len(samples)/parts]
+		pu := build(k, part, l.values)
+		if l.fits(&pu) {
+			units = append(units, pu)
+			continue
+		}
+		units, tooLarge = l.split(units, tooLarge, k, part, &pu)
+	}
+	return units, tooLarge
 }
 
-// datums turns the series into MetricDatums of at most maxValues distinct
-// values each, in a stable order: minute, user pool, metric, client, reason,
-// value. Keeping a pool's datums together keeps each message's datums
-// together, so that a batch split over several calls rarely has a message
-// in two of them (which, if one call failed for good, would count the
-// message's other samples twice on redelivery).
-func (a *aggregator) datums(maxValues int) []datum {
-	all := make([]*series, 0, len(a.series))
-	for _, s := range a.series {
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// build aggregates the samples of group k into one unit: a datum per
+// metric and dimension set (more for a set with more than maxValues
+// distinct values), ordered by metric, client, reason and value.
+func build(k groupKey, samples []sample, maxValues int) unit {
+	byKey := make(map[seriesKey]*series, 8)
+	add := func(sk seriesKey, unit types.StandardUnit, v float64) {
+		s := byKey[sk]
+		if s == nil {
+			s = &series{key: sk, unit: unit, values: make(map[float64]float64, 1)}
+			byKey[sk] = s
+		}
+		s.values[v]++
+	}
+	u := unit{msgs: make([]int32, len(samples))}
+	for i := range samples {
+		sm := &samples[i]
+		u.msgs[i] = sm.msg
+		add(seriesKey{metric: sm.metric}, types.StandardUnitCount, 1)
+		add(seriesKey{metric: catalog.TriggerLatency}, types.StandardUnitMilliseconds, sm.latency)
+		if sm.client != "" {
+			add(seriesKey{metric: sm.metric, client: sm.client}, types.StandardUnitCount, 1)
+			add(seriesKey{metric: catalog.TriggerLatency, client: sm.client}, types.StandardUnitMilliseconds, sm.latency)
+		}
+		if sm.reason != "" {
+			add(seriesKey{metric: sm.metric, reason: sm.reason}, types.StandardUnitCount, 1)
+		}
+	}
+
+	all := make([]*series, 0, len(byKey))
+	for _, s := range byKey {
 		all = append(all, s)
 	}
 	slices.SortFunc(all, func(x, y *series) int {
-		return cmp.Or(cmp.Compare(x.key.minute, y.key.minute), cmp.Compare(x.key.pool, y.key.pool),
-			cmp.Compare(x.key.metric, y.key.metric), cmp.Compare(x.key.client, y.key.client), cmp.Compare(x.key.reason, y.key.reason))
+		return cmp.Or(cmp.Compare(x.key.metric, y.key.metric), cmp.Compare(x.key.client, y.key.client), cmp.Compare(x.key.reason, y.key.reason))
 	})
-	var out []datum
+	ts := time.Unix(k.minute*60, 0).UTC()
+	u.datums = make([]types.MetricDatum, 0, len(all))
 	for _, s := range all {
-		dims := dimensions(s.key)
-		ts := time.Unix(s.key.minute*60, 0).UTC()
+		dims := dimensions(k.pool, s.key)
 		name := s.key.metric
 		vals := make([]float64, 0, len(s.values))
 		for v := range s.values {
@@ -152,32 +246,30 @@ func (a *aggregator) datums(maxValues int) []datum {
 		}
 		slices.Sort(vals)
 		for chunk := range slices.Chunk(vals, maxValues) {
-			d := datum{d: types.MetricDatum{
+			d := types.MetricDatum{
 				MetricName: &name,
 				Dimensions: dims,
 				Timestamp:  &ts,
 				Unit:       s.unit,
 				Values:     chunk,
 				Counts:     make([]float64, len(chunk)),
-			}}
-			for j, v := range chunk {
-				msgs := s.values[v]
-				d.d.Counts[j] = float64(len(msgs))
-				d.msgs = append(d.msgs, msgs...)
 			}
-			d.size = datumSize(&d.d)
-			out = append(out, d)
+			for j, v := range chunk {
+				d.Counts[j] = s.values[v]
+			}
+			u.bytes += datumSize(&d)
+			u.datums = append(u.datums, d)
 		}
 	}
-	return out
+	return u
 }
 
-func dimensions(k seriesKey) []types.Dimension {
+func dimensions(pool string, k seriesKey) []types.Dimension {
 	dims := make([]types.Dimension, 0, 2)
 	add := func(name, value string) {
 		dims = append(dims, types.Dimension{Name: &name, Value: &value})
 	}
-	add(catalog.DimUserPoolID, k.pool)
+	add(catalog.DimUserPoolID, pool)
 	if k.client != "" {
 		add(catalog.DimClientID, k.client)
 	}
@@ -187,31 +279,65 @@ func dimensions(k seriesKey) []types.Dimension {
 	return dims
 }
 
-// call is one PutMetricData request with the messages behind its datums.
+// call is one PutMetricData request with the messages behind its datums,
+// each listed once.
 type call struct {
 	in    *cw.PutMetricDataInput
 	msgs  []int32
 	bytes int
 }
 
-// pack fills calls in order, each within maxDatums datums and maxBytes of
-// serialized body. A datum too large for any call (impossible with the
-// dimensions this package writes, but checked) is returned apart.
-func pack(namespace string, ds []datum, maxDatums, maxBytes int) (calls []call, tooLarge []datum) {
-	base := inputSize(namespace)
-	var cur *call
-	for _, d := range ds {
-		if base+d.size > maxBytes {
-			tooLarge = append(tooLarge, d)
-			continue
-		}
-		if cur == nil || len(cur.in.MetricData) >= maxDatums || cur.bytes+d.size > maxBytes {
-			calls = append(calls, call{in: &cw.PutMetricDataInput{Namespace: &namespace}, bytes: base})
-			cur = &calls[len(calls)-1]
-		}
-		cur.in.MetricData = append(cur.in.MetricData, d.d)
-		cur.msgs = append(cur.msgs, d.msgs...)
-		cur.bytes += d.size
+// pack places whole units in calls, first fit in decreasing order of size
+// (the larger of a unit's shares of the datum and byte limits): a unit
+// goes to the first call it fits in, else to a new one. Each call then
+// carries its units' datums in the units' order (minute, pool). Every unit
+// fits a call on its own (units sees to it).
+func pack(namespace string, units []unit, l limits) []call {
+	room := float64(max(1, l.bytes-l.base))
+	weight := func(u *unit) float64 {
+		return max(float64(len(u.datums))/float64(l.datums), float64(u.bytes)/room)
 	}
-	return calls, tooLarge
+	order := make([]int, len(units))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int { return cmp.Compare(weight(&units[j]), weight(&units[i])) })
+
+	type bin struct {
+		datums, bytes, msgs int
+		units               []int
+	}
+	var bins []bin
+	for _, i := range order {
+		u := &units[i]
+		j := slices.IndexFunc(bins, func(b bin) bool {
+			return b.datums+len(u.datums) <= l.datums && b.bytes+u.bytes <= l.bytes
+		})
+		if j < 0 {
+			bins = append(bins, bin{bytes: l.base})
+			j = len(bins) - 1
+		}
+		b := &bins[j]
+		b.datums += len(u.datums)
+		b.bytes += u.bytes
+		b.msgs += len(u.msgs)
+		b.units = append(b.units, i)
+	}
+
+	calls := make([]call, len(bins))
+	for j := range bins {
+		b := &bins[j]
+		slices.Sort(b.units)
+		c := call{
+			in:    &cw.PutMetricDataInput{Namespace: &namespace, MetricData: make([]types.MetricDatum, 0, b.datums)},
+			msgs:  make([]int32, 0, b.msgs),
+			bytes: b.bytes,
+		}
+		for _, i := range b.units {
+			c.in.MetricData = append(c.in.MetricData, units[i].datums...)
+			c.msgs = append(c.msgs, units[i].msgs...)
+		}
+		calls[j] = c
+	}
+	return calls
 }

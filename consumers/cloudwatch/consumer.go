@@ -50,11 +50,19 @@ func (c *Consumer) Handle(ctx context.Context, in events.SQSEvent) (events.SQSEv
 		}
 	}
 
-	calls, tooLarge := pack(c.opts.Namespace, agg.datums(c.opts.MaxValuesPerDatum), c.opts.MaxDatumsPerCall, c.opts.MaxRequestBytes)
-	for _, d := range tooLarge {
-		failed = appendMsgs(failed, d.msgs)
-		c.log.ErrorContext(ctx, "datum larger than a request", "metric", *d.d.MetricName, "bytes", d.size)
+	// Each message's datums are packed into one call, never two: when a call
+	// fails for good, exactly its messages fail and are redelivered, and
+	// none of their samples was stored by another call.
+	lim := c.opts.limits()
+	units, tooLarge := agg.units(lim)
+	for _, u := range tooLarge {
+		failed = appendMsgs(failed, u.msgs)
+		for _, m := range u.msgs {
+			c.log.ErrorContext(ctx, "event not storable", "messageId", in.Records[m].MessageId,
+				"reason", ErrTooLarge.Error(), "datums", len(u.datums), "bytes", u.bytes)
+		}
 	}
+	calls := pack(c.opts.Namespace, units, lim)
 
 	ctx, cancel := c.opts.Retry.WithReserve(ctx)
 	defer cancel()

@@ -181,6 +181,40 @@ func TestLimitSplitting(t *testing.T) {
 			},
 		},
 		{
+			name: "one pool's minute larger than a call is split by messages, not datums",
+			// 600 clients of one pool: 2 + 1200 datums. Two calls of 300
+			// clients each, both with their own [UserPoolId] datums.
+			msgs: func(t *testing.T) []events.SQSMessage {
+				var m []events.SQSMessage
+				for i := range 600 {
+					m = append(m, raw(t, fmt.Sprint(i), ev(fmt.Sprint(i), event.SignInAttempted, "p", fmt.Sprintf("c%03d", i), at, 1)))
+				}
+				return m
+			},
+			wantCalls: 2,
+			check: func(t *testing.T, rec *recorder) {
+				clients := map[string]int{}
+				for i, in := range rec.calls {
+					require.Len(t, in.MetricData, 602)
+					var pool float64
+					for _, d := range in.MetricData {
+						if len(d.Dimensions) == 2 {
+							c := *d.Dimensions[1].Value
+							if j, seen := clients[c]; seen {
+								require.Equal(t, j, i, "client %s in two calls", c)
+							}
+							clients[c] = i
+						} else if *d.MetricName == catalog.SignInAttempted {
+							pool += d.Counts[0]
+						}
+					}
+					require.Equal(t, 300.0, pool, "call %d counts its own messages in [UserPoolId]", i)
+				}
+				require.Len(t, clients, 600)
+				require.Equal(t, 600.0, totals(rec.calls)["SignInAttempted{UserPoolId=p}"])
+			},
+		},
+		{
 			name: "payload size",
 			// Each pool's latency datum holds 150 values (2.8 kB): 100 of
 			// them and 100 small count datums need 4 calls of 100 kB.
@@ -311,6 +345,13 @@ func TestBatchItemFailures(t *testing.T) {
 				}
 			},
 			failed: []string{"2", "4"},
+		},
+		{
+			name: "an event whose datums alone exceed a call fails, the rest is stored",
+			// A rejection with a client writes 5 datums; calls may hold 4.
+			opts:   Options{MaxDatumsPerCall: 4},
+			msgs:   []events.SQSMessage{good("1", "p"), raw(t, "rejected", ev("r", event.SignUpRejected, "p", "c", at, 1)), good("2", "q")},
+			failed: []string{"rejected"},
 		},
 		{
 			name: "a throttled call that recovers fails nothing",

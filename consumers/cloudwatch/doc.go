@@ -23,12 +23,23 @@
 // Samples are grouped by metric, dimension set and one-minute bucket of the
 // event's own time (not the time of delivery), and sent as Values/Counts
 // arrays: a count metric is one datum per group whatever the number of
-// events, a latency group needs one datum per 150 distinct values. Datums are
-// packed into calls of at most 1000 datums and MaxRequestBytes of body. The
-// SDK's client speaks Smithy RPC v2 CBOR; size.go computes a body's size
-// exactly as that serializer writes it, and a test checks the figure against
-// the body the real client sends. A batch of 10,000 events from a few pools
-// and clients costs one call.
+// events, a latency group needs one datum per 150 distinct values. The SDK's
+// client speaks Smithy RPC v2 CBOR; size.go computes a body's size exactly as
+// that serializer writes it, and a test checks the figure against the body
+// the real client sends. A batch of 10,000 events from a few pools and
+// clients costs one call.
+//
+// # Packing: no message in two calls
+//
+// Every datum an event contributes to has the same one-minute bucket and
+// user pool, so the datums of a (minute, pool) group are exactly those of
+// its messages. Groups are packed whole into calls of at most 1000 datums
+// and MaxRequestBytes of body (first fit, largest first). A group larger
+// than one call alone (many app clients in one pool's minute) is split by
+// its messages, never by its datums: each part is aggregated again into
+// datums of its own, [UserPoolId] ones included. So every message's samples
+// travel in exactly one call, and a call that fails fails exactly the
+// messages whose samples it carried: on redelivery each event counts once.
 //
 // # Failures, and nothing else
 //
@@ -44,12 +55,11 @@
 //     range and a stale one reaches the queue's dead-letter queue;
 //   - stored in a call that failed: a call that fails with an error code that
 //     is not throttling, or is still throttled when the invocation's deadline
-//     (less a reserve to answer Lambda) comes. Every message that contributed
-//     a sample to that call fails, so SQS redelivers it. If the same message
-//     also contributed to another call that succeeded, those samples count
-//     twice on redelivery: the one avoidable-in-theory double count, accepted
-//     because it only happens when a call fails for good and a batch rarely
-//     needs two calls.
+//     (less a reserve to answer Lambda) comes. Every message whose samples
+//     that call carried fails, so SQS redelivers it; none of its samples was
+//     stored by another call (see Packing), so it counts once;
+//   - too large: an event whose own datums exceed one call, which only
+//     limits lowered below the service's (Options, in tests) can cause.
 //
 // Throttling (and transient service failures) are recognised by the AWS error
 // code, never by message text, and retried with full-jitter exponential
