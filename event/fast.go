@@ -3,6 +3,8 @@ package event
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/cogwatch/cogwatch/internal/jsonlex"
 )
 
 // The fast paths below read, in one pass and without reflection, the inputs
@@ -19,9 +21,9 @@ import (
 func decodeFast(b []byte) (e Event, sure bool, err error) {
 	top, data := members()
 	var seenTop, seenData uint64
-	l := lexer{b: b}
-	l.ws()
-	ok := l.object(func(key []byte) bool {
+	l := lexer{jsonlex.New(b)}
+	l.WS()
+	ok := l.Object(func(key []byte) bool {
 		i := indexOfBytes(top, key)
 		if i < 0 || seenTop&(1<<i) != 0 {
 			return false
@@ -32,35 +34,35 @@ func decodeFast(b []byte) (e Event, sure bool, err error) {
 		case "specversion":
 			e.SpecVersion, ok = l.known(SpecVersion)
 		case "id":
-			e.ID, ok = l.text()
+			e.ID, ok = l.Text()
 		case "source":
-			e.Source, ok = l.text()
+			e.Source, ok = l.Text()
 		case "type":
 			var s string
-			s, ok = l.eventType()
+			s, ok = oneOf(&l, types)
 			e.Type = Type(s)
 		case "time":
-			lit, special, sok := l.str()
+			lit, special, sok := l.Str()
 			// the strict scan's check, then encoding/json's call: the
 			// literal (quotes included) to time.Time.UnmarshalJSON
 			ok = sok && !special && isRFC3339(lit[1:len(lit)-1]) && e.Time.UnmarshalJSON(lit) == nil
 		case "subject":
-			e.Subject, ok = l.text()
+			e.Subject, ok = l.Text()
 		case "datacontenttype":
 			e.DataContentType, ok = l.known(ContentType)
 		case "data":
-			ok = l.object(func(key []byte) bool {
+			ok = l.Object(func(key []byte) bool {
 				i := indexOfBytes(data, key)
 				if i < 0 || seenData&(1<<i) != 0 {
 					return false
 				}
 				seenData |= 1 << i
-				return l.dataMember(&e.Data, key)
+				return l.dataMember(&e.Data, i)
 			})
 		}
 		return ok
 	})
-	if !ok || !l.end() {
+	if !ok || !l.End() {
 		return Event{}, false, nil
 	}
 	// From here on decodeStrict would pass its scan and its decoding step:
@@ -83,73 +85,32 @@ func decodeFast(b []byte) (e Event, sure bool, err error) {
 	return e, true, nil
 }
 
-// dataMember reads the value of the Data member key.
-func (l *lexer) dataMember(d *Data, key []byte) bool {
+// dataMember reads the value of the Data member at index i of the Data
+// members, which follow Data's field order.
+func (l *lexer) dataMember(d *Data, i int) bool {
+	switch i {
+	case 0: // schemaVersion. encoding/json: strconv.ParseInt of the literal, else an error
+		lit, ok := l.Num()
+		if !ok {
+			return false
+		}
+		n, err := strconv.ParseInt(string(lit), 10, 64)
+		d.SchemaVersion = int(n)
+		return err == nil && int64(int(n)) == n
+	case 10: // latencyMs. encoding/json: strconv.ParseFloat of the literal, else an error
+		lit, ok := l.Num()
+		if !ok {
+			return false
+		}
+		var err error
+		d.LatencyMs, err = strconv.ParseFloat(string(lit), 64)
+		return err == nil
+	}
+	texts := [...]*string{1: &d.UserPoolID, &d.ClientID, &d.TriggerSource, &d.Region, &d.Sub,
+		&d.EmailDomain, &d.EmailHash, &d.Email, &d.Reason}
 	var ok bool
-	switch string(key) {
-	case "schemaVersion":
-		// encoding/json: strconv.ParseInt of the literal, else an error
-		var lit []byte
-		if lit, ok = l.num(); ok {
-			n, err := strconv.ParseInt(string(lit), 10, 64)
-			d.SchemaVersion, ok = int(n), err == nil && int64(int(n)) == n
-		}
-	case "userPoolId":
-		d.UserPoolID, ok = l.text()
-	case "clientId":
-		d.ClientID, ok = l.text()
-	case "triggerSource":
-		d.TriggerSource, ok = l.text()
-	case "region":
-		d.Region, ok = l.text()
-	case "sub":
-		d.Sub, ok = l.text()
-	case "emailDomain":
-		d.EmailDomain, ok = l.text()
-	case "emailHash":
-		d.EmailHash, ok = l.text()
-	case "email":
-		d.Email, ok = l.text()
-	case "reason":
-		d.Reason, ok = l.text()
-	case "latencyMs":
-		// encoding/json: strconv.ParseFloat of the literal, else an error
-		var lit []byte
-		if lit, ok = l.num(); ok {
-			var err error
-			d.LatencyMs, err = strconv.ParseFloat(string(lit), 64)
-			ok = err == nil
-		}
-	}
+	*texts[i], ok = l.Text()
 	return ok
-}
-
-// known reads a string that is usually want, sharing want's memory then.
-func (l *lexer) known(want string) (string, bool) {
-	if l.i+len(want)+2 <= len(l.b) && l.b[l.i] == '"' && string(l.b[l.i+1:l.i+1+len(want)]) == want && l.b[l.i+1+len(want)] == '"' {
-		l.i += len(want) + 2
-		return want, true
-	}
-	return l.text()
-}
-
-// eventType reads a string that is usually one of the event types.
-func (l *lexer) eventType() (string, bool) {
-	for _, t := range types {
-		if s, ok := l.knownOnly(string(t)); ok {
-			return s, true
-		}
-	}
-	return l.text()
-}
-
-// knownOnly reads the string want and nothing else.
-func (l *lexer) knownOnly(want string) (string, bool) {
-	if l.i+len(want)+2 <= len(l.b) && l.b[l.i] == '"' && string(l.b[l.i+1:l.i+1+len(want)]) == want && l.b[l.i+1+len(want)] == '"' {
-		l.i += len(want) + 2
-		return want, true
-	}
-	return "", false
 }
 
 func indexOfBytes(fields []field, key []byte) int {
@@ -206,13 +167,13 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 func fromSNSFast(body []byte) (e Event, env Envelope, sure bool, err error) {
 	var seen uint16
 	var message []byte // env.Message's bytes
-	l := lexer{b: body}
-	l.ws()
-	ok := l.object(func(key []byte) bool {
+	l := lexer{jsonlex.New(body)}
+	l.WS()
+	ok := l.Object(func(key []byte) bool {
 		i := envelopeMember(key)
 		switch {
 		case i < 0: // ignored by encoding/json: any valid value
-			return l.skip(0)
+			return l.Skip(maxSkipDepth)
 		case i == memberNone: // specversion, or a name encoding/json would match to a field ignoring case
 			return false
 		case seen&(1<<i) != 0:
@@ -223,41 +184,22 @@ func fromSNSFast(body []byte) (e Event, env Envelope, sure bool, err error) {
 		switch i {
 		case 0:
 			env.Type, ok = l.known("Notification")
-		case 1:
-			env.MessageID, ok = l.text()
-		case 2:
-			env.TopicArn, ok = l.text()
-		case 3:
-			env.Subject, ok = l.text()
 		case 4:
-			var lit []byte
-			var special bool
-			if lit, special, ok = l.str(); ok {
-				if message = lit[1 : len(lit)-1]; special {
-					message = unquoteBytes(message)
-				}
+			if message, ok = l.StrValue(); ok {
 				env.Message = string(message)
 			}
-		case 5:
-			env.Timestamp, ok = l.text()
 		case 6:
-			if env.SignatureVersion, ok = l.knownOnly("1"); !ok {
-				if env.SignatureVersion, ok = l.knownOnly("2"); !ok {
-					env.SignatureVersion, ok = l.text()
-				}
-			}
-		case 7:
-			env.Signature, ok = l.text()
-		case 8:
-			env.SigningCertURL, ok = l.text()
-		case 9:
-			env.UnsubscribeURL, ok = l.text()
+			env.SignatureVersion, ok = oneOf(&l, []string{"1", "2"})
 		case 10:
 			env.MessageAttributes, ok = l.attributes()
+		default:
+			texts := [...]*string{1: &env.MessageID, &env.TopicArn, &env.Subject, 5: &env.Timestamp,
+				7: &env.Signature, &env.SigningCertURL, &env.UnsubscribeURL}
+			*texts[i], ok = l.Text()
 		}
 		return ok
 	})
-	if !ok || !l.end() {
+	if !ok || !l.End() {
 		// A raw event, perhaps. decodeFast is sure only of an object
 		// whose members are all event members, so without "Type": then
 		// fromSNSStrict calls Decode too.
@@ -329,28 +271,26 @@ func equalFoldASCII(key []byte, n string) bool {
 // objects, each member exactly once.
 func (l *lexer) attributes() (map[string]MessageAttribute, bool) {
 	m := make(map[string]MessageAttribute, 4)
-	ok := l.object(func(key []byte) bool {
+	ok := l.Object(func(key []byte) bool {
 		if _, dup := m[string(key)]; dup {
 			return false
 		}
 		var a MessageAttribute
 		var seen uint8
-		ok := l.object(func(k []byte) bool {
+		ok := l.Object(func(k []byte) bool {
 			var ok bool
 			switch string(k) {
 			case "Type":
 				ok = seen&1 == 0
 				seen |= 1
 				if ok {
-					if a.Type, ok = l.knownOnly("String"); !ok {
-						a.Type, ok = l.text()
-					}
+					a.Type, ok = l.known("String")
 				}
 			case "Value":
 				ok = seen&2 == 0
 				seen |= 2
 				if ok {
-					a.Value, ok = l.text()
+					a.Value, ok = l.Text()
 				}
 			}
 			return ok

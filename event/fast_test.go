@@ -231,41 +231,6 @@ func FuzzFromSNSFast(f *testing.F) {
 	})
 }
 
-// FuzzLexer: the lexer takes a whole input as a string, a number or any
-// value only if it is that valid JSON, and a string's value is encoding/json's.
-func FuzzLexer(f *testing.F) {
-	for _, s := range []string{`""`, `"a\u00e9\ud83d\ude00\ud800\udc00x\/\b"`, "\"\xff\xed\xa0\x80\"", `"\ud83d\u0041"`,
-		`"\uDBFF\uDFFF"`, `"\u"`, `0`, `-0.5e+10`, `01`, `1.`, `[1,{"a":null}]`, `{"a":[]}`, `tru`, `[1,]`} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		valid := json.Valid(b)
-		l := lexer{b: b}
-		if lit, _, ok := l.str(); ok && l.end() {
-			require.True(t, valid, "str took %q", b)
-			var want string
-			require.NoError(t, json.Unmarshal(b, &want))
-			l = lexer{b: b}
-			got, ok := l.text()
-			require.True(t, ok)
-			require.Equal(t, want, got)
-			require.Equal(t, want, unquote(lit[1:len(lit)-1]))
-		} else if valid && len(b) > 0 && b[0] == '"' {
-			t.Fatalf("str refused the JSON string %q", b)
-		}
-		l = lexer{b: b}
-		if _, ok := l.num(); ok && l.end() {
-			require.True(t, valid, "num took %q", b)
-		} else if valid && len(b) > 0 && (b[0] == '-' || b[0] >= '0' && b[0] <= '9') {
-			t.Fatalf("num refused the JSON number %q", b)
-		}
-		l = lexer{b: b}
-		if l.skip(0) && l.end() {
-			require.True(t, valid, "skip took %q", b)
-		}
-	})
-}
-
 // FuzzRFC3339: isRFC3339 is the schema's pattern.
 func FuzzRFC3339(f *testing.F) {
 	pattern := regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$`)

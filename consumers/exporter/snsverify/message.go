@@ -6,8 +6,9 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/cogwatch/cogwatch/internal/jsonlex"
 )
 
 // The message types SNS posts to HTTP(S) endpoints.
@@ -117,38 +118,17 @@ func Parse(body []byte) (*Message, error) {
 	return m, nil
 }
 
-// field returns the Message field a JSON key names, or nil.
-func (m *Message) field(key string) *string {
-	switch key {
-	case "Type":
-		return &m.Type
-	case "MessageId":
-		return &m.MessageID
-	case "TopicArn":
-		return &m.TopicARN
-	case "Subject":
-		return &m.Subject
-	case "Message":
-		return &m.Message
-	case "Timestamp":
-		return &m.Timestamp
-	case "SignatureVersion":
-		return &m.SignatureVersion
-	case "Signature":
-		return &m.Signature
-	case "SigningCertURL":
-		return &m.SigningCertURL
-	case "SubscribeURL":
-		return &m.SubscribeURL
-	case "Token":
-		return &m.Token
-	}
-	return nil
+// fields returns the Message fields decode fills, in the order of
+// fieldNames.
+func (m *Message) fields() [len(fieldNames)]*string {
+	return [...]*string{&m.Type, &m.MessageID, &m.TopicARN, &m.Subject, &m.Message, &m.Timestamp,
+		&m.SignatureVersion, &m.Signature, &m.SigningCertURL, &m.SubscribeURL, &m.Token}
 }
 
 func decode(body []byte, m *Message) error {
 	d := scanner{b: body, s: string(body)}
-	var seen [11]bool
+	fields := m.fields()
+	var seen [len(fieldNames)]bool
 	d.space()
 	if !d.byte('{') {
 		return malformed("not a JSON object")
@@ -166,13 +146,12 @@ func decode(body []byte, m *Message) error {
 				return malformed("invalid JSON: want ':' at offset %d", d.i)
 			}
 			d.space()
-			if p := m.field(key); p != nil {
-				i := fieldIndex(key)
+			if i := slices.Index(fieldNames[:], key); i >= 0 {
 				if seen[i] {
 					return malformed("field %s repeated", key)
 				}
 				seen[i] = true
-				if *p, ok = d.str(); !ok {
+				if *fields[i], ok = d.str(); !ok {
 					return malformed("field %s is not a string", key)
 				}
 			} else if !d.skip() {
@@ -207,16 +186,7 @@ type scanner struct {
 	i int
 }
 
-func (d *scanner) space() {
-	for d.i < len(d.b) {
-		switch d.b[d.i] {
-		case ' ', '\t', '\n', '\r':
-			d.i++
-		default:
-			return
-		}
-	}
-}
+func (d *scanner) space() { d.i = jsonlex.Space(d.b, d.i) }
 
 // byte consumes c if it is next.
 func (d *scanner) byte(c byte) bool {
@@ -257,90 +227,24 @@ func (d *scanner) str() (string, bool) {
 	}
 	start, raw := d.i, d.b[d.i:end]
 	d.i = end
-	if !escaped {
-		if !utf8.Valid(raw) {
-			return "", false
-		}
-		return d.s[start+1 : end-1], true
-	}
 	if !utf8.Valid(raw) {
 		return "", false
 	}
-	return unescape(raw[1 : len(raw)-1])
+	if !escaped {
+		return d.s[start+1 : end-1], true
+	}
+	s, ok := jsonlex.AppendUnquote(make([]byte, 0, len(raw)), raw[1:len(raw)-1])
+	return string(s), ok
 }
 
-// unescape decodes the escapes of a JSON string's contents as encoding/json
-// does, a lone surrogate becoming U+FFFD.
-func unescape(raw []byte) (string, bool) {
-	buf := make([]byte, 0, len(raw))
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		if c != '\\' {
-			buf = append(buf, c)
-			continue
-		}
-		i++
-		if i >= len(raw) {
-			return "", false
-		}
-		switch raw[i] {
-		case '"', '\\', '/':
-			buf = append(buf, raw[i])
-		case 'b':
-			buf = append(buf, '\b')
-		case 'f':
-			buf = append(buf, '\f')
-		case 'n':
-			buf = append(buf, '\n')
-		case 'r':
-			buf = append(buf, '\r')
-		case 't':
-			buf = append(buf, '\t')
-		case 'u':
-			r, ok := hex4(raw[i+1:])
-			if !ok {
-				return "", false
-			}
-			i += 4
-			if utf16.IsSurrogate(r) {
-				if len(raw) >= i+7 && raw[i+1] == '\\' && raw[i+2] == 'u' {
-					if r2, ok := hex4(raw[i+3:]); ok {
-						if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-							buf = utf8.AppendRune(buf, dec)
-							i += 6
-							continue
-						}
-					}
-				}
-				r = utf8.RuneError
-			}
-			buf = utf8.AppendRune(buf, r)
-		default:
-			return "", false
-		}
+// skipString passes over the string starting at d.i, its escapes left to
+// skip's check.
+func (d *scanner) skipString() bool {
+	end, _, ok := d.stringEnd()
+	if ok {
+		d.i = end
 	}
-	return string(buf), true
-}
-
-func hex4(b []byte) (rune, bool) {
-	if len(b) < 4 {
-		return 0, false
-	}
-	var r rune
-	for _, c := range b[:4] {
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c = c - 'a' + 10
-		case 'A' <= c && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	return r, true
+	return ok
 }
 
 // skip passes over one value of any type, checking its syntax.
@@ -351,21 +255,17 @@ func (d *scanner) skip() bool {
 	}
 	switch d.b[d.i] {
 	case '"':
-		end, _, ok := d.stringEnd()
-		if !ok {
+		if !d.skipString() {
 			return false
 		}
-		d.i = end
 	case '{', '[':
 		depth := 0
 		for d.i < len(d.b) {
 			switch d.b[d.i] {
 			case '"':
-				end, _, ok := d.stringEnd()
-				if !ok {
+				if !d.skipString() {
 					return false
 				}
-				d.i = end
 				continue
 			case '{', '[':
 				depth++
@@ -388,10 +288,9 @@ func (d *scanner) skip() bool {
 	return json.Valid(d.b[start:d.i])
 }
 
-var fieldNames = []string{"Type", "MessageId", "TopicArn", "Subject", "Message", "Timestamp",
+// fieldNames are the JSON names of the Message fields decode fills.
+var fieldNames = [...]string{"Type", "MessageId", "TopicArn", "Subject", "Message", "Timestamp",
 	"SignatureVersion", "Signature", "SigningCertURL", "SubscribeURL", "Token"}
-
-func fieldIndex(key string) int { return slices.Index(fieldNames, key) }
 
 func missing(field string) error {
 	return fmt.Errorf("snsverify: %s missing or empty: %w", field, ErrMalformed)
