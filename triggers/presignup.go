@@ -52,7 +52,7 @@ func (p *PreSignUp) Handle(ctx context.Context, ev events.CognitoEventUserPoolsP
 		return ev, nil
 	}
 	admin := ev.TriggerSource == PreSignUpAdminCreateUser
-	rej := p.validate(attrs["email"], admin)
+	rej := p.validate(inv, admin)
 	d := inv.data(attrs)
 	t := event.SignUpAccepted
 	if rej != nil {
@@ -73,12 +73,12 @@ func (p *PreSignUp) Handle(ctx context.Context, ev events.CognitoEventUserPoolsP
 	return ev, nil
 }
 
-// validate returns the rejection of an address, or nil.
-func (p *PreSignUp) validate(email string, admin bool) *Rejection {
-	if email == "" {
+// validate returns the rejection of the invocation's email address, or nil.
+func (p *PreSignUp) validate(inv *invocation, admin bool) *Rejection {
+	if inv.email == "" {
 		return nil
 	}
-	a, err := ParseEmail(email)
+	a, err := inv.address()
 	if err != nil {
 		return &Rejection{Reason: ErrInvalidEmail}
 	}

@@ -84,6 +84,21 @@ type invocation struct {
 	m      *emf.Metrics
 	header events.CognitoEventUserPoolsHeader
 	email  Email
+
+	// The email attribute parsed once per invocation (address), shared by
+	// pre sign-up's validation and the event data.
+	addr    Address
+	addrErr error
+	parsed  bool
+}
+
+// address returns the parsed email attribute, parsing it on first use.
+func (inv *invocation) address() (Address, error) {
+	if !inv.parsed {
+		inv.addr, inv.addrErr = ParseEmail(string(inv.email))
+		inv.parsed = true
+	}
+	return inv.addr, inv.addrErr
 }
 
 func (b *base) begin(ctx context.Context, h events.CognitoEventUserPoolsHeader, attrs map[string]string) *invocation {
@@ -117,7 +132,7 @@ func (inv *invocation) data(attrs map[string]string) event.Data {
 		Sub:           attrs["sub"],
 	}
 	if email := attrs["email"]; email != "" {
-		if a, err := ParseEmail(email); err == nil {
+		if a, err := inv.address(); err == nil {
 			d.EmailDomain = a.Domain
 		}
 		if len(inv.b.cfg.HashKey) > 0 {
