@@ -34,14 +34,14 @@ func Alarms() []Alarm {
 			LogicalID: "TriggerErrorsAlarm", Name: "trigger-errors",
 			Summary: "A Cognito trigger returned errors: Cognito shows the user a failure for every one.",
 			Runbook: "query the trigger's log group in Logs Insights for level=ERROR and the err key; a bad deploy is the usual cause: roll back with the pipeline.",
-			Metrics: hide(errs), Exprs: []Expr{{ID: "e1", Expression: strings.ReplaceAll(ids(errs), ",", " + "), Label: "trigger errors"}}, ReturnID: "e1",
+			Metrics: hide(errs), Exprs: sumOf(errs, "trigger errors"), ReturnID: "e1",
 			Period: 60, EvaluationPeriods: 3, DatapointsToAlarm: 2, Threshold: 0, Comparison: "GreaterThanThreshold", TreatMissingData: "notBreaching",
 		},
 		{
 			LogicalID: "ThrottlesAlarm", Name: "function-throttles",
 			Summary: "A cogwatch function is throttled by Lambda: triggers throttled means users fail to sign up or in.",
 			Runbook: "check the account's concurrent executions (AWS/Lambda ConcurrentExecutions) and reserved concurrency of the function on the errors/throttles widgets; raise the account quota or reserve concurrency for the triggers.",
-			Metrics: hide(thr), Exprs: []Expr{{ID: "e1", Expression: strings.ReplaceAll(ids(thr), ",", " + "), Label: "throttles"}}, ReturnID: "e1",
+			Metrics: hide(thr), Exprs: sumOf(thr, "throttles"), ReturnID: "e1",
 			Period: 60, EvaluationPeriods: 3, DatapointsToAlarm: 2, Threshold: 0, Comparison: "GreaterThanThreshold", TreatMissingData: "notBreaching",
 		},
 		{
@@ -55,14 +55,14 @@ func Alarms() []Alarm {
 			LogicalID: "ConsumerErrorsAlarm", Name: "consumer-errors",
 			Summary: "An SQS consumer of the user-event topic fails: its messages are retried and end in its DLQ.",
 			Runbook: "read the consumer's log group for err; PutMetricData/PutEvents access errors mean the role changed; after a fix, redrive the DLQ from the SQS console.",
-			Metrics: hide(consumerErrs), Exprs: []Expr{{ID: "e1", Expression: strings.ReplaceAll(ids(consumerErrs), ",", " + "), Label: "consumer errors"}}, ReturnID: "e1",
+			Metrics: hide(consumerErrs), Exprs: sumOf(consumerErrs, "consumer errors"), ReturnID: "e1",
 			Period: 300, EvaluationPeriods: 3, DatapointsToAlarm: 2, Threshold: 0, Comparison: "GreaterThanThreshold", TreatMissingData: "notBreaching",
 		},
 		{
 			LogicalID: "DeadLetterAlarm", Name: "dlq-not-empty",
 			Summary: "A dead-letter queue holds messages: user events were not delivered to a consumer.",
 			Runbook: "inspect a message in the DLQ (SQS console, poll), fix the consumer, then start a DLQ redrive to the source queue.",
-			Metrics: hide(dlqs), Exprs: []Expr{{ID: "e1", Expression: strings.ReplaceAll(ids(dlqs), ",", " + "), Label: "messages in DLQs"}}, ReturnID: "e1",
+			Metrics: hide(dlqs), Exprs: sumOf(dlqs, "messages in DLQs"), ReturnID: "e1",
 			Period: 300, EvaluationPeriods: 1, DatapointsToAlarm: 1, Threshold: 0, Comparison: "GreaterThanThreshold", TreatMissingData: "notBreaching",
 		},
 		{
@@ -107,6 +107,11 @@ func hide(ms []Metric) []Metric {
 		out[i] = m
 	}
 	return out
+}
+
+// sumOf is the alarm expression "e1" adding up ms, labelled label.
+func sumOf(ms []Metric, label string) []Expr {
+	return []Expr{{ID: "e1", Expression: strings.ReplaceAll(ids(ms), ",", " + "), Label: label}}
 }
 
 func ids(ms []Metric) string {
