@@ -359,7 +359,7 @@ var unscoped = map[string]unscopedAction{
 	"cognito-idp:DescribeUserPoolDomain": {noARN: true},
 	"cloudfront:UpdateDistribution": {unconditioned: "the distribution of a custom domain is Cognito's, in Cognito's account: " +
 		"no ARN of ours to name, and CloudFront is global (no region to require)"},
-	"logs:DescribeLogGroups":        {noARN: true},
+	"logs:DescribeLogGroups": {noARN: true},
 	"kms:CreateKey": {noARN: true, need: "kms:", keys: append([]string{"aws:ResourceTag/${TagKey}",
 		"kms:BypassPolicyLockoutSafetyCheck", "kms:CallerAccount", "kms:KeySpec", "kms:KeyUsage", "kms:KeyOrigin",
 		"kms:MultiRegion", "kms:MultiRegionKeyType", "kms:ViaService"}, tagKeys...)},
