@@ -88,14 +88,20 @@ func Alarms() []Alarm {
 	}
 }
 
+// quotaAlarm pages when a Cognito API category runs near its quota. Cognito
+// publishes CallCount every five minutes, so the alarm reads five-minute
+// periods (one datapoint each; a shorter period holds the whole interval's
+// calls in one point and nothing in the others), computes the rate per
+// second of that period, and pages on two breaching periods out of three:
+// ten minutes above the threshold.
 func quotaAlarm(id, name, category string) Alarm {
 	return Alarm{
 		LogicalID: id, Name: name,
-		Summary: "Cognito's " + category + " API category runs above 80 % of its requests-per-second quota: requests will be throttled.",
+		Summary: "Cognito's " + category + " API category runs above 80 % of its requests-per-second quota in two of three 5-minute periods (Cognito publishes its usage every 5 minutes): requests will be throttled.",
 		Runbook: "see 'Cognito API calls and throttles by category' for the caller; cache tokens and reduce admin calls, or request a quota increase in Service Quotas (Amazon Cognito User Pools, " + category + ").",
 		Metrics: []Metric{withHidden(usage("m1", "CallCount", category, ""))},
 		Exprs:   []Expr{{ID: "e1", Expression: "100 * m1 / PERIOD(m1) / SERVICE_QUOTA(m1)", Label: category + " quota use %"}}, ReturnID: "e1",
-		Period: 60, EvaluationPeriods: 5, DatapointsToAlarm: 3, Threshold: 80, Comparison: "GreaterThanThreshold", TreatMissingData: "notBreaching",
+		Period: cognitoPeriod, EvaluationPeriods: 3, DatapointsToAlarm: 2, Threshold: 80, Comparison: "GreaterThanThreshold", TreatMissingData: "notBreaching",
 	}
 }
 

@@ -43,8 +43,8 @@ func (d Dashboard) Body(p Params) ([]byte, error) {
 			"region":  p.Fill(PRegion),
 			"view":    "timeSeries",
 			"stacked": w.Stacked,
-			"period":  d.Period,
-			"metrics": w.cloudWatchMetrics(d.Period, p),
+			"period":  w.period(d.Period),
+			"metrics": w.cloudWatchMetrics(w.period(d.Period), p),
 			"yAxis":   map[string]any{"left": map[string]any{"label": w.Unit, "showUnits": false, "min": 0}},
 		}
 		if len(w.HLines) > 0 {

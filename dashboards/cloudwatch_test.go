@@ -10,8 +10,10 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
@@ -174,6 +176,48 @@ func checkBody(body []byte) error {
 				return fmt.Errorf("widget %q: %w", p.Title, err)
 			}
 		}
+		if err := checkPeriod(p.Period, p.Metrics); err != nil {
+			return fmt.Errorf("widget %q: %w", p.Title, err)
+		}
+	}
+	return nil
+}
+
+var searchPeriodRE = regexp.MustCompile(`SEARCH\('\{([^,}]*)[^']*', '[^']*', (\d+)\)`)
+
+// checkPeriod checks that a widget reading a metric AWS publishes every
+// few minutes (publishedEvery) charts it at a period of whole intervals:
+// finer periods show one point in five and a rate five times too high.
+func checkPeriod(period int, lines [][]any) error {
+	check := func(ns string, p int) error {
+		every, ok := publishedEvery[ns]
+		if !ok {
+			return nil
+		}
+		if d := time.Duration(p) * time.Second; d < every || d%every != 0 {
+			return fmt.Errorf("%s is published every %s, charted every %d s", ns, every, p)
+		}
+		return nil
+	}
+	for _, line := range lines {
+		opts, _ := line[len(line)-1].(map[string]any)
+		if e, ok := opts["expression"].(string); ok {
+			for _, m := range searchPeriodRE.FindAllStringSubmatch(e, -1) {
+				p, _ := strconv.Atoi(m[2])
+				if err := check(m[1], p); err != nil {
+					return err
+				}
+				if err := check(m[1], period); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if ns, ok := line[0].(string); ok {
+			if err := check(ns, period); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -223,6 +267,7 @@ func TestCheckBodyCatchesOrphans(t *testing.T) {
 		{name: "dimension set never emitted", from: `"UserPoolId","${UserPool}",{"id":"m1"`, to: `"ClientId","${UserPool}",{"id":"m1"`, want: "dimension set"},
 		{name: "expression over an undefined id", from: `"m1 - m2"`, to: `"m1 - m9"`, want: `id "m9" is not defined`},
 		{name: "widget off the grid", from: `"x":16,"y":0,"width":8`, to: `"x":18,"y":0,"width":8`, want: "does not fit"},
+		{name: "five-minute metric charted per minute", from: `"title":"Cognito quota use (AWS/Usage)"`, to: `"title":"Cognito quota use (AWS/Usage)","period":60`, want: "published every 5m0s"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -25,7 +25,14 @@ const (
 	cognitoUsage  = "Cognito User Pools"
 	triggerLimit  = 5000.0 // Cognito's trigger time-out, in ms
 	triggerNearMs = 4000.0
+	// cognitoPeriod is the interval, in seconds, at which Cognito publishes
+	// its metrics (AWS/Cognito) and its quota usage (AWS/Usage).
+	cognitoPeriod = 300
 )
+
+// minPeriods is the shortest period at which a namespace's metrics can be
+// charted: how often AWS publishes them, when coarser than a minute.
+var minPeriods = map[string]int{NSCognito: cognitoPeriod, NSUsage: cognitoPeriod}
 
 // Function is a Lambda function of the stack as dashboards see it.
 type Function struct {

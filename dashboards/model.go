@@ -84,6 +84,32 @@ type Widget struct {
 	Prom []PromTarget
 }
 
+// period is the widget's period on a dashboard whose default is
+// dashPeriod: the default, lengthened to a multiple of how often AWS
+// publishes the metrics it reads (five minutes for Cognito), since a finer
+// period shows one point in five, each an interval's sum.
+func (w Widget) period(dashPeriod int) int {
+	p := dashPeriod
+	for _, ns := range w.namespaces() {
+		if every, ok := minPeriods[ns]; ok && p%every != 0 {
+			p = (p/every + 1) * every
+		}
+	}
+	return p
+}
+
+// namespaces lists the namespaces the widget reads.
+func (w Widget) namespaces() []string {
+	var out []string
+	for _, m := range w.Metrics {
+		out = append(out, m.Namespace)
+	}
+	for _, s := range w.Searches {
+		out = append(out, s.Namespace)
+	}
+	return out
+}
+
 // Dashboard is a set of widgets laid out left to right, top to bottom.
 type Dashboard struct {
 	// Name is appended to the stack name ("summary" → "<stack>-summary").

@@ -8,10 +8,15 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// DatasourceVariable names the Grafana dashboard's data-source variable.
+const DatasourceVariable = "DS_PROMETHEUS"
+
 // Grafana renders the widgets that have a Prometheus equivalent as a Grafana
-// dashboard (JSON model, importable), on Grafana's 24-column grid like
-// CloudWatch's. Its data source is chosen on import (${DS_PROMETHEUS}); the
-// user_pool_id variable filters every panel.
+// dashboard (JSON model), on Grafana's 24-column grid like CloudWatch's.
+// Its data source is the DS_PROMETHEUS variable (a Prometheus data source,
+// the default one unless chosen in the dashboard), so the file provisions
+// as it is, with no __inputs to fill in on import; the user_pool_id
+// variable filters every panel.
 func Grafana() ([]byte, error) {
 	type target struct {
 		Expr         string            `json:"expr"`
@@ -19,7 +24,7 @@ func Grafana() ([]byte, error) {
 		RefID        string            `json:"refId"`
 		Datasource   map[string]string `json:"datasource"`
 	}
-	ds := map[string]string{"type": "prometheus", "uid": "${DS_PROMETHEUS}"}
+	ds := map[string]string{"type": "prometheus", "uid": "${" + DatasourceVariable + "}"}
 	var panels []map[string]any
 	x, y, rowH, id := 0, 0, 0, 1
 	for _, w := range Detail().Widgets {
@@ -54,12 +59,15 @@ func Grafana() ([]byte, error) {
 		rowH = max(rowH, w.Height*4/3)
 	}
 	dash := map[string]any{
-		"__inputs": []map[string]string{{"name": "DS_PROMETHEUS", "label": "Prometheus", "type": "datasource", "pluginId": "prometheus", "pluginName": "Prometheus"}},
-		"title":    "cogwatch", "uid": "cogwatch", "tags": []string{"cogwatch", "cognito"},
+		"title": "cogwatch", "uid": "cogwatch", "tags": []string{"cogwatch", "cognito"},
 		"schemaVersion": 39, "version": 1, "editable": true, "refresh": "1m",
 		"time":   map[string]string{"from": "now-6h", "to": "now"},
 		"panels": panels,
 		"templating": map[string]any{"list": []map[string]any{{
+			// First: the variables after it query through it.
+			"name": DatasourceVariable, "label": "Prometheus", "type": "datasource", "query": "prometheus",
+			"refresh": 1, "hide": 0, "includeAll": false, "multi": false, "regex": "", "options": []any{}, "current": map[string]any{},
+		}, {
 			"name": "user_pool_id", "label": "User pool", "type": "query", "datasource": ds,
 			"query":   map[string]string{"query": "label_values(cogwatch_user_events_total, user_pool_id)", "refId": "user_pool_id"},
 			"refresh": 2, "includeAll": true, "multi": true, "allValue": ".*",

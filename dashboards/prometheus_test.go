@@ -74,6 +74,59 @@ func TestRulefmtRejectsBadRules(t *testing.T) {
 	require.NotEmpty(t, errs)
 }
 
+// TestGrafanaDatasourceVariable checks that the dashboard chooses its
+// Prometheus data source through a template variable, so Grafana can
+// provision it from a file as it is (file provisioning does not resolve
+// the UI import's __inputs): every panel, target and query variable names
+// the variable, which comes first in templating.list.
+func TestGrafanaDatasourceVariable(t *testing.T) {
+	t.Parallel()
+	raw, err := Grafana()
+	require.NoError(t, err)
+	type ds struct {
+		Type string `json:"type"`
+		UID  string `json:"uid"`
+	}
+	var d struct {
+		Inputs     []any `json:"__inputs"`
+		Templating struct {
+			List []struct {
+				Name       string `json:"name"`
+				Type       string `json:"type"`
+				Query      any    `json:"query"`
+				Datasource *ds    `json:"datasource"`
+			} `json:"list"`
+		} `json:"templating"`
+		Panels []struct {
+			Title      string `json:"title"`
+			Datasource ds     `json:"datasource"`
+			Targets    []struct {
+				Datasource ds `json:"datasource"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &d))
+	require.Nil(t, d.Inputs, "no __inputs: nothing to fill in on import")
+	vars := d.Templating.List
+	require.NotEmpty(t, vars)
+	first := vars[0]
+	require.Equal(t, "datasource", first.Type, "the first variable picks the data source")
+	require.Equal(t, "prometheus", first.Query, "of the Prometheus type")
+	ref := ds{Type: "prometheus", UID: "${" + first.Name + "}"}
+	require.NotEmpty(t, d.Panels)
+	for _, p := range d.Panels {
+		require.Equal(t, ref, p.Datasource, "panel %q", p.Title)
+		for _, tg := range p.Targets {
+			require.Equal(t, ref, tg.Datasource, "panel %q", p.Title)
+		}
+	}
+	for _, v := range vars[1:] {
+		if v.Datasource != nil {
+			require.Equal(t, ref, *v.Datasource, "variable %s", v.Name)
+		}
+	}
+}
+
 func TestGrafanaDashboard(t *testing.T) {
 	t.Parallel()
 	raw, err := Grafana()

@@ -15,7 +15,11 @@ func Reference() string {
 		fmt.Fprintf(&b, "### CloudWatch dashboard `<stack>-%s` (default range %s, period %d s)\n\n", d.Name, d.Start, d.Period)
 		b.WriteString("| widget | reads |\n| --- | --- |\n")
 		for _, w := range d.Widgets {
-			fmt.Fprintf(&b, "| %s | %s |\n", w.Title, strings.Join(w.reads(), ", "))
+			reads := strings.Join(w.reads(), ", ")
+			if p := w.period(d.Period); p != d.Period {
+				reads += fmt.Sprintf(" (period %d s: Cognito publishes its metrics every 5 minutes)", p)
+			}
+			fmt.Fprintf(&b, "| %s | %s |\n", w.Title, reads)
 		}
 		b.WriteString("\n")
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -432,4 +433,74 @@ func (r *resolver) sub(s string, vars map[string]any) (string, error) {
 		}
 		b.WriteString(fmt.Sprint(v))
 	}
+}
+
+// placeholderRE matches the values Resolve leaves for a Ref to a resource
+// ("ref-Name") and for its attributes (see getAtt).
+var placeholderRE = regexp.MustCompile(`(?:^|[^A-Za-z0-9])ref-([A-Za-z0-9]+)|arn:aws:test:eu-west-1:123456789012:([A-Za-z0-9]+)/`)
+
+// Placeholders returns the logical ids of the resources that the resolved
+// value v references (Ref, Fn::GetAtt, Fn::Sub), sorted, once each.
+func Placeholders(v any) []string {
+	seen := map[string]bool{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case string:
+			for _, m := range placeholderRE.FindAllStringSubmatch(v, -1) {
+				seen[m[1]+m[2]] = true
+			}
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		case map[string]any:
+			for _, e := range v {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// DependsOn returns what resource id of a resolved template waits for, as
+// CloudFormation orders it: the resources its DependsOn names and those its
+// Properties and Metadata reference. Sorted, once each.
+func (t Template) DependsOn(id string) []string {
+	r := t.Resources()[id]
+	deps := map[string]bool{}
+	for _, d := range Placeholders([]any{r["Properties"], r["Metadata"]}) {
+		deps[d] = true
+	}
+	switch d := r["DependsOn"].(type) {
+	case string:
+		deps[d] = true
+	case []any:
+		for _, e := range d {
+			deps[fmt.Sprint(e)] = true
+		}
+	}
+	delete(deps, id)
+	return slices.Sorted(maps.Keys(deps))
+}
+
+// WaitsFor reports whether resource from is created after resource to in
+// a resolved template, directly or through other resources.
+func (t Template) WaitsFor(from, to string) bool {
+	seen := map[string]bool{}
+	var visit func(id string) bool
+	visit = func(id string) bool {
+		if seen[id] {
+			return false
+		}
+		seen[id] = true
+		for _, d := range t.DependsOn(id) {
+			if d == to || visit(d) {
+				return true
+			}
+		}
+		return false
+	}
+	return visit(from)
 }

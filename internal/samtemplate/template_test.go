@@ -177,7 +177,13 @@ var variants = []struct {
 		"Stage": "prod", "CustomDomainName": "auth.example.com",
 		"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc", "HostedZoneId": "Z123",
 		"VpcSubnetIds": "subnet-1,subnet-2", "VpcSecurityGroupIds": "sg-1", "OnCallEmail": "oncall@example.com",
-		"DomainPrefix": "mine", "ConfigureApiGatewayLogging": "false", "PinpointAnalytics": "true",
+		"DomainPrefix": "mine", "ApiGatewayLogging": "existing", "PinpointAnalytics": "true",
+	}},
+	{name: "API Gateway account role created, adopter's log groups encrypted", overrides: map[string]any{
+		"ApiGatewayLogging": "create", "EncryptLogGroupNames": "/my/function-a,/my/function-b",
+	}},
+	{name: "adopter's log groups without API logs", overrides: map[string]any{
+		"EncryptLogGroupNames": "/my/function-a",
 	}},
 }
 
@@ -237,8 +243,15 @@ func TestSchemaRejectsBadTemplates(t *testing.T) {
 	}
 }
 
-// ref returns the logical id a {"Ref": id} or {"Fn::GetAtt": …} value names.
+// ref returns the logical id a {"Ref": id} or {"Fn::GetAtt": …} value
+// names, or, in a resolved template, the one its placeholder stands for.
 func ref(v any) string {
+	if s, ok := v.(string); ok {
+		if ids := Placeholders(s); len(ids) == 1 {
+			return ids[0]
+		}
+		return ""
+	}
 	m, ok := v.(map[string]any)
 	if !ok {
 		return ""
@@ -318,9 +331,123 @@ func checkQueuesAndTopics(t Template) error {
 	return nil
 }
 
-// noResourceLevel lists actions that take no resource ARN, so "*" is their only resource.
-var noResourceLevel = []string{"cloudwatch:PutMetricData", "cognito-idp:DescribeUserPoolDomain", "cloudfront:UpdateDistribution",
-	"codebuild:CreateReportGroup"}
+// unscopedAction is an action a policy may grant on "*".
+type unscopedAction struct {
+	// noARN: the Service Authorization Reference lists no resource type for
+	// the action, so a statement naming a resource ARN does not grant it.
+	noARN bool
+	// keys are the condition keys the reference lists for the action.
+	keys []string
+	// need is the condition key (or key prefix) a statement granting the
+	// action on "*" must use; empty where the action has none worth using.
+	need string
+	// unconditioned says why a statement may grant the action on "*"
+	// without any condition; empty: it may not.
+	unconditioned string
+}
+
+// tagKeys are the tag condition keys most Create actions support.
+var tagKeys = []string{"aws:RequestTag/${TagKey}", "aws:TagKeys"}
+
+// unscoped lists the actions the templates grant on "*", with their
+// condition keys, from the Service Authorization Reference
+// (https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html).
+// Every statement on "*" needs a condition: the region (aws:RequestedRegion)
+// at least, the action's own key where need names one.
+var unscoped = map[string]unscopedAction{
+	"cloudwatch:PutMetricData":           {noARN: true, keys: []string{"cloudwatch:namespace"}, need: "cloudwatch:namespace"},
+	"cognito-idp:DescribeUserPoolDomain": {noARN: true},
+	"cloudfront:UpdateDistribution": {unconditioned: "the distribution of a custom domain is Cognito's, in Cognito's account: " +
+		"no ARN of ours to name, and CloudFront is global (no region to require)"},
+	"logs:DescribeLogGroups": {noARN: true},
+	"kms:CreateKey": {noARN: true, need: "kms:", keys: append([]string{"aws:ResourceTag/${TagKey}",
+		"kms:BypassPolicyLockoutSafetyCheck", "kms:CallerAccount", "kms:KeySpec", "kms:KeyUsage", "kms:KeyOrigin",
+		"kms:MultiRegion", "kms:MultiRegionKeyType", "kms:ViaService"}, tagKeys...)},
+	// Tag keys only: whether CloudFormation's Cognito handlers send the tags with the Create call cannot be
+	// checked (their code is not public), so the region is the condition (docs/deploy.md).
+	"cognito-idp:CreateUserPool":            {noARN: true, keys: append([]string{"aws:ResourceTag/${TagKey}"}, tagKeys...)},
+	"cognito-identity:CreateIdentityPool":   {noARN: true, keys: tagKeys},
+	"cognito-identity:SetIdentityPoolRoles": {noARN: true},
+	"lambda:CreateEventSourceMapping":       {noARN: true, keys: append([]string{"lambda:FunctionArn"}, tagKeys...), need: "lambda:FunctionArn"},
+	"secretsmanager:GetRandomPassword":      {noARN: true},
+	"sns:Unsubscribe":                       {noARN: true},
+	"sns:GetSubscriptionAttributes":         {noARN: true},
+	"cloudformation:ValidateTemplate":       {noARN: true, keys: []string{"cloudformation:TemplateUrl"}},
+}
+
+// globalKeys are the global condition keys a statement on "*" may use
+// whatever its actions.
+var globalKeys = []string{"aws:RequestedRegion"}
+
+// conditionKeys lists the keys of a statement's Condition.
+func conditionKeys(st map[string]any) []string {
+	var out []string
+	cond, _ := st["Condition"].(map[string]any)
+	for _, op := range cond {
+		kv, _ := op.(map[string]any)
+		for k := range kv {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// keyIn reports whether key is one of keys, where a key ending in
+// "${TagKey}" (or another ${...}) stands for any value there.
+func keyIn(key string, keys []string) bool {
+	for _, k := range keys {
+		if prefix, _, found := strings.Cut(k, "${"); found && strings.HasPrefix(key, prefix) || k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// checkUnscoped checks a statement's use of "*" and of the actions that
+// take no resource ARN.
+func checkUnscoped(where string, st map[string]any, actions []string) error {
+	resources := strs(st["Resource"])
+	star := slices.Contains(resources, "*")
+	if !star && st["Resource"] != nil {
+		for _, a := range actions {
+			if unscoped[a].noARN {
+				return fmt.Errorf("%s: %s takes no resource ARN: grant it on \"*\" (with conditions)", where, a)
+			}
+		}
+		return nil
+	}
+	if !star {
+		return nil
+	}
+	if len(resources) > 1 {
+		return fmt.Errorf("%s: \"*\" beside other resources", where)
+	}
+	for _, a := range actions {
+		if _, ok := unscoped[a]; !ok {
+			return fmt.Errorf("%s: %s on every resource", where, a)
+		}
+	}
+	keys := conditionKeys(st)
+	if len(keys) == 0 && !slices.ContainsFunc(actions, func(a string) bool { return unscoped[a].unconditioned == "" }) {
+		return nil
+	}
+	if len(keys) == 0 {
+		return fmt.Errorf("%s: %v on \"*\" without a condition (aws:RequestedRegion at least)", where, actions)
+	}
+	for _, a := range actions {
+		u := unscoped[a]
+		for _, k := range keys {
+			if !keyIn(k, globalKeys) && !keyIn(k, u.keys) {
+				return fmt.Errorf("%s: condition key %s does not apply to %s", where, k, a)
+			}
+		}
+		if u.need != "" && !slices.ContainsFunc(keys, func(k string) bool { return strings.HasPrefix(k, u.need) }) {
+			return fmt.Errorf("%s: %s on \"*\" without a %s condition", where, a, u.need)
+		}
+	}
+	return nil
+}
 
 // statements returns every policy statement of the template, by where it is.
 func statements(t Template) map[string][]map[string]any {
@@ -330,8 +457,10 @@ func statements(t Template) map[string][]map[string]any {
 		switch s := d["Statement"].(type) {
 		case []any:
 			for _, st := range s {
-				if m, ok := st.(map[string]any); ok {
-					out[where] = append(out[where], m)
+				for _, b := range ifBranches(st) {
+					if m, ok := b.(map[string]any); ok {
+						out[where] = append(out[where], m)
+					}
 				}
 			}
 		case map[string]any:
@@ -342,6 +471,16 @@ func statements(t Template) map[string][]map[string]any {
 		p, _ := r["Properties"].(map[string]any)
 		switch r["Type"] {
 		case "AWS::IAM::Role":
+			if _, conditional := p["Policies"].(map[string]any); conditional {
+				// Policies: !If [cond, [...], NoValue]: both branches.
+				for _, branch := range ifBranches(p["Policies"]) {
+					pols, _ := branch.([]any)
+					for _, pol := range pols {
+						pm, _ := pol.(map[string]any)
+						add(id, pm["PolicyDocument"])
+					}
+				}
+			}
 			add(id+" (trust)", p["AssumeRolePolicyDocument"])
 			pols, _ := p["Policies"].([]any)
 			for _, pol := range pols {
@@ -355,6 +494,43 @@ func statements(t Template) map[string][]map[string]any {
 		}
 	}
 	return out
+}
+
+// outsideGroups reports whether a statement's Resource names only log
+// groups that services create outside the stack, never "*" nor a group of
+// the stack's functions (/cogwatch/…, /aws/lambda/…): only there may a
+// function role create a log group (Custom::LogEncryption does).
+func outsideGroups(t Template, resource any) bool {
+	list, ok := resource.([]any)
+	if !ok {
+		list = []any{resource}
+	}
+	for _, r := range list {
+		raw, _ := json.Marshal(r)
+		s := string(raw)
+		if r == nil || r == "*" || t.Resources()[ref(r)]["Type"] == "AWS::Logs::LogGroup" ||
+			strings.Contains(s, "log-group:/cogwatch/") || strings.Contains(s, "log-group:/aws/lambda/") {
+			return false
+		}
+	}
+	return true
+}
+
+// ifBranches returns both values of an unresolved {"Fn::If": [c, a, b]}
+// (recursively, without AWS::NoValue), or v itself.
+func ifBranches(v any) []any {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) != 1 {
+		return []any{v}
+	}
+	args, ok := m["Fn::If"].([]any)
+	if !ok || len(args) != 3 {
+		if r, _ := m["Ref"].(string); r == "AWS::NoValue" {
+			return nil
+		}
+		return []any{v}
+	}
+	return append(ifBranches(args[1]), ifBranches(args[2])...)
 }
 
 func strs(v any) []string {
@@ -391,25 +567,18 @@ func checkIAM(t Template) error {
 				if strings.Contains(a, "*") {
 					return fmt.Errorf("%s: action %q has a wildcard", where, a)
 				}
-				if a == "logs:CreateLogGroup" && fnRoles[where] {
-					return fmt.Errorf("%s: logs:CreateLogGroup (the template creates every log group)", where)
+				if a == "logs:CreateLogGroup" && fnRoles[where] && !outsideGroups(t, st["Resource"]) {
+					return fmt.Errorf("%s: logs:CreateLogGroup (the template creates every log group of its functions)", where)
 				}
 			}
 			if strings.HasSuffix(where, "(trust)") || strings.HasSuffix(where, "(key policy)") {
 				continue // a trust policy has no Resource; a key policy's "*" is the key itself
 			}
-			for _, r := range strs(st["Resource"]) {
-				if r != "*" {
-					continue
-				}
-				if st["Condition"] != nil {
-					continue
-				}
-				for _, a := range actions {
-					if !slices.Contains(noResourceLevel, a) {
-						return fmt.Errorf("%s: %s on every resource", where, a)
-					}
-				}
+			if st["Effect"] == "Deny" {
+				continue // a Deny may be as broad as it likes
+			}
+			if err := checkUnscoped(where, st, actions); err != nil {
+				return err
 			}
 		}
 	}
@@ -479,6 +648,17 @@ func props(res map[string]any, id string) map[string]any {
 	return res[id].(map[string]any)["Properties"].(map[string]any)
 }
 
+// statementBySid returns the statement with Sid sid of a role's first policy.
+func statementBySid(res map[string]any, role, sid string) map[string]any {
+	pols := props(res, role)["Policies"].([]any)
+	for _, st := range pols[0].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+		if m, ok := st.(map[string]any); ok && m["Sid"] == sid {
+			return m
+		}
+	}
+	panic(role + " has no statement " + sid)
+}
+
 func TestChecksCatchBrokenTemplates(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -517,6 +697,25 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 			edit: func(res map[string]any) {
 				st := props(res, "ApiRole")["Policies"].([]any)[0].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any)
 				st[0].(map[string]any)["Action"] = []any{"logs:CreateLogGroup", "logs:PutLogEvents"}
+			}},
+		{name: "action without resource type on an ARN", check: checkIAM, want: "takes no resource ARN",
+			edit: func(res map[string]any) {
+				st := statementBySid(res, "LogEncryptionRole", "DescribeLogGroupsTakesNoResourceArn")
+				st["Resource"] = map[string]any{"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"}
+			}},
+		{name: "star without a condition", check: checkIAM, want: "without a condition",
+			edit: func(res map[string]any) {
+				delete(statementBySid(res, "LogEncryptionRole", "DescribeLogGroupsTakesNoResourceArn"), "Condition")
+			}},
+		{name: "condition key the action does not have", check: checkIAM, want: "does not apply to logs:DescribeLogGroups",
+			edit: func(res map[string]any) {
+				st := statementBySid(res, "LogEncryptionRole", "DescribeLogGroupsTakesNoResourceArn")
+				st["Condition"] = map[string]any{"StringEquals": map[string]any{"kms:KeySpec": "SYMMETRIC_DEFAULT"}}
+			}},
+		{name: "PutMetricData without its namespace", check: checkIAM, want: "without a cloudwatch:namespace condition",
+			edit: func(res map[string]any) {
+				st := statementBySid(res, "CloudWatchConsumerRole", "PutMetricDataHasNoResourceLevelPermissionsSoScopeByNamespace")
+				st["Condition"] = map[string]any{"StringEquals": map[string]any{"aws:RequestedRegion": "eu-west-1"}}
 			}},
 		{name: "trigger not wired", check: checkTriggers, want: "PostAuthentication",
 			edit: func(res map[string]any) {
@@ -612,7 +811,7 @@ func TestCustomResources(t *testing.T) {
 		props []string
 	}{
 		"Custom::UserPoolDomain": {"UserPoolDomainFunction", []string{"UserPoolId", "Domain", "CustomDomainConfig", "ManagedLoginVersion"}},
-		"Custom::LogEncryption":  {"LogEncryptionFunction", []string{"LogGroupNames", "LogGroupPrefixes", "KmsKeyId", "RetentionInDays"}},
+		"Custom::LogEncryption":  {"LogEncryptionFunction", []string{"LogGroupNames", "KmsKeyId", "RetentionInDays"}},
 	}
 	for typ, w := range want {
 		ids := tmpl.OfType(typ)
