@@ -12,7 +12,7 @@ import (
 
 // withFields returns body with string members added, as anyone on the path
 // can add them: SNS signs only some fields of each type.
-func withFields(t *testing.T, body []byte, fields map[string]string) []byte {
+func withFields(t testing.TB, body []byte, fields map[string]string) []byte {
 	t.Helper()
 	var members map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(body, &members))
