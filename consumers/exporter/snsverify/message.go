@@ -323,7 +323,7 @@ func (m *Message) checkFields() error {
 			return fmt.Errorf("snsverify: a Notification carries no SubscribeURL or Token: %w", ErrMalformed)
 		}
 	} else if m.Subject != "" {
-		return fmt.Errorf("snsverify: a %s carries no Subject: %w", m.Type, ErrMalformed)
+		return fmt.Errorf("snsverify: a %.32q message carries no Subject: %w", m.Type, ErrMalformed)
 	}
 	for _, f := range [...]struct{ name, value string }{
 		{"MessageId", m.MessageID}, {"Subject", m.Subject}, {"SubscribeURL", m.SubscribeURL},
