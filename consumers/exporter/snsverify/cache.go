@@ -10,13 +10,19 @@ import (
 
 // certCache holds parsed signing keys by certificate URL, at most size of
 // them, each for at most ttl (and never past its certificate's NotAfter).
-// Concurrent misses of one URL share one fetch. Failures are not cached, so
-// that a retried message fetches again.
+// Concurrent misses of one URL share one fetch.
+//
+// A failed fetch is remembered for failTTL, so that a flood of messages
+// naming a failing or missing certificate makes one fetch per URL per
+// failTTL. Failures are kept apart from keys, at most size of them: a
+// failure only ever pushes out an older failure, never a good key.
 type certCache struct {
 	mu      sync.Mutex
-	entries map[string]*certEntry
+	keys    map[string]*certEntry // fetched keys
+	pending map[string]*certEntry // fetches in flight, and failures
 	size    int
 	ttl     time.Duration
+	failTTL time.Duration
 	now     func() time.Time
 }
 
@@ -27,8 +33,9 @@ type certEntry struct {
 	expires time.Time
 }
 
-func newCertCache(size int, ttl time.Duration, now func() time.Time) *certCache {
-	return &certCache{entries: make(map[string]*certEntry), size: size, ttl: ttl, now: now}
+func newCertCache(size int, ttl, failTTL time.Duration, now func() time.Time) *certCache {
+	return &certCache{keys: make(map[string]*certEntry), pending: make(map[string]*certEntry),
+		size: size, ttl: ttl, failTTL: failTTL, now: now}
 }
 
 type fetchFunc func(context.Context) (*rsa.PublicKey, time.Time, error)
@@ -36,14 +43,21 @@ type fetchFunc func(context.Context) (*rsa.PublicKey, time.Time, error)
 func (c *certCache) get(ctx context.Context, url string, fetch fetchFunc) (*rsa.PublicKey, error) {
 	c.mu.Lock()
 	now := c.now()
-	if e := c.entries[url]; e != nil {
+	if e := c.keys[url]; e != nil {
+		if now.Before(e.expires) {
+			c.mu.Unlock()
+			return e.key, nil
+		}
+		delete(c.keys, url)
+	}
+	if e := c.pending[url]; e != nil {
 		select {
 		case <-e.done:
-			if e.err == nil && now.Before(e.expires) {
+			if now.Before(e.expires) {
 				c.mu.Unlock()
-				return e.key, nil
+				return nil, fmt.Errorf("snsverify: certificate fetch failed less than %s ago: %w", c.failTTL, e.err)
 			}
-			delete(c.entries, url)
+			delete(c.pending, url)
 		default:
 			c.mu.Unlock()
 			select {
@@ -54,51 +68,60 @@ func (c *certCache) get(ctx context.Context, url string, fetch fetchFunc) (*rsa.
 			}
 		}
 	}
-	c.evictLocked(now)
 	e := &certEntry{done: make(chan struct{})}
-	c.entries[url] = e
+	c.pending[url] = e
 	c.mu.Unlock()
 
 	// The fetch outlives a caller that gives up: others may be waiting on it.
 	key, notAfter, err := fetch(context.WithoutCancel(ctx))
 
 	c.mu.Lock()
+	now = c.now()
 	e.key, e.err = key, err
-	e.expires = now.Add(c.ttl)
-	if !notAfter.IsZero() && notAfter.Before(e.expires) {
-		e.expires = notAfter
-	}
-	if err != nil && c.entries[url] == e {
-		delete(c.entries, url)
+	delete(c.pending, url)
+	if err == nil {
+		e.expires = now.Add(c.ttl)
+		if !notAfter.IsZero() && notAfter.Before(e.expires) {
+			e.expires = notAfter
+		}
+		makeRoom(c.keys, c.size, now)
+		c.keys[url] = e
+	} else {
+		e.expires = now.Add(c.failTTL)
+		makeRoom(c.pending, c.size, now)
+		c.pending[url] = e
 	}
 	close(e.done)
 	c.mu.Unlock()
 	return key, err
 }
 
-// evictLocked makes room for one entry: expired entries go first, then the
-// one closest to expiry. Entries being fetched stay.
-func (c *certCache) evictLocked(now time.Time) {
-	if len(c.entries) < c.size {
+// makeRoom makes room for one more finished entry in m: expired entries go
+// first, then the one closest to expiry. Fetches in flight neither count
+// nor go.
+func makeRoom(m map[string]*certEntry, size int, now time.Time) {
+	if len(m) < size {
 		return
 	}
 	var oldest string
 	var oldestExp time.Time
-	for url, e := range c.entries {
+	n := 0
+	for url, e := range m {
 		select {
 		case <-e.done:
 		default:
 			continue
 		}
 		if !now.Before(e.expires) {
-			delete(c.entries, url)
+			delete(m, url)
 			continue
 		}
+		n++
 		if oldest == "" || e.expires.Before(oldestExp) {
 			oldest, oldestExp = url, e.expires
 		}
 	}
-	if len(c.entries) >= c.size && oldest != "" {
-		delete(c.entries, oldest)
+	if n >= size && oldest != "" {
+		delete(m, oldest)
 	}
 }

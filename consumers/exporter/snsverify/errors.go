@@ -8,7 +8,8 @@ var (
 	// ErrMalformed: not a JSON object, a required field missing, empty or of
 	// the wrong type, a value that does not parse.
 	ErrMalformed = errors.New("malformed")
-	// ErrType: a Type other than the three SNS sends to HTTP endpoints.
+	// ErrType: a Type other than the three SNS sends to HTTP endpoints, or
+	// the wrong one for the call (ConfirmURL of a Notification).
 	ErrType = errors.New("unknown_type")
 	// ErrTopic: the TopicArn is not on the allow-list.
 	ErrTopic = errors.New("topic_not_allowed")

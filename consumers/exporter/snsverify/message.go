@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/cogwatch/cogwatch/internal/jsonlex"
@@ -19,9 +20,11 @@ const (
 )
 
 // Message is an SNS HTTP(S) message as posted, with raw message delivery off.
-// Only the fields SNS signs, and the signature's own, are kept:
-// MessageAttributes and UnsubscribeURL are not signed, so they are dropped
-// rather than offered to callers who might trust them.
+// Only the fields SNS signs for its type, and the signature's own, are kept:
+// MessageAttributes and UnsubscribeURL are never signed, Subject is signed in
+// a Notification only, SubscribeURL and Token in confirmations only; a field
+// that is not signed is dropped rather than offered to callers who might
+// trust it.
 type Message struct {
 	Type             string `json:"Type"`
 	MessageID        string `json:"MessageId"`
@@ -32,8 +35,8 @@ type Message struct {
 	SignatureVersion string `json:"SignatureVersion"`
 	Signature        string `json:"Signature"`
 	SigningCertURL   string `json:"SigningCertURL"`
-	SubscribeURL     string `json:"SubscribeURL"` // confirmations only
-	Token            string `json:"Token"`        // confirmations only
+	SubscribeURL     string `json:"SubscribeURL"` // SubscriptionConfirmation and UnsubscribeConfirmation only
+	Token            string `json:"Token"`        // SubscriptionConfirmation and UnsubscribeConfirmation only
 
 	// Time is Timestamp, parsed.
 	Time time.Time `json:"-"`
@@ -80,7 +83,10 @@ func arnChars(s string) bool {
 // Decoding is stricter than encoding/json's: field names match exactly (a
 // raw-delivered event's "type" is not SNS's "Type"), a known field appears at
 // most once, holds a string, and nothing follows the object. Unknown fields
-// (MessageAttributes, UnsubscribeURL, future additions) are skipped.
+// (MessageAttributes, UnsubscribeURL, future additions) are skipped, and so
+// are the known fields the message's type does not sign. A signed field
+// other than Message holding a control character is malformed: see
+// [Message.StringToSign].
 func Parse(body []byte) (*Message, error) {
 	m := new(Message)
 	if err := decode(body, m); err != nil {
@@ -106,6 +112,14 @@ func Parse(body []byte) (*Message, error) {
 		if f.value == "" {
 			return nil, missing(f.name)
 		}
+	}
+	if m.Type == TypeNotification {
+		m.SubscribeURL, m.Token = "", ""
+	} else {
+		m.Subject = ""
+	}
+	if err := m.checkFields(); err != nil {
+		return nil, err
 	}
 	t, err := time.Parse(time.RFC3339Nano, m.Timestamp)
 	if err != nil {
@@ -296,9 +310,58 @@ func missing(field string) error {
 	return fmt.Errorf("snsverify: %s missing or empty: %w", field, ErrMalformed)
 }
 
+// checkFields reports a field that m's type does not sign, and a control
+// character in a signed field other than Message. The string to sign
+// separates fields with line breaks: were one allowed in, say, MessageId,
+// text could move from one field into another (a Subject into the
+// MessageId) and the signature would still verify. SNS allows none there:
+// MessageId is a UUID, Subject is text "with no line breaks or control
+// characters", Token is hex, and the others have fixed forms.
+func (m *Message) checkFields() error {
+	if m.Type == TypeNotification {
+		if m.SubscribeURL != "" || m.Token != "" {
+			return fmt.Errorf("snsverify: a Notification carries no SubscribeURL or Token: %w", ErrMalformed)
+		}
+	} else if m.Subject != "" {
+		return fmt.Errorf("snsverify: a %.32q message carries no Subject: %w", m.Type, ErrMalformed)
+	}
+	for _, f := range [...]struct{ name, value string }{
+		{"MessageId", m.MessageID}, {"Subject", m.Subject}, {"SubscribeURL", m.SubscribeURL},
+		{"Timestamp", m.Timestamp}, {"Token", m.Token}, {"TopicArn", m.TopicARN}, {"Type", m.Type},
+	} {
+		if i := indexControl(f.value); i >= 0 {
+			return fmt.Errorf("snsverify: %s holds a control character at byte %d: %w", f.name, i, ErrMalformed)
+		}
+	}
+	return nil
+}
+
+// indexControl returns the byte offset of the first control character
+// (C0, DEL or C1) in s, or -1.
+func indexControl(s string) int {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				return i
+			}
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsControl(r) {
+			return i
+		}
+		i += n - 1
+	}
+	return -1
+}
+
 // StringToSign returns the exact bytes SNS signs for m: "name\nvalue\n" for
 // each signed field of its type, in byte order of the names. Subject is
 // signed only when present.
+//
+// Only Message may hold a line break (Parse refuses one anywhere else), so
+// that, read from its end, the string to sign gives back each field whole.
 func (m *Message) StringToSign() []byte {
 	n := len(m.Message) + len(m.MessageID) + len(m.Subject) + len(m.Timestamp) +
 		len(m.TopicARN) + len(m.Type) + len(m.SubscribeURL) + len(m.Token) + 128

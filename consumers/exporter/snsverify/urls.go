@@ -130,9 +130,13 @@ func (v *Verifier) checkCertURL(m *Message) (trusted bool, err error) {
 // UnsubscribeConfirmation after checking it: https, the SNS host of the
 // topic's region, path "/", and a query of exactly Action=ConfirmSubscription
 // and the message's own TopicArn and Token; or, under a trusted prefix, any
-// path whose query still names that action, topic and token. It does not
-// verify the signature or the topic: call Verify first.
+// path whose query still names that action, topic and token. Any other type
+// fails with ErrType: SNS signs no SubscribeURL in a Notification. It does
+// not verify the signature or the topic: call Verify first.
 func (v *Verifier) ConfirmURL(m *Message) (*url.URL, error) {
+	if m.Type != TypeSubscriptionConfirmation && m.Type != TypeUnsubscribeConfirmation {
+		return nil, fmt.Errorf("snsverify: a %.32q message has no SubscribeURL to visit: %w", m.Type, ErrType)
+	}
 	raw := m.SubscribeURL
 	u, trusted := v.trusted(raw)
 	if !trusted {

@@ -23,6 +23,10 @@ const (
 	DefaultFetchTimeout  = 5 * time.Second
 	DefaultCertCacheSize = 64
 	DefaultCertCacheTTL  = 24 * time.Hour
+	// DefaultCertFailureTTL is shorter than the 20 s between the retries of
+	// SNS's default HTTP delivery policy, so that a retry after a passing
+	// failure fetches again.
+	DefaultCertFailureTTL = 15 * time.Second
 )
 
 // Key sizes accepted for signing certificates: SNS signs with RSA-2048; the
@@ -62,6 +66,11 @@ type Options struct {
 	// CertCacheTTL bounds how long a certificate stays cached
 	// (default DefaultCertCacheTTL).
 	CertCacheTTL time.Duration
+	// CertFailureTTL is how long a failed certificate fetch is remembered:
+	// messages naming that URL fail at once, without a fetch, until it ends
+	// (default DefaultCertFailureTTL). Failures never push a cached
+	// certificate out.
+	CertFailureTTL time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -113,7 +122,8 @@ func New(o Options) (*Verifier, error) {
 	if size <= 0 {
 		size = DefaultCertCacheSize
 	}
-	v.certs = newCertCache(size, orDefault(o.CertCacheTTL, DefaultCertCacheTTL), v.now)
+	v.certs = newCertCache(size, orDefault(o.CertCacheTTL, DefaultCertCacheTTL),
+		orDefault(o.CertFailureTTL, DefaultCertFailureTTL), v.now)
 	return v, nil
 }
 
@@ -134,15 +144,25 @@ func (v *Verifier) Verify(ctx context.Context, body []byte) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := v.VerifyMessage(ctx, m); err != nil {
+	if err := v.verify(ctx, m); err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
 // VerifyMessage verifies a message returned by Parse. Cheap checks run first:
-// topic, age, signature version, URLs; the certificate is fetched last.
+// fields, topic, age, signature version, URLs; the certificate is fetched
+// last. A message holding a field its type does not sign, or a control
+// character where Parse refuses one, fails with ErrMalformed.
 func (v *Verifier) VerifyMessage(ctx context.Context, m *Message) error {
+	if err := m.checkFields(); err != nil {
+		return err
+	}
+	return v.verify(ctx, m)
+}
+
+// verify verifies a message whose fields Parse or VerifyMessage checked.
+func (v *Verifier) verify(ctx context.Context, m *Message) error {
 	if !v.topics[m.TopicARN] {
 		return fmt.Errorf("snsverify: topic %.200q: %w", m.TopicARN, ErrTopic)
 	}

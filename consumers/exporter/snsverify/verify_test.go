@@ -3,6 +3,7 @@ package snsverify_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -58,6 +59,12 @@ func TestVerifyAccepts(t *testing.T) {
 		{name: "notification with subject", msg: func() *snsverify.Message {
 			m := s.Notification(topic, "hello\nworld", t0, "2")
 			m.Subject = "a subject"
+			s.Sign(m, "2")
+			return m
+		}},
+		{name: "notification with a UTF-8 subject", msg: func() *snsverify.Message {
+			m := s.Notification(topic, "x", t0, "2")
+			m.Subject = "Grüße, 用户"
 			s.Sign(m, "2")
 			return m
 		}},
@@ -138,6 +145,36 @@ func emulator(t *testing.T, signer *snstest.Signer, status int) *httptest.Server
 	}))
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// certServer serves the signer's certificate on loopback at /good/..., with
+// status at any other path, and counts the fetches of each path.
+type certServer struct {
+	*httptest.Server
+	mu    sync.Mutex
+	count map[string]int
+}
+
+func newCertServer(t *testing.T, signer *snstest.Signer, status int) *certServer {
+	c := &certServer{count: make(map[string]int)}
+	c.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.mu.Lock()
+		c.count[r.URL.Path]++
+		c.mu.Unlock()
+		if strings.HasPrefix(r.URL.Path, "/good/") {
+			_, _ = w.Write(signer.CertPEM)
+			return
+		}
+		http.Error(w, http.StatusText(status), status)
+	}))
+	t.Cleanup(c.Close)
+	return c
+}
+
+func (c *certServer) fetches(path string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.count[path]
 }
 
 func TestTrustedPrefix(t *testing.T) {
@@ -310,6 +347,84 @@ func TestCertCache(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, want, s.CertFetches(), "after verification %d", i)
 		}
+	})
+	t.Run("failures remembered for a while", func(t *testing.T) {
+		s := newServer(t)
+		topic := s.TopicARN("user-events")
+		for _, tc := range []struct {
+			status int
+			want   error
+		}{
+			{status: http.StatusInternalServerError, want: snsverify.ErrCertFetch},
+			{status: http.StatusNotFound, want: snsverify.ErrCert},
+		} {
+			certs := newCertServer(t, s.Signer, tc.status)
+			now := t0
+			v := newVerifier(t, s, func(o *snsverify.Options) {
+				o.TrustedURLPrefixes = []string{certs.URL + "/"}
+				o.Client = nil
+				o.Now = func() time.Time { return now }
+			})
+			m := s.Notification(topic, "x", t0, "2")
+			m.SigningCertURL = certs.URL + "/c.pem"
+			s.Sign(m, "2")
+			body := snstest.Marshal(m)
+			verify := func() {
+				_, err := v.Verify(t.Context(), body)
+				require.ErrorIs(t, err, tc.want)
+				require.Equal(t, errors.Is(tc.want, snsverify.ErrCertFetch), snsverify.Temporary(err), "%v", err)
+			}
+			var wg sync.WaitGroup
+			for range 8 {
+				wg.Go(verify)
+			}
+			wg.Wait()
+			for range 8 {
+				verify()
+			}
+			require.Equal(t, 1, certs.fetches("/c.pem"), "status %d: one fetch per URL per failure TTL", tc.status)
+			now = now.Add(snsverify.DefaultCertFailureTTL - time.Second)
+			verify()
+			require.Equal(t, 1, certs.fetches("/c.pem"))
+			now = now.Add(time.Second)
+			verify()
+			require.Equal(t, 2, certs.fetches("/c.pem"), "fetched again once the failure TTL is over")
+		}
+	})
+	t.Run("failures never push out good certificates", func(t *testing.T) {
+		s := newServer(t)
+		topic := s.TopicARN("user-events")
+		certs := newCertServer(t, s.Signer, http.StatusOK)
+		v := newVerifier(t, s, func(o *snsverify.Options) {
+			o.TrustedURLPrefixes = []string{certs.URL + "/"}
+			o.Client = nil
+			o.CertCacheSize = 2
+		})
+		verify := func(path string, want error) {
+			m := s.Notification(topic, "x", t0, "2")
+			m.SigningCertURL = certs.URL + path
+			s.Sign(m, "2")
+			_, err := v.Verify(t.Context(), snstest.Marshal(m))
+			if want == nil {
+				require.NoError(t, err, path)
+				return
+			}
+			require.ErrorIs(t, err, want, path)
+		}
+		verify("/good/a.pem", nil)
+		verify("/good/b.pem", nil)
+		for i := range 10 {
+			verify(fmt.Sprintf("/missing/%d.pem", i), snsverify.ErrCert)
+		}
+		verify("/good/a.pem", nil)
+		verify("/good/b.pem", nil)
+		require.Equal(t, 1, certs.fetches("/good/a.pem"), "a good certificate stays cached")
+		require.Equal(t, 1, certs.fetches("/good/b.pem"), "a good certificate stays cached")
+		// Failures push out older failures: their memory is bounded too.
+		verify("/missing/9.pem", snsverify.ErrCert)
+		require.Equal(t, 1, certs.fetches("/missing/9.pem"), "a recent failure is remembered")
+		verify("/missing/0.pem", snsverify.ErrCert)
+		require.Equal(t, 2, certs.fetches("/missing/0.pem"), "the oldest failures went to make room")
 	})
 	t.Run("size", func(t *testing.T) {
 		s := newServer(t)

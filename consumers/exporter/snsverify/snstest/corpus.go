@@ -73,6 +73,18 @@ func (s *Server) BadInputs(topic string, t0 time.Time) []BadInput {
 		{"missing signature", note(func(m *snsverify.Message) { m.Signature = "" }), snsverify.ErrMalformed},
 		{"missing cert url", note(func(m *snsverify.Message) { m.SigningCertURL = "" }), snsverify.ErrMalformed},
 		{"unknown type", resigned(func(m *snsverify.Message) { m.Type = "Bogus" }), snsverify.ErrType},
+		{"subject shifted into the message id", shifted(s, topic, t0), snsverify.ErrMalformed},
+		{"line feed in message id", resigned(func(m *snsverify.Message) { m.MessageID += "\nx" }), snsverify.ErrMalformed},
+		{"carriage return in message id", resigned(func(m *snsverify.Message) { m.MessageID += "\r" }), snsverify.ErrMalformed},
+		{"nul in message id", resigned(func(m *snsverify.Message) { m.MessageID += "\x00" }), snsverify.ErrMalformed},
+		{"line feed in subject", resigned(func(m *snsverify.Message) { m.Subject = "a\nb" }), snsverify.ErrMalformed},
+		{"tab in subject", resigned(func(m *snsverify.Message) { m.Subject = "a\tb" }), snsverify.ErrMalformed},
+		{"delete in subject", resigned(func(m *snsverify.Message) { m.Subject = "a\x7f" }), snsverify.ErrMalformed},
+		{"next line (C1) in subject", resigned(func(m *snsverify.Message) { m.Subject = "a\u0085b" }), snsverify.ErrMalformed},
+		{"line feed in token", confirm(func(m *snsverify.Message) {
+			m.Token += "\n"
+			m.SubscribeURL += "%0A"
+		}), snsverify.ErrMalformed},
 		{"confirmation without token", confirm(func(m *snsverify.Message) { m.Token = "" }), snsverify.ErrMalformed},
 		{"subscribe url on another host", confirm(func(m *snsverify.Message) {
 			m.SubscribeURL = strings.Replace(m.SubscribeURL, s.Host, "169.254.169.254", 1)
@@ -94,4 +106,17 @@ func (s *Server) BadInputs(topic string, t0 time.Time) []BadInput {
 		{"empty body", nil, snsverify.ErrMalformed},
 		{"raw delivery (no envelope)", []byte(`{"specversion":"1.0","id":"x"}`), snsverify.ErrMalformed},
 	}
+}
+
+// shifted returns a notification of topic at t0 that SNS signed with a
+// Subject, forged into one without a Subject whose MessageId ends in
+// "\nSubject\n<subject>": the string to sign is the same, so SNS's signature
+// still matches, and the MessageId is new (a replay past deduplication).
+func shifted(s *Server, topic string, t0 time.Time) []byte {
+	m := s.Notification(topic, `{"specversion":"1.0"}`, t0, "2")
+	m.Subject = "user event"
+	s.Sign(m, "2")
+	m.MessageID += "\nSubject\n" + m.Subject
+	m.Subject = ""
+	return Marshal(m)
 }
