@@ -2,13 +2,17 @@ package triggers
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/catalog"
+	"github.com/cogwatch/cogwatch/warmers/warmup"
 )
 
 // baseEvents are a documented event of each trigger function, as Cognito
@@ -177,4 +181,29 @@ var rawRE = regexp.MustCompile(`"__raw__(.*?)__"`)
 func mutateRaw(t *testing.T, fixture string, f func(ev map[string]any)) []byte {
 	t.Helper()
 	return rawRE.ReplaceAll(mutate(t, fixture, f), []byte("$1"))
+}
+
+// TestOddWarmupsNeverReachATrigger: a warm-up whose numbers are out of
+// range or fractional is still answered by warmup.Wrap, never decoded as a
+// Cognito event (which a trigger would answer unchanged, and the warmer
+// count as NotWarmable).
+func TestOddWarmupsNeverReachATrigger(t *testing.T) {
+	for _, function := range []string{"presignup", "authentication", "postconfirmation"} {
+		for _, payload := range []string{`{"cogwatch":"warmup","concurrency":2,"holdMs":1e9}`, `{"cogwatch":"warmup","holdMs":100000000000000000000}`,
+			`{"cogwatch":"warmup","concurrency":1.5,"holdMs":-3}`} {
+			t.Run(function+"/"+payload, func(t *testing.T) {
+				tt := newTestTrigger(t, function, testConfig())
+				ctx, cancel := context.WithTimeout(t.Context(), warmup.Reserve+50*time.Millisecond) // holds 50 ms at most
+				defer cancel()
+				out, err := warmup.Wrap(tt.h).Invoke(ctx, []byte(payload))
+				require.NoError(t, err)
+				var r warmup.Response
+				require.NoError(t, json.Unmarshal(out, &r))
+				require.Equal(t, warmup.Marker, r.Cogwatch)
+				require.NotEmpty(t, r.Instance)
+				require.Empty(t, tt.emf.lines(), "the trigger never ran")
+				require.Empty(t, tt.rec.events(t))
+			})
+		}
+	}
 }
