@@ -33,9 +33,10 @@ const retryBackoff = 50 * time.Millisecond
 // publish still running then is abandoned, so the EMF line, the log line
 // and the runtime's reply to Lambda all happen before the deadline, whatever
 // the budget. An answer at the deadline is a timeout to Lambda and a failed
-// sign-up or sign-in to Cognito. Finishing measured 0.5–9 ms after the
-// publish was abandoned (TestDeadlineWall, 2 shared cores); the reserve is
-// ten times that, for CPU-throttled small functions.
+// sign-up or sign-in to Cognito. Finishing (the SDK giving up, the EMF and
+// log lines) takes about 1 ms, up to about 20 ms on 2 busy shared cores
+// (TestDeadlineWall); the rest is headroom for small, CPU-throttled
+// functions and the runtime's reply. See docs/triggers.md.
 const Reserve = 100 * time.Millisecond
 
 // DimensionSets are the dimension sets of every trigger metric.
