@@ -52,11 +52,11 @@ type wireEvent struct {
 }
 
 // decodeEvent reads a Cognito event's header and the user attributes the
-// triggers use. An error is a *DecodeError.
+// triggers use. An error is a *fieldError.
 func decodeEvent(payload []byte) (header, user, error) {
 	var w wireEvent
 	if err := json.Unmarshal(payload, &w); err != nil {
-		return header{}, user{}, decodeError(err)
+		return header{}, user{}, fromJSONError(err)
 	}
 	h := header{TriggerSource: w.TriggerSource, Region: w.Region, UserPoolID: w.UserPoolID, ClientID: w.CallerContext.ClientID}
 	var u user
@@ -79,22 +79,22 @@ func stringAttribute(attrs map[string]json.RawMessage, name string) (string, err
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", &DecodeError{Field: "request.userAttributes." + name, Found: jsonKind(raw), Want: "string"}
+		return "", &fieldError{Field: "request.userAttributes." + name, Found: jsonKind(raw), Want: "string"}
 	}
 	return s, nil
 }
 
-// DecodeError says which field of a Cognito event a trigger could not read
+// fieldError says which field of a Cognito event a trigger could not read
 // and what kind of JSON it found there, never the value: it is logged, and
 // the value may be an address. A trigger answers such an event unchanged
 // and counts it in EventDecodeFailures; the error never reaches Cognito.
-type DecodeError struct {
+type fieldError struct {
 	Field string // dotted JSON path; "" for the payload itself
 	Found string // string, number, bool, array, object, or "invalid JSON"
 	Want  string // string or object
 }
 
-func (e *DecodeError) Error() string {
+func (e *fieldError) Error() string {
 	field := e.Field
 	if field == "" {
 		field = "(payload)"
@@ -102,19 +102,19 @@ func (e *DecodeError) Error() string {
 	return "Cognito event field " + field + ": " + e.Found + " where " + e.Want + " was expected"
 }
 
-// decodeError turns a json.Unmarshal error into a *DecodeError, keeping the
+// fromJSONError turns a json.Unmarshal error into a *fieldError, keeping the
 // field and the kinds, dropping the value ("number 1e400" keeps "number").
-func decodeError(err error) *DecodeError {
+func fromJSONError(err error) *fieldError {
 	var te *json.UnmarshalTypeError
 	if !errors.As(err, &te) {
-		return &DecodeError{Found: "invalid JSON", Want: "object"}
+		return &fieldError{Found: "invalid JSON", Want: "object"}
 	}
 	found, _, _ := strings.Cut(te.Value, " ")
 	want := "object"
 	if te.Type != nil && te.Type.Kind() == reflect.String {
 		want = "string"
 	}
-	return &DecodeError{Field: te.Field, Found: found, Want: want}
+	return &fieldError{Field: te.Field, Found: found, Want: want}
 }
 
 // jsonKind names the kind of a (valid) JSON value by its first byte.
