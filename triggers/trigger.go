@@ -34,7 +34,7 @@ const retryBackoff = 50 * time.Millisecond
 // and the runtime's reply to Lambda all happen before the deadline, whatever
 // the budget. An answer at the deadline is a timeout to Lambda and a failed
 // sign-up or sign-in to Cognito. Finishing (the SDK giving up, the EMF and
-// log lines) takes about 1 ms, up to about 20 ms on 2 busy shared cores
+// log lines) takes about 1 ms, up to 20–45 ms on 2 busy shared cores
 // (TestDeadlineWall); the rest is headroom for small, CPU-throttled
 // functions and the runtime's reply. See docs/triggers.md.
 const Reserve = 100 * time.Millisecond
