@@ -2,8 +2,6 @@ package triggers
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -34,54 +32,49 @@ func NewAuthentication(cfg Config, publish PublishFunc, metrics *emf.Writer, log
 // HandlePre publishes and counts a sign-in attempt and returns ev unchanged.
 // The error is always nil.
 func (a *Authentication) HandlePre(ctx context.Context, ev events.CognitoEventUserPoolsPreAuthentication) (events.CognitoEventUserPoolsPreAuthentication, error) {
-	a.handle(ctx, ev.CognitoEventUserPoolsHeader, ev.Request.UserAttributes, PreAuthenticationAuthentication, event.SignInAttempted)
+	h, u := fromEvents(ev.CognitoEventUserPoolsHeader, ev.Request.UserAttributes)
+	a.handle(ctx, h, u)
 	return ev, nil
 }
 
 // HandlePost publishes and counts a successful sign-in and returns ev
 // unchanged. The error is always nil.
 func (a *Authentication) HandlePost(ctx context.Context, ev events.CognitoEventUserPoolsPostAuthentication) (events.CognitoEventUserPoolsPostAuthentication, error) {
-	a.handle(ctx, ev.CognitoEventUserPoolsHeader, ev.Request.UserAttributes, PostAuthenticationAuthentication, event.SignInSucceeded)
+	h, u := fromEvents(ev.CognitoEventUserPoolsHeader, ev.Request.UserAttributes)
+	a.handle(ctx, h, u)
 	return ev, nil
 }
 
-func (a *Authentication) handle(ctx context.Context, h events.CognitoEventUserPoolsHeader, attrs map[string]string, source string, t event.Type) {
-	inv := a.begin(ctx, h, attrs)
-	if h.TriggerSource != source {
+// handle dispatches on the trigger source: an event of one source handed to
+// the other's method is counted as what it is.
+func (a *Authentication) handle(ctx context.Context, h header, u user) {
+	inv := a.begin(ctx, h, u)
+	var t event.Type
+	switch h.TriggerSource {
+	case PreAuthenticationAuthentication:
+		t = event.SignInAttempted
+	case PostAuthenticationAuthentication:
+		t = event.SignInSucceeded
+	default:
 		inv.unknown()
 		return
 	}
 	inv.count(t, "")
-	inv.publishEvent(t, inv.data(attrs))
+	inv.publishEvent(t, inv.data())
 	inv.finish(string(t))
 }
 
-// Invoke implements lambda.Handler: it reads the event's triggerSource,
-// hands the event to HandlePre or HandlePost, and answers with the payload it
-// received, unknown fields included. An unknown trigger source is answered
-// unchanged, with a warning.
+// Invoke implements lambda.Handler: it reads the event's triggerSource and
+// the fields it uses, counts and publishes, and answers with the payload it
+// received, byte for byte. An unknown trigger source is answered unchanged,
+// with a warning; so is an event it cannot decode, counted in
+// EventDecodeFailures. The error is always nil: a sign-in is never failed.
 func (a *Authentication) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	var probe struct {
-		TriggerSource string `json:"triggerSource"`
-	}
-	if err := json.Unmarshal(payload, &probe); err != nil {
-		return nil, fmt.Errorf("triggers: decode authentication event: %w", err)
-	}
-	var err error
-	switch probe.TriggerSource {
-	case PostAuthenticationAuthentication:
-		var ev events.CognitoEventUserPoolsPostAuthentication
-		if err = json.Unmarshal(payload, &ev); err == nil {
-			_, _ = a.HandlePost(ctx, ev)
-		}
-	default: // pre authentication, and unknown sources (answered unchanged)
-		var ev events.CognitoEventUserPoolsPreAuthentication
-		if err = json.Unmarshal(payload, &ev); err == nil {
-			_, _ = a.HandlePre(ctx, ev)
-		}
-	}
+	h, u, err := decodeEvent(payload)
 	if err != nil {
-		return nil, fmt.Errorf("triggers: decode authentication event: %w", err)
+		a.undecodable(ctx, "authentication", err)
+		return payload, nil
 	}
+	a.handle(ctx, h, u)
 	return payload, nil
 }

@@ -84,7 +84,7 @@ type Variable struct {
 // of docs/configuration.md (generated from it).
 var Variables = []Variable{
 	{"USER_EVENTS_TOPIC_ARN", "", "ARN of the SNS topic user events are published to. Unset: events are not published (metrics still are)."},
-	{"COGWATCH_TRIGGER_BUDGET", DefaultConfig.Budget.String(), "Go duration within which a trigger answers Cognito, publishing included; above 0 and below Cognito's 5s limit. A publish still running at the budget is abandoned and counted in PublishFailures."},
+	{"COGWATCH_TRIGGER_BUDGET", DefaultConfig.Budget.String(), fmt.Sprintf("Go duration within which a trigger answers Cognito, publishing included; above 0 and below Cognito's 5s limit. A publish still running at the budget, or %d ms before the function's deadline if earlier, is abandoned and counted in PublishFailures.", Reserve.Milliseconds())},
 	{"COGWATCH_HASH_KEY", "", fmt.Sprintf("Key (at least %d bytes) of the email hash in events: hex HMAC-SHA256 of the lower-cased address. Unset: no hash.", MinHashKeyLength)},
 	{"COGWATCH_INCLUDE_EMAIL", "false", "`true` puts the full email address in events. Logs never carry it."},
 	{"COGWATCH_EXTRA_DISPOSABLE_DOMAINS", "", "Comma-separated domains rejected at sign-up as disposable, with their subdomains, besides the built-in list."},

@@ -10,7 +10,13 @@
 // Rejection, whose text Cognito shows.
 //
 // Each trigger answers with the event it received, byte for byte (its
-// response fields keep what Cognito sent), so unknown fields survive.
+// response fields keep what Cognito sent), so unknown fields survive. It
+// stops publishing Reserve before the invocation's deadline, whatever the
+// budget, so that it answers before the deadline (an answer at the deadline
+// is a timeout). It decodes only
+// the fields it uses, so other fields may hold any JSON; an event whose
+// fields it uses cannot be read is answered unchanged, logged (field and
+// kind, never the value) and counted in EventDecodeFailures.
 // Email addresses never reach logs: see Email.
 //
 // The *FromEnv functions build a trigger from the environment exactly as its

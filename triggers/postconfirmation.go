@@ -2,8 +2,6 @@ package triggers
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -32,31 +30,38 @@ func NewPostConfirmation(cfg Config, publish PublishFunc, metrics *emf.Writer, l
 // Handle publishes and counts one confirmation and returns ev unchanged.
 // The error is always nil: a confirmed user is never failed.
 func (p *PostConfirmation) Handle(ctx context.Context, ev events.CognitoEventUserPoolsPostConfirmation) (events.CognitoEventUserPoolsPostConfirmation, error) {
-	attrs := ev.Request.UserAttributes
-	inv := p.begin(ctx, ev.CognitoEventUserPoolsHeader, attrs)
+	h, u := fromEvents(ev.CognitoEventUserPoolsHeader, ev.Request.UserAttributes)
+	p.handle(ctx, h, u)
+	return ev, nil
+}
+
+func (p *PostConfirmation) handle(ctx context.Context, h header, u user) {
+	inv := p.begin(ctx, h, u)
 	var t event.Type
-	switch ev.TriggerSource {
+	switch h.TriggerSource {
 	case PostConfirmationConfirmSignUp:
 		t = event.UserConfirmed
 	case PostConfirmationConfirmForgotPassword:
 		t = event.PasswordReset
 	default:
 		inv.unknown()
-		return ev, nil
+		return
 	}
 	inv.count(t, "")
-	inv.publishEvent(t, inv.data(attrs))
+	inv.publishEvent(t, inv.data())
 	inv.finish(string(t))
-	return ev, nil
 }
 
-// Invoke implements lambda.Handler: it decodes a Cognito post confirmation
-// event and answers with the payload it received, unknown fields included.
+// Invoke implements lambda.Handler: it reads the fields of a Cognito post
+// confirmation event it uses and answers with the payload it received, byte
+// for byte. An event it cannot decode is answered unchanged too, and
+// counted in EventDecodeFailures. The error is always nil.
 func (p *PostConfirmation) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	var ev events.CognitoEventUserPoolsPostConfirmation
-	if err := json.Unmarshal(payload, &ev); err != nil {
-		return nil, fmt.Errorf("triggers: decode post confirmation event: %w", err)
+	h, u, err := decodeEvent(payload)
+	if err != nil {
+		p.undecodable(ctx, "postconfirmation", err)
+		return payload, nil
 	}
-	_, _ = p.Handle(ctx, ev)
+	p.handle(ctx, h, u)
 	return payload, nil
 }

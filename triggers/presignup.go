@@ -2,8 +2,6 @@ package triggers
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -43,17 +41,24 @@ func NewPreSignUp(cfg Config, publish PublishFunc, metrics *emf.Writer, log *slo
 // Handle validates one sign-up. It returns ev unchanged and either nil or a
 // *Rejection, whose text Cognito shows the user.
 func (p *PreSignUp) Handle(ctx context.Context, ev events.CognitoEventUserPoolsPreSignup) (events.CognitoEventUserPoolsPreSignup, error) {
-	attrs := ev.Request.UserAttributes
-	inv := p.begin(ctx, ev.CognitoEventUserPoolsHeader, attrs)
-	switch ev.TriggerSource {
+	h, u := fromEvents(ev.CognitoEventUserPoolsHeader, ev.Request.UserAttributes)
+	if rej := p.handle(ctx, h, u); rej != nil {
+		return ev, rej
+	}
+	return ev, nil
+}
+
+func (p *PreSignUp) handle(ctx context.Context, h header, u user) *Rejection {
+	inv := p.begin(ctx, h, u)
+	switch h.TriggerSource {
 	case PreSignUpSignUp, PreSignUpAdminCreateUser, PreSignUpExternalProvider:
 	default:
 		inv.unknown()
-		return ev, nil
+		return nil
 	}
-	admin := ev.TriggerSource == PreSignUpAdminCreateUser
+	admin := h.TriggerSource == PreSignUpAdminCreateUser
 	rej := p.validate(inv, admin)
-	d := inv.data(attrs)
+	d := inv.data()
 	t := event.SignUpAccepted
 	if rej != nil {
 		t, d.Reason = event.SignUpRejected, rej.Code()
@@ -65,12 +70,12 @@ func (p *PreSignUp) Handle(ctx context.Context, ev events.CognitoEventUserPoolsP
 	inv.publishEvent(t, d)
 	if rej != nil {
 		p.log.InfoContext(ctx, "sign-up rejected", "reason", d.Reason, "email", inv.email,
-			"triggerSource", ev.TriggerSource, "userPoolId", ev.UserPoolID)
+			"triggerSource", h.TriggerSource, "userPoolId", h.UserPoolID)
 		inv.finish("rejected", slog.String("reason", d.Reason))
-		return ev, rej
+		return rej
 	}
 	inv.finish("accepted")
-	return ev, nil
+	return nil
 }
 
 // validate returns the rejection of the invocation's email address, or nil.
@@ -91,15 +96,19 @@ func (p *PreSignUp) validate(inv *invocation, admin bool) *Rejection {
 	return nil
 }
 
-// Invoke implements lambda.Handler: it decodes a Cognito pre sign-up event
-// and answers with the payload it received, unknown fields included.
+// Invoke implements lambda.Handler: it reads the fields of a Cognito pre
+// sign-up event it uses and answers with the payload it received, byte for
+// byte, or a *Rejection. An event it cannot decode is accepted without the
+// checks that could not run, answered unchanged and counted in
+// EventDecodeFailures: cogwatch's own parsing never fails a user.
 func (p *PreSignUp) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	var ev events.CognitoEventUserPoolsPreSignup
-	if err := json.Unmarshal(payload, &ev); err != nil {
-		return nil, fmt.Errorf("triggers: decode pre sign-up event: %w", err)
+	h, u, err := decodeEvent(payload)
+	if err != nil {
+		p.undecodable(ctx, "presignup", err)
+		return payload, nil
 	}
-	if _, err := p.Handle(ctx, ev); err != nil {
-		return nil, err
+	if rej := p.handle(ctx, h, u); rej != nil {
+		return nil, rej
 	}
 	return payload, nil
 }

@@ -160,15 +160,3 @@ func TestPreSignUpHandle(t *testing.T) {
 	require.ErrorIs(t, err, ErrDisposableDomain)
 	require.Equal(t, ev, got, "the event goes back even when rejected")
 }
-
-func TestInvokeBadPayload(t *testing.T) {
-	for _, function := range []string{"presignup", "authentication", "postconfirmation"} {
-		t.Run(function, func(t *testing.T) {
-			tt := newTestTrigger(t, function, testConfig())
-			_, err := tt.h.Invoke(t.Context(), []byte(`{"triggerSource": 1`))
-			require.ErrorContains(t, err, "triggers: decode")
-			require.Empty(t, tt.emf.lines())
-			require.Empty(t, tt.rec.events(t))
-		})
-	}
-}

@@ -19,8 +19,8 @@ import (
 )
 
 // TestPublishBudget runs the publish seam against peers that hang, fail
-// and recover, in fake time: the trigger answers by its budget (or the
-// invocation's deadline, if earlier), retries at most once and only inside
+// and recover, in fake time: the trigger answers by its budget (or Reserve
+// before the invocation's deadline, if earlier), retries at most once and only inside
 // the budget, and counts what it could not publish.
 func TestPublishBudget(t *testing.T) {
 	refused := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
@@ -39,9 +39,12 @@ func TestPublishBudget(t *testing.T) {
 			wantCalls: 1, wantFailures: 0, wantElapsed: 0},
 		{name: "hangs: abandoned at the budget", budget: 3 * time.Second, peer: func(ctx context.Context, _ int) error { return hang(ctx) },
 			wantCalls: 1, wantFailures: 1, wantElapsed: 3 * time.Second, wantCode: "BudgetExceeded"},
-		{name: "hangs: the invocation deadline comes first", budget: 3 * time.Second, deadline: time.Second,
+		{name: "hangs: the invocation deadline comes first, less the reserve", budget: 3 * time.Second, deadline: time.Second,
 			peer:      func(ctx context.Context, _ int) error { return hang(ctx) },
-			wantCalls: 1, wantFailures: 1, wantElapsed: time.Second, wantCode: "BudgetExceeded"},
+			wantCalls: 1, wantFailures: 1, wantElapsed: time.Second - Reserve, wantCode: "BudgetExceeded"},
+		{name: "less than the reserve left: no attempt", budget: 3 * time.Second, deadline: Reserve / 2,
+			peer:      func(ctx context.Context, _ int) error { return hang(ctx) },
+			wantCalls: 0, wantFailures: 1, wantElapsed: 0, wantCode: "BudgetExceeded"},
 		{name: "refused once, then answers", budget: 3 * time.Second,
 			peer: func(_ context.Context, call int) error {
 				if call == 1 {

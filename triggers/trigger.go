@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -29,6 +28,16 @@ type PublishFunc func(context.Context, *sns.PublishInput, ...func(*sns.Options))
 
 // retryBackoff is the pause before the one retry of a failed publish.
 const retryBackoff = 50 * time.Millisecond
+
+// Reserve is kept before the invocation's deadline for finishing: a
+// publish still running then is abandoned, so the EMF line, the log line
+// and the runtime's reply to Lambda all happen before the deadline, whatever
+// the budget. An answer at the deadline is a timeout to Lambda and a failed
+// sign-up or sign-in to Cognito. Finishing (the SDK giving up, the EMF and
+// log lines) takes about 1 ms, up to 20–45 ms on 2 busy shared cores
+// (TestDeadlineWall); the rest is headroom for small, CPU-throttled
+// functions and the runtime's reply. See docs/triggers.md.
+const Reserve = 100 * time.Millisecond
 
 // DimensionSets are the dimension sets of every trigger metric.
 var DimensionSets = [][]string{{catalog.DimUserPoolID}, {catalog.DimUserPoolID, catalog.DimClientID}}
@@ -73,17 +82,25 @@ func newBase(cfg Config, publish PublishFunc, metrics *emf.Writer, log *slog.Log
 // several simulated instances in one process. Call it before any Handle.
 func (b *base) SetCold(cold func() bool) { b.cold = cold }
 
-// SetClock replaces time.Now, for tests. Call it before any Handle.
+// SetClock replaces time.Now in what a trigger reports (event time,
+// latencies), for tests. Deadlines follow the real clock, as contexts do.
+// Call it before any Handle.
 func (b *base) SetClock(now func() time.Time) { b.now = now }
 
 // invocation is the state of one trigger invocation.
 type invocation struct {
 	b      *base
 	ctx    context.Context
-	start  time.Time
+	start  time.Time // by the trigger's clock, for what it reports
 	m      *emf.Metrics
-	header events.CognitoEventUserPoolsHeader
+	header header
+	user   user
 	email  Email
+
+	// wall is when publishing must end: the budget after the start, or
+	// Reserve before the invocation's deadline if that comes first (real
+	// clock).
+	wall time.Time
 
 	// The email attribute parsed once per invocation (address), shared by
 	// pre sign-up's validation and the event data.
@@ -101,10 +118,14 @@ func (inv *invocation) address() (Address, error) {
 	return inv.addr, inv.addrErr
 }
 
-func (b *base) begin(ctx context.Context, h events.CognitoEventUserPoolsHeader, attrs map[string]string) *invocation {
-	inv := &invocation{b: b, ctx: ctx, start: b.now(), m: b.metrics.New(), header: h, email: Email(attrs["email"])}
+func (b *base) begin(ctx context.Context, h header, u user) *invocation {
+	inv := &invocation{b: b, ctx: ctx, start: b.now(), m: b.metrics.New(), header: h, user: u, email: Email(u.Email)}
+	inv.wall = time.Now().Add(b.cfg.Budget)
+	if dl, ok := ctx.Deadline(); ok && dl.Add(-Reserve).Before(inv.wall) {
+		inv.wall = dl.Add(-Reserve)
+	}
 	inv.m.SetDimension(catalog.DimUserPoolID, h.UserPoolID)
-	inv.m.SetDimension(catalog.DimClientID, h.CallerContext.ClientID) // empty (null in the event): the set is dropped
+	inv.m.SetDimension(catalog.DimClientID, h.ClientID) // empty (null in the event): the set is dropped
 	inv.m.SetProperty("triggerSource", h.TriggerSource)
 	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" {
 		inv.m.SetProperty("requestId", lc.AwsRequestID)
@@ -121,17 +142,17 @@ func (b *base) begin(ctx context.Context, h events.CognitoEventUserPoolsHeader, 
 }
 
 // data returns the event data common to every trigger.
-func (inv *invocation) data(attrs map[string]string) event.Data {
+func (inv *invocation) data() event.Data {
 	h := inv.header
 	d := event.Data{
 		SchemaVersion: event.SchemaVersion,
 		UserPoolID:    h.UserPoolID,
-		ClientID:      h.CallerContext.ClientID,
+		ClientID:      h.ClientID,
 		TriggerSource: h.TriggerSource,
 		Region:        h.Region,
-		Sub:           attrs["sub"],
+		Sub:           inv.user.Sub,
 	}
-	if email := attrs["email"]; email != "" {
+	if email := inv.user.Email; email != "" {
 		if a, err := inv.address(); err == nil {
 			d.EmailDomain = a.Domain
 		}
@@ -156,7 +177,8 @@ func (inv *invocation) count(t event.Type, reason string) {
 	_ = inv.m.PutWithDimensions(name, 1, emf.Count, reasonSets...)
 }
 
-// publishEvent publishes one event within the budget, failing open.
+// publishEvent publishes one event before the invocation's wall (budget or
+// deadline less Reserve), failing open.
 func (inv *invocation) publishEvent(t event.Type, d event.Data) {
 	b := inv.b
 	d.LatencyMs = ms(b.now().Sub(inv.start))
@@ -184,11 +206,15 @@ func (inv *invocation) publishEvent(t event.Type, d event.Data) {
 		Message:           aws.String(string(body)),
 		MessageAttributes: attributes(&e),
 	}
-	ctx, cancel := context.WithDeadline(inv.ctx, inv.start.Add(b.cfg.Budget))
+	ctx, cancel := context.WithDeadline(inv.ctx, inv.wall)
 	defer cancel()
 	t0 := b.now()
-	attempts := 1
-	_, err = b.publish(ctx, in, noSDKRetries)
+	attempts := 0
+	err = ctx.Err() // no time left for even one attempt
+	if err == nil {
+		attempts++
+		_, err = b.publish(ctx, in, noSDKRetries)
+	}
 	if err != nil && retryable(ctx, err) {
 		timer := time.NewTimer(retryBackoff)
 		select {
@@ -274,7 +300,7 @@ func (inv *invocation) finish(outcome string, attrs ...slog.Attr) {
 		slog.String("outcome", outcome),
 		slog.String("triggerSource", inv.header.TriggerSource),
 		slog.String("userPoolId", inv.header.UserPoolID),
-		slog.String("clientId", inv.header.CallerContext.ClientID),
+		slog.String("clientId", inv.header.ClientID),
 		slog.Any("email", inv.email),
 		slog.Float64("latencyMs", ms(latency)),
 	}, attrs...)...)

@@ -37,6 +37,8 @@ const (
 	PublishFailures = "PublishFailures" // Count: events not published (error or budget)
 	ColdStarts      = "ColdStarts"      // Count: first invocation of an instance
 
+	EventDecodeFailures = "EventDecodeFailures" // Count: Cognito events a trigger could not decode, answered unchanged
+
 	WarmupInstances     = "WarmupInstances"     // Count: distinct instances that answered a warm-up
 	WarmupColdInstances = "WarmupColdInstances" // Count: of those, how many were cold
 	WarmupErrors        = "WarmupErrors"        // Count: warm-up invocations that failed
@@ -67,6 +69,7 @@ var (
 	poolSets   = [][]string{{DimUserPoolID}, {DimUserPoolID, DimClientID}}
 	reasonSets = [][]string{{DimUserPoolID}, {DimUserPoolID, DimClientID}, {DimUserPoolID, DimReason}}
 	fnSets     = [][]string{{DimFunction}}
+	noDims     = [][]string{{}} // the empty dimension set: one series per namespace
 )
 
 // Metrics lists every metric, in a stable order.
@@ -82,6 +85,7 @@ var Metrics = []Metric{
 	{PublishLatency, Milliseconds, "time of the SNS Publish call", poolSets, []string{"triggers"}},
 	{PublishFailures, Count, "user events a trigger failed to publish (the user still got through)", poolSets, []string{"triggers"}},
 	{ColdStarts, Count, "first invocations of a trigger instance", poolSets, []string{"triggers"}},
+	{EventDecodeFailures, Count, "Cognito events a trigger could not decode, answered unchanged (the user went on)", noDims, []string{"triggers"}},
 	{WarmupInstances, Count, "distinct instances that answered a warm-up round", fnSets, []string{"warmers"}},
 	{WarmupColdInstances, Count, "instances that were cold when warmed", fnSets, []string{"warmers"}},
 	{WarmupErrors, Count, "warm-up invocations that failed", fnSets, []string{"warmers"}},

@@ -11,6 +11,8 @@
 //   - a function error answers 200 with X-Amz-Function-Error: Unhandled and
 //     {"errorMessage","errorType"}, as aws-lambda-go reports it; a timeout
 //     answers Sandbox.Timedout; a panic, Runtime.ExitError;
+//   - the deadline is a wall: an answer at or after it is a timeout, and the
+//     answer is discarded, however the race with the deadline's timer goes;
 //   - each function has a pool of simulated execution environments, each
 //     built by the function's New (its init phase) with its own warm-up
 //     instance (warmup.NewInstance, warmup.WrapInstance): an environment serves

@@ -204,6 +204,11 @@ func (h *Host) Invoke(ctx context.Context, name string, payload []byte) ([]byte,
 
 	select {
 	case r := <-done:
+		if !time.Now().Before(deadline) {
+			// Lambda's deadline is a wall: an answer at or after it is a
+			// timeout, and the answer is discarded.
+			return nil, h.timedOut(ctx, p, requestID)
+		}
 		if r.err != nil {
 			p.count(func(s *Stats) { s.Errors++ })
 			if r.panicked {
@@ -220,14 +225,20 @@ func (h *Host) Invoke(ctx context.Context, name string, payload []byte) ([]byte,
 		p.release(env)
 		return r.out, nil
 	case <-ctx.Done():
-		p.count(func(s *Stats) { s.Errors++; s.Timeouts++ })
-		// The handler's goroutine still runs: this environment is dropped,
+		// The handler's goroutine still runs: its environment is dropped,
 		// as Lambda replaces a timed-out one.
-		h.log.WarnContext(ctx, "function timed out; environment dropped", "function", p.fn.Name, "requestId", requestID, "timeout", p.fn.Timeout)
-		return nil, &FunctionError{
-			Type:    "Sandbox.Timedout",
-			Message: fmt.Sprintf("%s %s Task timed out after %.2f seconds", time.Now().UTC().Format(time.RFC3339), requestID, p.fn.Timeout.Seconds()),
-		}
+		return nil, h.timedOut(ctx, p, requestID)
+	}
+}
+
+// timedOut counts a timeout and returns Lambda's error for it. The
+// environment is not released: Lambda replaces a timed-out one.
+func (h *Host) timedOut(ctx context.Context, p *pool, requestID string) *FunctionError {
+	p.count(func(s *Stats) { s.Errors++; s.Timeouts++ })
+	h.log.WarnContext(ctx, "function timed out; environment dropped", "function", p.fn.Name, "requestId", requestID, "timeout", p.fn.Timeout)
+	return &FunctionError{
+		Type:    "Sandbox.Timedout",
+		Message: fmt.Sprintf("%s %s Task timed out after %.2f seconds", time.Now().UTC().Format(time.RFC3339), requestID, p.fn.Timeout.Seconds()),
 	}
 }
 

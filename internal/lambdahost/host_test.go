@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -278,5 +279,61 @@ func TestInvocationTypes(t *testing.T) {
 		require.Equal(t, `"event"`, p)
 	case <-time.After(5 * time.Second):
 		t.Fatal("the Event invocation never ran")
+	}
+}
+
+// TestAnswerAtTheDeadlineIsATimeout: Lambda's deadline is a wall. A handler
+// that answers at the deadline, not before, gets a timeout, its answer
+// discarded, whichever of the answer and the deadline's timer the host sees
+// first; one answering just before gets through. In fake time, where both
+// happen at the same instant, repeated.
+func TestAnswerAtTheDeadlineIsATimeout(t *testing.T) {
+	const timeout = 200 * time.Millisecond
+	tests := []struct {
+		name        string
+		early       time.Duration // how long before the deadline the handler answers
+		wantTimeout bool
+	}{
+		{name: "at the deadline", early: 0, wantTimeout: true},
+		{name: "after the deadline", early: -time.Millisecond, wantTimeout: true},
+		{name: "just before", early: time.Millisecond, wantTimeout: false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				h, err := lambdahost.New(nil, lambdahost.Function{
+					Name:    "Late",
+					Timeout: timeout,
+					New: static(func(ctx context.Context, p []byte) ([]byte, error) {
+						dl, _ := ctx.Deadline()
+						time.Sleep(time.Until(dl) - tc.early) // ignores ctx, as a late trigger did
+						return []byte(`"late answer"`), nil
+					}),
+				})
+				require.NoError(t, err)
+				const runs = 20
+				for range runs {
+					out, err := h.Invoke(t.Context(), "Late", []byte(`{}`))
+					if !tc.wantTimeout {
+						require.NoError(t, err)
+						require.Equal(t, `"late answer"`, string(out))
+						continue
+					}
+					var fe *lambdahost.FunctionError
+					require.ErrorAs(t, err, &fe)
+					require.Equal(t, "Sandbox.Timedout", fe.Type)
+					require.Nil(t, out, "the late answer is discarded")
+					time.Sleep(time.Millisecond) // let a handler that outlived its deadline finish
+					synctest.Wait()
+				}
+				st := h.Stats("Late")
+				if tc.wantTimeout {
+					require.Equal(t, lambdahost.Stats{Invocations: runs, Errors: runs, Timeouts: runs, Environments: runs}, st,
+						"every timed-out environment is replaced")
+				} else {
+					require.Equal(t, lambdahost.Stats{Invocations: runs, Environments: 1}, st)
+				}
+			})
+		})
 	}
 }
