@@ -75,6 +75,27 @@ func BenchmarkLookup(b *testing.B) {
 	}
 }
 
+// BenchmarkMatch is Checker.Match on the embedded list alone, for the
+// outcomes the public-suffix rule touches: a registrable listed domain and
+// its subdomain (a public-suffix lookup on each hit), addresses under a
+// listed public suffix (edu.pl: ICANN section; ddns.net: private section),
+// and misses, which never consult the Public Suffix List.
+func BenchmarkMatch(b *testing.B) {
+	c := NewChecker(nil, nil)
+	for _, d := range []string{
+		"mailinator.com", "a.b.mailinator.com",
+		"uw.edu.pl", "edu.pl", "host.ddns.net",
+		"gmail.com", "mail.corp.example.co.uk",
+	} {
+		b.Run(d, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.Match(d)
+			}
+		})
+	}
+}
+
 // BenchmarkNormalizeAndLookup adds what the trigger does first: IDNA
 // normalisation of the email's domain.
 func BenchmarkNormalizeAndLookup(b *testing.B) {
