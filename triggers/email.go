@@ -41,9 +41,10 @@ const (
 	maxAddress = 254
 )
 
-// maxInput bounds the work before normalisation. Any address that
-// normalises within the limits above is shorter (a domain character maps to
-// at most 4 bytes) unless padded with code points the mapping deletes.
+// maxInput bounds the work before normalisation. An address that normalises
+// within the limits above is no longer, unless padded with code points the
+// mapping deletes: each code point of the domain it keeps takes at most 4
+// bytes and becomes at least one byte of the A-label name.
 const maxInput = maxLocal + 1 + 4*253
 
 // ErrInvalidEmail is the reason code of an address that is not valid email

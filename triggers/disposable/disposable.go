@@ -50,7 +50,8 @@ var Relays = []string{
 }
 
 // Listed reports whether domain is in the embedded list, exactly (no
-// subdomain matching). domain must be normalised (see Normalize).
+// subdomain matching). domain must be normalised (see Normalize). A listed
+// public suffix is listed, yet matches nothing (see Checker.Match).
 func Listed(domain string) bool { return search(data, domain) }
 
 // search finds domain in list, a list in the format of data.
