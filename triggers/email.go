@@ -34,11 +34,18 @@ type Address struct {
 	Domain string // normalised: lower-case ASCII (IDNA A-labels), no trailing dot
 }
 
-// Limits of RFC 5321 (section 4.5.3.1).
+// Limits of RFC 5321 (section 4.5.3.1), checked on the normalised address
+// (the local part as typed, the domain as an A-label name).
 const (
 	maxLocal   = 64
 	maxAddress = 254
 )
+
+// maxInput bounds the work before normalisation. An address that normalises
+// within the limits above is no longer, unless padded with code points the
+// mapping deletes: each code point of the domain it keeps takes at most 4
+// bytes and becomes at least one byte of the A-label name.
+const maxInput = maxLocal + 1 + 4*253
 
 // ErrInvalidEmail is the reason code of an address that is not valid email
 // syntax; ParseEmail returns it.
@@ -48,17 +55,22 @@ var ErrInvalidEmail = errorCode(reasonInvalidEmail)
 // quoted local part): a dot-atom local part of at most 64 bytes, letters of
 // any script allowed (RFC 6531), '@', and a domain name with at least two
 // labels that IDNA normalises. It returns ErrInvalidEmail otherwise.
+//
+// The domain is normalised first (disposable.NormalizeRooted) and every
+// check on it is made on that form, the one in Address.Domain: IDNA dot
+// forms (U+3002, U+FF0E, U+FF61) are dots, and a trailing one is a trailing
+// dot, which an address may not have.
 func ParseEmail(s string) (Address, error) {
 	at := strings.LastIndexByte(s, '@')
-	if at <= 0 || len(s) > maxAddress {
+	if at <= 0 || len(s) > maxInput {
 		return Address{}, ErrInvalidEmail
 	}
 	local, domain := s[:at], s[at+1:]
-	if !validLocal(local) || strings.HasSuffix(domain, ".") {
+	if !validLocal(local) {
 		return Address{}, ErrInvalidEmail
 	}
-	d, err := disposable.Normalize(domain)
-	if err != nil {
+	d, rooted, err := disposable.NormalizeRooted(domain)
+	if err != nil || rooted || len(local)+1+len(d) > maxAddress {
 		return Address{}, ErrInvalidEmail
 	}
 	dot := strings.LastIndexByte(d, '.')

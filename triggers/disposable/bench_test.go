@@ -3,6 +3,8 @@ package disposable
 import (
 	"strings"
 	"testing"
+
+	"golang.org/x/net/publicsuffix"
 )
 
 var lookups = []struct{ name, domain string }{
@@ -70,6 +72,49 @@ func BenchmarkLookup(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				mapMatch(m, l.domain)
+			}
+		})
+	}
+}
+
+// eagerMatch is the alternative to Match's lazy rule: find the public suffix
+// on every lookup, then search the list only below it.
+func eagerMatch(domain string) (string, bool) {
+	ps, _ := publicsuffix.PublicSuffix(domain)
+	for d := domain; len(d) > len(ps); d = d[strings.IndexByte(d, '.')+1:] {
+		if Listed(d) {
+			return d, true
+		}
+	}
+	return "", false
+}
+
+// BenchmarkMatch is Checker.Match on the embedded list alone, for the
+// outcomes the public-suffix rule touches: a registrable listed domain and
+// its subdomain, addresses under a listed public suffix (edu.pl: ICANN
+// section; ddns.net: private section), and misses. Match consults the Public
+// Suffix List only after a list hit; eager consults it on every lookup.
+func BenchmarkMatch(b *testing.B) {
+	c := NewChecker(nil, nil)
+	for _, d := range []string{
+		"mailinator.com", "a.b.mailinator.com",
+		"uw.edu.pl", "edu.pl", "host.ddns.net",
+		"gmail.com", "mail.corp.example.co.uk",
+	} {
+		m, ok := c.Match(d)
+		if em, eok := eagerMatch(d); em != m || eok != ok {
+			b.Fatalf("%s: eager and lazy disagree", d)
+		}
+		b.Run("lazy/"+d, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.Match(d)
+			}
+		})
+		b.Run("eager/"+d, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				eagerMatch(d)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
+	"golang.org/x/net/publicsuffix"
 )
 
 //go:generate go run ./internal/gen
@@ -49,8 +50,12 @@ var Relays = []string{
 }
 
 // Listed reports whether domain is in the embedded list, exactly (no
-// subdomain matching). domain must be normalised (see Normalize).
-func Listed(domain string) bool {
+// subdomain matching). domain must be normalised (see Normalize). A listed
+// public suffix is listed, yet matches nothing (see Checker.Match).
+func Listed(domain string) bool { return search(data, domain) }
+
+// search finds domain in list, a list in the format of data.
+func search(data, domain string) bool {
 	if domain == "" {
 		return false
 	}
@@ -86,36 +91,57 @@ var (
 )
 
 // Normalize returns the lower-case ASCII (A-label) form of a domain name,
-// without a trailing dot, as the list stores it.
+// without a trailing dot, as the list stores it. The IDNA mapping (UTS #46)
+// decides what a dot is: U+3002 ideographic full stop, U+FF0E fullwidth full
+// stop and U+FF61 halfwidth ideographic full stop separate labels like '.',
+// and one of them at the end is a trailing dot.
 func Normalize(domain string) (string, error) {
-	d := strings.TrimSuffix(domain, ".")
+	n, _, err := NormalizeRooted(domain)
+	return n, err
+}
+
+// NormalizeRooted is Normalize that also reports whether domain ended in a
+// dot, in any of the forms IDNA maps to one. A list entry may end in a dot;
+// the domain of an email address may not (RFC 5321).
+func NormalizeRooted(domain string) (name string, rooted bool, err error) {
+	if isLowerASCIIHost(domain) { // the common case: nothing to map
+		d := strings.TrimSuffix(domain, ".")
+		if err := checkName(d); err != nil {
+			return "", false, err
+		}
+		if _, err := profile.ToASCII(d); err != nil {
+			return "", false, err
+		}
+		return d, len(d) < len(domain), nil
+	}
+	if !utf8.ValidString(domain) {
+		return "", false, fmt.Errorf("%w: invalid UTF-8", ErrNotHostname)
+	}
+	a, err := profile.ToASCII(domain) // maps every dot form to '.'
+	if err != nil {
+		return "", false, err
+	}
+	a = strings.ToLower(a)
+	d := strings.TrimSuffix(a, ".")
+	if err := checkName(d); err != nil {
+		return "", false, err
+	}
+	if !isLowerASCIIHost(d) { // e.g. code points the profile lets through unmapped
+		return "", false, fmt.Errorf("%w: %q", ErrNotHostname, domain)
+	}
+	return d, len(d) < len(a), nil
+}
+
+// checkName rejects what is left of a name after its trailing dot is
+// removed when it is empty or still ends in a dot.
+func checkName(d string) error {
 	if d == "" {
-		return "", ErrEmptyDomain
+		return ErrEmptyDomain
 	}
 	if strings.HasSuffix(d, ".") {
-		return "", fmt.Errorf("%w: empty label", ErrNotHostname)
+		return fmt.Errorf("%w: empty label", ErrNotHostname)
 	}
-	if isLowerASCIIHost(d) { // the common case: nothing to map
-		if _, err := profile.ToASCII(d); err != nil {
-			return "", err
-		}
-		return d, nil
-	}
-	if !utf8.ValidString(d) {
-		return "", fmt.Errorf("%w: invalid UTF-8", ErrNotHostname)
-	}
-	a, err := profile.ToASCII(d)
-	if err != nil {
-		return "", err
-	}
-	a = strings.TrimSuffix(strings.ToLower(a), ".") // a mapped trailing dot, such as U+3002
-	if a == "" {
-		return "", ErrEmptyDomain
-	}
-	if !isLowerASCIIHost(a) || strings.HasSuffix(a, ".") { // e.g. invalid UTF-8, which the profile lets through
-		return "", fmt.Errorf("%w: %q", ErrNotHostname, domain)
-	}
-	return a, nil
+	return nil
 }
 
 func isLowerASCIIHost(s string) bool {
@@ -134,6 +160,7 @@ func isLowerASCIIHost(s string) bool {
 type Checker struct {
 	extra   map[string]struct{}
 	allowed map[string]struct{}
+	list    string // in the format of data; "" is the embedded list (tests swap it)
 }
 
 // NewChecker returns a Checker that also treats extra (and their subdomains)
@@ -162,9 +189,18 @@ func set(list []string) map[string]struct{} {
 // Match reports whether domain (normalised, see Normalize) or one of its
 // parent domains is disposable, and returns the entry that matched. Parents
 // are tried from the most specific up; a bare top-level domain never matches.
+//
+// Entries of the embedded list match only at or below the registrable domain
+// (eTLD+1) of domain, by the Public Suffix List compiled into
+// golang.org/x/net/publicsuffix, ICANN and private sections alike: an entry
+// that is a public suffix (edu.pl, a dynamic-DNS zone) matches nothing, and
+// no entry matches across a public suffix below it. The Public Suffix List is
+// consulted only when an entry matched, so accepted domains never pay for it.
+// The operator's extra and allowed domains match as written, with all their
+// subdomains.
 func (c *Checker) Match(domain string) (string, bool) {
-	d := domain
-	for strings.IndexByte(d, '.') > 0 {
+	suffix := -1 // length of domain's public suffix, found on the first list hit
+	for d := domain; strings.IndexByte(d, '.') > 0; d = d[strings.IndexByte(d, '.')+1:] {
 		if c.allows(d) {
 			return d, false
 		}
@@ -173,12 +209,24 @@ func (c *Checker) Match(domain string) (string, bool) {
 				return d, true
 			}
 		}
-		if Listed(d) {
-			return d, true
+		if len(d) > suffix && c.listed(d) {
+			if suffix < 0 {
+				ps, _ := publicsuffix.PublicSuffix(domain)
+				suffix = len(ps)
+			}
+			if len(d) > suffix {
+				return d, true
+			}
 		}
-		d = d[strings.IndexByte(d, '.')+1:]
 	}
 	return "", false
+}
+
+func (c *Checker) listed(d string) bool {
+	if c != nil && c.list != "" {
+		return search(c.list, d)
+	}
+	return search(data, d)
 }
 
 func (c *Checker) allows(d string) bool {

@@ -21,6 +21,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/net/publicsuffix"
+
 	"github.com/cogwatch/cogwatch/triggers/disposable"
 )
 
@@ -135,6 +137,11 @@ type Result struct {
 	Domains  []string // sorted, unique, normalised
 	Excluded []string // relays (and their subdomains) found upstream
 	Invalid  []string // upstream entries that do not normalise or have no dot
+
+	// PublicSuffixes are the entries of Domains that are public suffixes
+	// (ICANN or private section of the Public Suffix List): they stay in the
+	// list, as upstream has them, and match nothing (see Checker.Match).
+	PublicSuffixes []string
 }
 
 // Build normalises, deduplicates and sorts the upstream domains, leaving out
@@ -165,6 +172,11 @@ func Build(upstream, exclude []string) (Result, error) {
 	r.Domains = slices.Compact(r.Domains)
 	if len(r.Domains) == 0 {
 		return r, errors.New("no domains")
+	}
+	for _, d := range r.Domains {
+		if ps, _ := publicsuffix.PublicSuffix(d); ps == d {
+			r.PublicSuffixes = append(r.PublicSuffixes, d)
+		}
 	}
 	return r, nil
 }

@@ -51,5 +51,7 @@ func run(dir string) error {
 	}
 	fmt.Printf("%s %s: %d upstream, %d written, %d relays left out %v, %d invalid %q\n",
 		m.Path, m.Version, len(upstream), len(r.Domains), len(r.Excluded), r.Excluded, len(r.Invalid), r.Invalid)
+	fmt.Printf("%d public suffixes kept, matching nothing (list them in docs/disposable.md): %v\n",
+		len(r.PublicSuffixes), r.PublicSuffixes)
 	return nil
 }
