@@ -159,6 +159,7 @@ func TestDecodeEventFixtures(t *testing.T) {
 	}{
 		{file: "create-userpooldomain.json", typ: cfn.RequestCreate},
 		{file: "update-logencryption.json", typ: cfn.RequestUpdate},
+		{file: "update-rollback-userpooldomain.json", typ: cfn.RequestUpdate},
 		{file: "delete-failed-create.json", typ: cfn.RequestDelete},
 	}
 	for _, tc := range tests {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -302,7 +303,7 @@ func TestWatchdogInFakeTime(t *testing.T) {
 		answeredAt = time.Now()
 		require.NoError(t, err)
 		require.Equal(t, cfn.StatusFailed, rec.only(t).Status)
-		require.Equal(t, 5*time.Second, deadline.Sub(answeredAt), "the watchdog keeps the margin")
+		require.Equal(t, 5*time.Second+250*time.Millisecond, deadline.Sub(answeredAt), "the watchdog keeps the margin and the reserve")
 	})
 }
 
@@ -327,8 +328,12 @@ func hangingURL(t *testing.T) string {
 
 // TestRuntimeReturnsBeforeTheDeadlineWhenThePutHangs: a response URL that
 // never answers does not keep the function to its deadline, whether the
-// resource returned at once or the watchdog answered for it. The margin is
-// logged: go test -run ThePutHangs -count=50 -v | grep margin.
+// resource returned at once, failed, or the watchdog answered for it. With
+// 300ms left, the runtime gives up on the PUT 75ms (its reserve) before the
+// deadline. Wall-clock time on a loaded machine can stall any single run for
+// longer than that, so the median of several runs is held to a margin; the
+// exact reserve is TestSendKeepsTheReserveInFakeTime's. The margins are
+// logged: go test -run ThePutHangs -count=10 -v | grep margin.
 func TestRuntimeReturnsBeforeTheDeadlineWhenThePutHangs(t *testing.T) {
 	url := hangingURL(t)
 	tests := []struct {
@@ -341,17 +346,21 @@ func TestRuntimeReturnsBeforeTheDeadlineWhenThePutHangs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			for range 3 {
+			var margins []time.Duration
+			for range 5 {
 				rt := New(tc.f, Options{})
+				ev := payload(t, testEvent(url, cfn.RequestCreate, "", nil))
 				ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 				deadline, _ := ctx.Deadline()
-				_, err := rt.Invoke(ctx, payload(t, testEvent(url, cfn.RequestCreate, "", nil)))
+				_, err := rt.Invoke(ctx, ev)
 				margin := time.Until(deadline)
 				cancel()
 				require.NoError(t, err, "after trying to answer, never an error")
 				t.Logf("margin %v", margin)
-				require.Positive(t, margin, "returned after the deadline")
+				margins = append(margins, margin)
 			}
+			slices.Sort(margins)
+			require.Greater(t, margins[len(margins)/2], 20*time.Millisecond, "median margin before the deadline")
 		})
 	}
 }
@@ -369,7 +378,7 @@ func TestSendKeepsTheReserveInFakeTime(t *testing.T) {
 	}{
 		{name: "resource returns at once, 3s left", timeout: 3 * time.Second, wantReserve: 250 * time.Millisecond, wantTries: 2},
 		{name: "watchdog answers, 15 minutes", timeout: 15 * time.Minute, hangs: true, wantReserve: 250 * time.Millisecond, wantTries: 3},
-		{name: "resource returns at once, 400ms left", timeout: 400 * time.Millisecond, wantReserve: 50 * time.Millisecond, wantTries: 1},
+		{name: "resource returns at once, 400ms left", timeout: 400 * time.Millisecond, wantReserve: 100 * time.Millisecond, wantTries: 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -86,12 +86,11 @@ func (r *Resource) Handle(ctx context.Context, ev cfn.Event) (customresources.Re
 		old = Properties{}
 	}
 	n, err := r.apply(ctx, props, old)
-	if err != nil && ev.RequestType == cfn.RequestCreate {
-		// Some groups may have changed: answer the real id, so the rollback's
-		// Delete runs (and, by default, leaves the logs alone).
-		return customresources.Result{PhysicalResourceID: id}, err
-	}
 	if err != nil {
+		// No physical id: a failed Create gets the runtime's marker, so its
+		// rollback's Delete touches nothing. With DeleteLogGroups, a Delete
+		// would remove every named group — those that were there before this
+		// Create, and their logs, included. A failed Update keeps its id.
 		return customresources.Result{}, err
 	}
 	return customresources.Result{PhysicalResourceID: id, Data: map[string]any{"LogGroupCount": n}}, nil
