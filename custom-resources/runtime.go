@@ -167,7 +167,7 @@ func (r *Runtime) deadlines(ctx context.Context) deadlines {
 		deadline = now.Add(r.opts.Timeout)
 	}
 	var d deadlines
-	left := deadline.Sub(now)
+	left := max(deadline.Sub(now), 0)
 	d.send = deadline.Add(-min(r.opts.Reserve, left/4))
 	left = d.send.Sub(now)
 	d.watchdog = d.send.Add(-min(r.opts.Margin, left/4))

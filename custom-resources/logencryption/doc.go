@@ -9,7 +9,8 @@
 // disassociated, a removed RetentionInDays deleted (logs never expire); a
 // group dropped from the properties is left as it is. Delete leaves every
 // group and its logs in place, unless DeleteLogGroups is true, which deletes
-// the LogGroupNames groups (never those matched by a prefix). Every call is
+// the LogGroupNames groups (never those matched by a prefix); a failed Create
+// answers no physical id, so its rollback deletes nothing. Every call is
 // idempotent: ResourceAlreadyExistsException and ResourceNotFoundException
 // are expected answers, recognised by error code, and throttling is retried.
 //
