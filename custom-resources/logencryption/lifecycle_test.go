@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/cfn"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/stretchr/testify/require"
 
 	customresources "github.com/cogwatch/cogwatch/custom-resources"
@@ -181,4 +182,30 @@ func TestLifecycleFailedCreateThenDelete(t *testing.T) {
 			require.Equal(t, tc.wantState, f.state())
 		})
 	}
+}
+
+// TestLifecycleRollbackLeavesWhatTheStackNeverSet: the refused update named
+// a key and a retention that were never applied; rolling it back must not
+// "undo" them on groups whose key and retention were set outside the stack.
+func TestLifecycleRollbackLeavesWhatTheStackNeverSet(t *testing.T) {
+	f := newFake()
+	f.groups["/a"] = &types.LogGroup{LogGroupName: ptr("/a"), KmsKeyId: ptr(key2), RetentionInDays: ptr(int32(365))}
+	st := lifecycle(t, f)
+	require.Equal(t, cfntest.CreateComplete, st.Create(props([]string{"/b"}, []string{"/"}, "RetentionInDays", 30)))
+	require.Equal(t, map[string]state{"/a": {Key: key2, Days: 30}, "/b": {Days: 30}}, f.state())
+
+	// Refused (the retention does not decode, or is not one CloudWatch Logs
+	// takes); the rollback's old properties name key2, which the stack never
+	// set, and a retention it never set.
+	for _, days := range []any{"thirty", 10} {
+		require.Equal(t, cfntest.UpdateRollbackComplete, st.Update(props([]string{"/b"}, []string{"/"}, "KmsKeyId", key2, "RetentionInDays", days)))
+		require.Equal(t, map[string]state{"/a": {Key: key2, Days: 30}, "/b": {Days: 30}}, f.state(), "the key set outside the stack stays")
+	}
+
+	// A key the stack did set is removed when the properties drop it, but
+	// only from groups that still have that key.
+	require.Equal(t, cfntest.UpdateComplete, st.Update(props([]string{"/b"}, []string{"/"}, "KmsKeyId", key, "RetentionInDays", 30)))
+	f.groups["/a"].KmsKeyId = ptr(key2) // changed outside the stack since
+	require.Equal(t, cfntest.UpdateComplete, st.Update(props([]string{"/b"}, []string{"/"}, "RetentionInDays", 30)))
+	require.Equal(t, map[string]state{"/a": {Key: key2, Days: 30}, "/b": {Days: 30}}, f.state())
 }
