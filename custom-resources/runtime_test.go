@@ -165,7 +165,7 @@ func TestRuntimeAnswersExactlyOnce(t *testing.T) {
 				called.Store(true)
 				return tc.f(ctx, ev)
 			}
-			rt := New(f, Options{Margin: 100 * time.Millisecond, Grace: 100 * time.Millisecond, Send: fastSend()})
+			rt := New(f, Options{Reserve: 5 * time.Millisecond, Margin: 100 * time.Millisecond, Grace: 100 * time.Millisecond, Send: fastSend()})
 			ctx := t.Context()
 			timeout := tc.timeout
 			if timeout == 0 {
