@@ -27,14 +27,15 @@ func (e *PropertyError) Error() string { return "property " + e.Path + ": " + e.
 
 func (e *PropertyError) Unwrap() error { return e.Err }
 
-// Properties decodes the event's ResourceProperties, and on Update its
-// OldResourceProperties, into T (see DecodeProperties).
+// Properties decodes the event's ResourceProperties into T (see
+// DecodeProperties) and, on Update, its OldResourceProperties leniently (see
+// DecodeOldProperties): the old ones may be what the resource refused.
 func Properties[T any](ev cfn.Event) (props, old T, err error) {
 	if err = DecodeProperties(ev.ResourceProperties, &props); err != nil {
 		return props, old, err
 	}
 	if ev.RequestType == cfn.RequestUpdate {
-		if err = DecodeProperties(ev.OldResourceProperties, &old); err != nil {
+		if err = DecodeOldProperties(ev.OldResourceProperties, &old); err != nil {
 			return props, old, fmt.Errorf("old properties: %w", err)
 		}
 	}
@@ -50,6 +51,25 @@ func Properties[T any](ev cfn.Event) (props, old T, err error) {
 // field of dst is an error (a typo must not be silently ignored), except
 // ServiceKeys. Errors are *PropertyError naming the property.
 func DecodeProperties(props map[string]any, dst any) error {
+	return decode(props, dst, false)
+}
+
+// DecodeOldProperties decodes an Update's OldResourceProperties into dst as
+// DecodeProperties does, except that it ignores what does not decode: an
+// unknown property, and a value of the wrong type (its field stays zero; a
+// list or object with one bad element is dropped whole). It fails only when
+// dst is not a pointer to a struct.
+//
+// When CloudFormation rolls back an update the resource refused, it sends
+// the previous properties as ResourceProperties and the refused ones as
+// OldResourceProperties. Failing on those would leave the stack in
+// UPDATE_ROLLBACK_FAILED; a resource acts on the new properties and uses the
+// old ones only as hints.
+func DecodeOldProperties(props map[string]any, dst any) error {
+	return decode(props, dst, true)
+}
+
+func decode(props map[string]any, dst any, lenient bool) error {
 	v := reflect.ValueOf(dst)
 	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
 		return fmt.Errorf("decode properties: want a pointer to a struct, got %T", dst)
@@ -60,8 +80,13 @@ func DecodeProperties(props map[string]any, dst any) error {
 			m[k] = val
 		}
 	}
-	return decodeStruct("", m, v.Elem())
+	d := decoder{lenient: lenient}
+	return d.decodeStruct("", m, v.Elem())
 }
+
+// decoder decodes property values; a lenient one drops what does not decode
+// instead of failing.
+type decoder struct{ lenient bool }
 
 func join(path, name string) string {
 	if path == "" {
@@ -84,7 +109,7 @@ func fieldName(f reflect.StructField) (string, bool) {
 	return f.Name, true
 }
 
-func decodeStruct(path string, m map[string]any, dst reflect.Value) error {
+func (d decoder) decodeStruct(path string, m map[string]any, dst reflect.Value) error {
 	t := dst.Type()
 	known := make(map[string]bool, t.NumField())
 	var errs []error
@@ -98,9 +123,16 @@ func decodeStruct(path string, m map[string]any, dst reflect.Value) error {
 		if !present {
 			continue
 		}
-		if err := decodeValue(join(path, name), val, dst.Field(i)); err != nil {
+		if err := d.decodeValue(join(path, name), val, dst.Field(i)); err != nil {
+			if d.lenient {
+				dst.Field(i).SetZero()
+				continue
+			}
 			errs = append(errs, err)
 		}
+	}
+	if d.lenient {
+		return nil // unknown properties ignored
 	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -138,7 +170,7 @@ func describe(v any) string {
 	return fmt.Sprintf("a %T", v)
 }
 
-func decodeValue(path string, v any, dst reflect.Value) error {
+func (d decoder) decodeValue(path string, v any, dst reflect.Value) error {
 	fail := func(format string, args ...any) error {
 		return &PropertyError{Path: path, Err: fmt.Errorf(format, args...)}
 	}
@@ -149,7 +181,7 @@ func decodeValue(path string, v any, dst reflect.Value) error {
 	switch dst.Kind() {
 	case reflect.Pointer:
 		p := reflect.New(dst.Type().Elem())
-		if err := decodeValue(path, v, p.Elem()); err != nil {
+		if err := d.decodeValue(path, v, p.Elem()); err != nil {
 			return err
 		}
 		dst.Set(p)
@@ -231,7 +263,7 @@ func decodeValue(path string, v any, dst reflect.Value) error {
 		s := reflect.MakeSlice(dst.Type(), len(list), len(list))
 		var errs []error
 		for i, item := range list {
-			if err := decodeValue(fmt.Sprintf("%s[%d]", path, i), item, s.Index(i)); err != nil {
+			if err := d.decodeValue(fmt.Sprintf("%s[%d]", path, i), item, s.Index(i)); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -249,7 +281,7 @@ func decodeValue(path string, v any, dst reflect.Value) error {
 		var errs []error
 		for k, item := range obj {
 			ev := reflect.New(dst.Type().Elem()).Elem()
-			if err := decodeValue(join(path, k), item, ev); err != nil {
+			if err := d.decodeValue(join(path, k), item, ev); err != nil {
 				errs = append(errs, err)
 				continue
 			}
@@ -265,7 +297,7 @@ func decodeValue(path string, v any, dst reflect.Value) error {
 		if !ok {
 			return fail("want an object, got %s", describe(v))
 		}
-		return decodeStruct(path, obj, dst)
+		return d.decodeStruct(path, obj, dst)
 	}
 	return fail("unsupported field type %s", dst.Type())
 }

@@ -104,9 +104,52 @@ func TestPropertiesOfAnUpdate(t *testing.T) {
 	require.Equal(t, 30, old.RetentionInDays)
 	require.Empty(t, old.KmsKeyId)
 
+	// On an update rollback, the old properties are the refused ones.
 	ev.OldResourceProperties["RetentionInDays"] = "x"
+	props, old, err = Properties[logProps](ev)
+	require.NoError(t, err, "old properties that no longer decode must not fail the rollback")
+	require.Equal(t, 90, props.RetentionInDays)
+	require.Zero(t, old.RetentionInDays)
+	require.Equal(t, []string{"API-Gateway-Execution-Logs_abc123/prod"}, old.LogGroupNames)
+
+	ev.ResourceProperties["RetentionInDays"] = "x"
 	_, _, err = Properties[logProps](ev)
-	require.EqualError(t, err, `old properties: property RetentionInDays: "x" is not an integer`)
+	require.EqualError(t, err, `property RetentionInDays: "x" is not an integer`, "new properties stay strict")
+}
+
+// TestOldPropertiesAreLenient: on UPDATE_ROLLBACK, CloudFormation sends the
+// previous, good properties as ResourceProperties and the refused ones as
+// OldResourceProperties. What in them does not decode is ignored; the rest
+// is kept.
+func TestOldPropertiesAreLenient(t *testing.T) {
+	good := map[string]any{"ServiceToken": "arn", "Name": "n", "Count": "30", "Enabled": "true", "Names": []any{"a"}}
+	tests := []struct {
+		name    string
+		old     string
+		wantOld sample
+	}{
+		{name: "wrong scalar types", old: `{"Name":"m","Count":"thirty","Enabled":"yes","Ratio":"NaN","Small":"300"}`, wantOld: sample{Name: "m"}},
+		{name: "unknown properties", old: `{"ServiceToken":"arn","Nmae":"typo","Count":"7"}`, wantOld: sample{Count: 7}},
+		{name: "a string where a list belongs", old: `{"Names":"a,b","Count":"1"}`, wantOld: sample{Count: 1}},
+		{name: "a bad list item drops the list", old: `{"Names":["a",{"b":1}],"Enabled":"false"}`, wantOld: sample{}},
+		{name: "nested: bad fields dropped, good kept", old: `{"Nested":{"CertificateArn":"arn","Port":"https","Extra":"x"}}`, wantOld: sample{Nested: &nested{CertificateArn: "arn"}}},
+		{name: "nested: not an object", old: `{"Nested":"arn","Tags":["x"],"Name":"m"}`, wantOld: sample{Name: "m"}},
+		{name: "a map with a bad value", old: `{"Tags":{"k":{"x":1},"j":"v"}}`, wantOld: sample{}},
+		{name: "empty", old: `{}`, wantOld: sample{}},
+		{name: "all good", old: `{"Name":"m","Count":"2","Names":["x","y"]}`, wantOld: sample{Name: "m", Count: 2, Names: []string{"x", "y"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var old map[string]any
+			require.NoError(t, json.Unmarshal([]byte(tc.old), &old))
+			ev := testEvent("https://example.invalid/r", cfn.RequestUpdate, "thing-1", good)
+			ev.OldResourceProperties = old
+			props, gotOld, err := Properties[sample](ev)
+			require.NoError(t, err)
+			require.Equal(t, sample{Name: "n", Count: 30, Enabled: true, Names: []string{"a"}}, props)
+			require.Equal(t, tc.wantOld, gotOld)
+		})
+	}
 }
 
 func TestDecodeEventFixtures(t *testing.T) {
@@ -116,6 +159,7 @@ func TestDecodeEventFixtures(t *testing.T) {
 	}{
 		{file: "create-userpooldomain.json", typ: cfn.RequestCreate},
 		{file: "update-logencryption.json", typ: cfn.RequestUpdate},
+		{file: "update-rollback-userpooldomain.json", typ: cfn.RequestUpdate},
 		{file: "delete-failed-create.json", typ: cfn.RequestDelete},
 	}
 	for _, tc := range tests {

@@ -103,14 +103,15 @@ func cutTo(s string, n int) string {
 	return s + truncated
 }
 
-// SendOptions bound a PUT to the ResponseURL.
+// SendOptions bound a PUT to the ResponseURL. The zero value works.
 type SendOptions struct {
-	Client      Doer          // default: a client with AttemptTimeout
-	Attempts    int           // default 5
-	Backoff     time.Duration // first wait between attempts, doubling; default 250ms
-	MaxBackoff  time.Duration // default 4s
-	Timeout     time.Duration // whole send, when ctx has no earlier deadline; default 30s
-	AttemptTime time.Duration // one attempt; default 10s
+	Client     Doer          // default: an http.Client; each attempt has its own deadline
+	Attempts   int           // default 5
+	Backoff    time.Duration // first wait between attempts, doubling; default 250ms
+	MaxBackoff time.Duration // default 4s
+	// Timeout bounds the whole send when ctx has no earlier deadline;
+	// default 30s.
+	Timeout time.Duration
 }
 
 func (o SendOptions) withDefaults() SendOptions {
@@ -126,13 +127,24 @@ func (o SendOptions) withDefaults() SendOptions {
 	if o.Timeout <= 0 {
 		o.Timeout = 30 * time.Second
 	}
-	if o.AttemptTime <= 0 {
-		o.AttemptTime = 10 * time.Second
-	}
 	if o.Client == nil {
 		o.Client = &http.Client{}
 	}
 	return o
+}
+
+// minAttempt is the least an attempt gets when that much time is left: an
+// S3 PUT of 4 KB takes tens of milliseconds, a slow one well under this.
+const minAttempt = time.Second
+
+// attemptTime is how long one attempt may take out of the time left: all of
+// it for the last attempt; otherwise half, so that a connection that hangs
+// leaves time to try again, but at least minAttempt.
+func attemptTime(left time.Duration, last bool) time.Duration {
+	if last || left <= minAttempt {
+		return left
+	}
+	return max(left/2, minAttempt)
 }
 
 // StatusError is a response URL answering other than 200.
@@ -146,22 +158,29 @@ func (e *StatusError) Error() string {
 }
 
 // Send PUTs body to the pre-signed url, retrying transport errors, 429 and
-// 5xx with exponential backoff, bounded by opts and ctx. Other statuses (403:
-// the pre-signed URL expired or was altered) are not retried.
+// 5xx with exponential backoff, within ctx's deadline (or opts.Timeout when
+// that is earlier): each attempt gets part of the time left (see
+// attemptTime), and no attempt starts that the deadline would cut off before
+// its backoff is over. Other statuses (403: the pre-signed URL expired or was
+// altered) are not retried.
 func Send(ctx context.Context, url string, body []byte, opts SendOptions) error {
 	opts = opts.withDefaults()
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
+	deadline, _ := ctx.Deadline()
 	wait := opts.Backoff
-	var err error
 	for attempt := 1; ; attempt++ {
-		var retry bool
-		retry, err = put(ctx, opts, url, body)
-		if err == nil {
+		actx, acancel := context.WithTimeout(ctx, attemptTime(time.Until(deadline), attempt >= opts.Attempts))
+		retry, err := put(actx, opts.Client, url, body)
+		acancel()
+		switch {
+		case err == nil:
 			return nil
-		}
-		if !retry || attempt >= opts.Attempts {
-			break
+		case !retry || attempt >= opts.Attempts:
+			return fmt.Errorf("answer CloudFormation (attempt %d): %w", attempt, err)
+		case wait >= time.Until(deadline):
+			// Give up now rather than sleep into the deadline.
+			return fmt.Errorf("answer CloudFormation (attempt %d, no time left for another): %w", attempt, err)
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -172,19 +191,16 @@ func Send(ctx context.Context, url string, body []byte, opts SendOptions) error 
 		}
 		wait = min(2*wait, opts.MaxBackoff)
 	}
-	return fmt.Errorf("answer CloudFormation: %w", err)
 }
 
-func put(ctx context.Context, opts SendOptions, url string, body []byte) (retry bool, err error) {
-	ctx, cancel := context.WithTimeout(ctx, opts.AttemptTime)
-	defer cancel()
+func put(ctx context.Context, client Doer, url string, body []byte) (retry bool, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, url, bytes.NewReader(body))
 	if err != nil {
 		return false, err
 	}
 	// The URL is pre-signed without a content type: sending one breaks the signature.
 	req.Header.Del("Content-Type")
-	res, err := opts.Client.Do(req)
+	res, err := client.Do(req)
 	if err != nil {
 		return true, err // the caller stops when its own context is done
 	}

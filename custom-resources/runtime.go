@@ -42,14 +42,24 @@ type Result struct {
 var ErrDeadline = errors.New("the resource did not finish before the function's deadline")
 
 // Options configure a Runtime. The zero value works.
+//
+// An invocation's time ends, from its deadline backwards: the Reserve, kept
+// after the answer so that the function returns in time; the Margin, in
+// which the answer is PUT when the watchdog had to answer for the Func; the
+// Grace, in which the Func may still return after its context ended. The
+// rest is the Func's. Each is capped to a quarter of what is left, so that
+// short invocations (a local host, a test) keep the same shape.
 type Options struct {
 	Logger *slog.Logger // nil discards
-	// Margin is kept before the invocation deadline for the answer itself;
-	// the watchdog answers FAILED at deadline minus Margin. Default 5s, and
-	// never more than a quarter of the time left.
+	// Reserve is kept before the invocation deadline: the PUT to the
+	// ResponseURL gives up that long before it, however the URL behaves.
+	// Default 250ms.
+	Reserve time.Duration
+	// Margin is left to the answer when the Func has not returned: the
+	// watchdog answers FAILED Margin before the PUT's deadline. Default 5s.
 	Margin time.Duration
 	// Grace is how long the Func has to return after its context ends,
-	// before the watchdog answers for it. Default 2s, same cap.
+	// before the watchdog answers for it. Default 2s.
 	Grace time.Duration
 	// Timeout applies when the invocation context has no deadline (a local
 	// host, a test). Default 15 minutes, Lambda's maximum.
@@ -72,6 +82,9 @@ func New(f Func, opts Options) *Runtime {
 	if opts.Grace <= 0 {
 		opts.Grace = 2 * time.Second
 	}
+	if opts.Reserve <= 0 {
+		opts.Reserve = 250 * time.Millisecond
+	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 15 * time.Minute
 	}
@@ -88,6 +101,7 @@ func New(f Func, opts Options) *Runtime {
 // usable ResponseURL; after answering it never fails, so that Lambda's
 // asynchronous retries never re-run a resource that has answered.
 func (r *Runtime) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	d := r.deadlines(ctx)
 	ev, err := DecodeEvent(payload)
 	// The whole event is logged: `cogwatch cfn respond` answers from it by hand
 	// if the answer below never arrives.
@@ -102,7 +116,7 @@ func (r *Runtime) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		}
 		resp = r.failed(ev, Result{}, err)
 	} else {
-		resp = r.run(ctx, ev)
+		resp = r.run(ctx, ev, d)
 	}
 	body, resp, err := Body(resp)
 	if err != nil {
@@ -114,7 +128,10 @@ func (r *Runtime) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	if resp.Reason != "" {
 		attrs = append(attrs, "reason", resp.Reason)
 	}
-	if err := Send(ctx, ev.ResponseURL, body, r.opts.Send); err != nil {
+	// The PUT may take what is left of the invocation but the reserve.
+	sctx, cancel := context.WithDeadline(ctx, d.send)
+	defer cancel()
+	if err := Send(sctx, ev.ResponseURL, body, r.opts.Send); err != nil {
 		r.log.ErrorContext(ctx, "answer to CloudFormation not delivered; answer by hand with `cogwatch cfn respond`",
 			append(attrs, "err", err)...)
 	} else {
@@ -136,26 +153,33 @@ type outcome struct {
 	err error
 }
 
-// deadlines returns when the watchdog fires and when the Func's context ends.
-func (r *Runtime) deadlines(ctx context.Context) (watchdog, handler time.Time) {
+// deadlines are an invocation's, from the first to the last.
+type deadlines struct {
+	handler  time.Time // the Func's context ends
+	watchdog time.Time // the runtime answers for a Func still running
+	send     time.Time // the PUT gives up, the reserve before the invocation's
+}
+
+func (r *Runtime) deadlines(ctx context.Context) deadlines {
 	now := time.Now()
 	deadline, ok := ctx.Deadline()
 	if !ok {
 		deadline = now.Add(r.opts.Timeout)
 	}
-	left := deadline.Sub(now)
-	margin := min(r.opts.Margin, left/4)
-	grace := min(r.opts.Grace, left/4)
-	watchdog = deadline.Add(-margin)
-	return watchdog, watchdog.Add(-grace)
+	var d deadlines
+	left := max(deadline.Sub(now), 0)
+	d.send = deadline.Add(-min(r.opts.Reserve, left/4))
+	left = d.send.Sub(now)
+	d.watchdog = d.send.Add(-min(r.opts.Margin, left/4))
+	d.handler = d.watchdog.Add(-min(r.opts.Grace, left/4))
+	return d
 }
 
-func (r *Runtime) run(ctx context.Context, ev cfn.Event) cfn.Response {
+func (r *Runtime) run(ctx context.Context, ev cfn.Event, d deadlines) cfn.Response {
 	if ev.RequestType == cfn.RequestDelete && IsFailedCreate(ev.PhysicalResourceID) {
 		return NewResponse(ev, cfn.StatusSuccess, ev.PhysicalResourceID, "")
 	}
-	watchdog, handlerDeadline := r.deadlines(ctx)
-	hctx, cancel := context.WithDeadline(ctx, handlerDeadline)
+	hctx, cancel := context.WithDeadline(ctx, d.handler)
 	defer cancel()
 	done := make(chan outcome, 1) // buffered: a Func returning after the watchdog never blocks
 	go func() {
@@ -168,7 +192,7 @@ func (r *Runtime) run(ctx context.Context, ev cfn.Event) cfn.Response {
 		res, err := r.f(hctx, ev)
 		done <- outcome{res, err}
 	}()
-	t := time.NewTimer(time.Until(watchdog))
+	t := time.NewTimer(time.Until(d.watchdog))
 	defer t.Stop()
 	select {
 	case o := <-done:

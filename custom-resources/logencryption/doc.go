@@ -6,10 +6,13 @@
 // For each group of LogGroupNames (created when missing) and each existing
 // group under LogGroupPrefixes it associates KmsKeyId and sets
 // RetentionInDays. An update applies the difference: a removed KmsKeyId is
-// disassociated, a removed RetentionInDays deleted (logs never expire); a
+// disassociated, a removed RetentionInDays deleted (logs never expire), where
+// a group still has them and the old properties were valid (on an update
+// rollback they are the refused ones, never applied); a
 // group dropped from the properties is left as it is. Delete leaves every
 // group and its logs in place, unless DeleteLogGroups is true, which deletes
-// the LogGroupNames groups (never those matched by a prefix). Every call is
+// the LogGroupNames groups (never those matched by a prefix); a failed Create
+// answers no physical id, so its rollback deletes nothing. Every call is
 // idempotent: ResourceAlreadyExistsException and ResourceNotFoundException
 // are expected answers, recognised by error code, and throttling is retried.
 //

@@ -81,20 +81,29 @@ func (r *Resource) Handle(ctx context.Context, ev cfn.Event) (customresources.Re
 		return customresources.Result{}, err
 	}
 	id := ev.PhysicalResourceID
-	if ev.RequestType == cfn.RequestCreate {
-		id = PhysicalID(ev.StackID, ev.LogicalResourceID)
+	if ev.RequestType == cfn.RequestCreate || !valid(ev.OldResourceProperties) {
+		// Old properties this resource refuses were never applied (on an
+		// update rollback, they are the refused ones): nothing to undo.
 		old = Properties{}
 	}
-	n, err := r.apply(ctx, props, old)
-	if err != nil && ev.RequestType == cfn.RequestCreate {
-		// Some groups may have changed: answer the real id, so the rollback's
-		// Delete runs (and, by default, leaves the logs alone).
-		return customresources.Result{PhysicalResourceID: id}, err
+	if ev.RequestType == cfn.RequestCreate {
+		id = PhysicalID(ev.StackID, ev.LogicalResourceID)
 	}
+	n, err := r.apply(ctx, props, old)
 	if err != nil {
+		// No physical id: a failed Create gets the runtime's marker, so its
+		// rollback's Delete touches nothing. With DeleteLogGroups, a Delete
+		// would remove every named group — those that were there before this
+		// Create, and their logs, included. A failed Update keeps its id.
 		return customresources.Result{}, err
 	}
 	return customresources.Result{PhysicalResourceID: id, Data: map[string]any{"LogGroupCount": n}}, nil
+}
+
+// valid reports whether props decode strictly and validate.
+func valid(props map[string]any) bool {
+	var p Properties
+	return customresources.DecodeProperties(props, &p) == nil && p.Validate() == nil
 }
 
 // group is a log group to bring to the wanted state; current is nil for a
@@ -184,7 +193,8 @@ func deref[T any](p *T) T {
 }
 
 // apply brings every group to p, undoing what old set and p no longer
-// sets. It goes on past a failing group and reports all failures.
+// sets, where a group still has what old set. It goes on past a failing
+// group and reports all failures.
 func (r *Resource) apply(ctx context.Context, p, old Properties) (int, error) {
 	groups, err := r.groups(ctx, p)
 	if err != nil {
@@ -252,7 +262,9 @@ func (r *Resource) applyOne(ctx context.Context, g group, p, old Properties) err
 		if err != nil {
 			return gone("associate KMS key with", err)
 		}
-	case p.KmsKeyId == "" && old.KmsKeyId != "" && haveKey != "":
+	case p.KmsKeyId == "" && old.KmsKeyId != "" && haveKey == old.KmsKeyId:
+		// Only the key the old properties set: on an update rollback they are
+		// the refused ones, never applied, and a key set outside stays.
 		err := r.call(ctx, func(ctx context.Context) error {
 			_, err := r.c.DisassociateKmsKey(ctx, &cloudwatchlogs.DisassociateKmsKeyInput{LogGroupName: &name})
 			return err
@@ -271,7 +283,7 @@ func (r *Resource) applyOne(ctx context.Context, g group, p, old Properties) err
 		if err != nil {
 			return gone("set retention of", err)
 		}
-	case p.RetentionInDays == 0 && old.RetentionInDays != 0 && haveDays != 0:
+	case p.RetentionInDays == 0 && old.RetentionInDays != 0 && haveDays == old.RetentionInDays:
 		err := r.call(ctx, func(ctx context.Context) error {
 			_, err := r.c.DeleteRetentionPolicy(ctx, &cloudwatchlogs.DeleteRetentionPolicyInput{LogGroupName: &name})
 			return err

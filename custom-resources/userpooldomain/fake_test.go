@@ -118,7 +118,7 @@ func (f *fakeCognito) DescribeUserPoolDomain(_ context.Context, in *cip.Describe
 	if !ok {
 		return &cip.DescribeUserPoolDomainOutput{DomainDescription: &types.DomainDescriptionType{}}, nil
 	}
-	if f.pending[*in.Domain] > 0 || (f.stuck && d.Status != types.DomainStatusTypeActive) {
+	if f.pending[*in.Domain] > 0 || (f.stuck && (d.Status == types.DomainStatusTypeCreating || d.Status == types.DomainStatusTypeUpdating)) {
 		f.pending[*in.Domain]--
 	} else {
 		switch d.Status {
@@ -142,6 +142,32 @@ func (f *fakeCognito) mutating() []string {
 		if len(c) < 8 || c[:8] != "Describe" {
 			out = append(out, c)
 		}
+	}
+	return out
+}
+
+// domain is what Cognito holds for a domain.
+type domain struct {
+	Pool    string
+	Cert    string
+	Version int32
+}
+
+// state returns every domain Cognito holds, settled or not.
+func (f *fakeCognito) state() map[string]domain {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]domain{}
+	for name, d := range f.domains {
+		var cert string
+		if d.CustomDomainConfig != nil {
+			cert = deref(d.CustomDomainConfig.CertificateArn)
+		}
+		var v int32
+		if d.ManagedLoginVersion != nil {
+			v = *d.ManagedLoginVersion
+		}
+		out[name] = domain{Pool: deref(d.UserPoolId), Cert: cert, Version: v}
 	}
 	return out
 }

@@ -81,8 +81,13 @@ var ErrParentDomain = errors.New("parent domain has no A record")
 var ErrTaken = errors.New("domain belongs to another user pool")
 
 // Handle creates, updates or deletes the domain of ev.
+//
+// An Update compares the properties with the physical id (the domain
+// CloudFormation holds) and with what Cognito holds, never with
+// OldResourceProperties: on an update rollback those are the properties the
+// resource refused.
 func (r *Resource) Handle(ctx context.Context, ev cfn.Event) (customresources.Result, error) {
-	props, old, err := customresources.Properties[Properties](ev)
+	props, _, err := customresources.Properties[Properties](ev)
 	if ev.RequestType == cfn.RequestDelete {
 		return r.delete(ctx, ev.PhysicalResourceID, props, err == nil)
 	}
@@ -93,19 +98,13 @@ func (r *Resource) Handle(ctx context.Context, ev cfn.Event) (customresources.Re
 		return customresources.Result{}, err
 	}
 	zone := aliasZone(ev.StackID)
-	if ev.RequestType == cfn.RequestCreate {
+	if ev.RequestType == cfn.RequestCreate || props.Domain != ev.PhysicalResourceID {
+		// On Update, a replacement: a new physical id; CloudFormation deletes
+		// the old domain once the stack update succeeds, or this one if the
+		// stack update fails.
 		return r.create(ctx, props, zone)
 	}
-	switch {
-	case props.Domain != old.Domain:
-		// Replacement: a new physical id; CloudFormation deletes the old domain
-		// once the stack update succeeds.
-		return r.create(ctx, props, zone)
-	case props.UserPoolId != old.UserPoolId:
-		return customresources.Result{}, fmt.Errorf("moving domain %s from user pool %s to %s needs a new Domain (a domain belongs to one pool at a time)",
-			props.Domain, old.UserPoolId, props.UserPoolId)
-	}
-	return r.update(ctx, props, old, zone)
+	return r.update(ctx, props, zone)
 }
 
 func aliasZone(stackID string) string {
@@ -188,7 +187,7 @@ func (r *Resource) create(ctx context.Context, p Properties, zone string) (custo
 		}
 		// Ours already: a re-run of a Create whose answer was lost. Adopt it.
 		r.log.InfoContext(ctx, "domain exists in this user pool; adopting it", "domain", p.Domain)
-		return r.update(ctx, p, fromDescription(existing), zone)
+		return r.bringTo(ctx, p, existing, zone)
 	}
 	in := &cip.CreateUserPoolDomainInput{Domain: &p.Domain, UserPoolId: &p.UserPoolId}
 	in.CustomDomainConfig, in.ManagedLoginVersion = p.optionalInput()
@@ -235,18 +234,32 @@ func fromDescription(d *types.DomainDescriptionType) Properties {
 	return p
 }
 
-func (r *Resource) update(ctx context.Context, p, old Properties, zone string) (customresources.Result, error) {
-	if p.certificate() == old.certificate() && (p.ManagedLoginVersion == old.ManagedLoginVersion || p.ManagedLoginVersion == 0) {
-		d, err := r.describe(ctx, p.Domain)
-		if err != nil {
-			return customresources.Result{}, err
-		}
-		if d == nil {
-			// Deleted behind CloudFormation's back: make it exist again.
-			r.log.WarnContext(ctx, "domain missing on update; creating it", "domain", p.Domain)
-			return r.create(ctx, p, zone)
-		}
+// update brings the domain named by p, which CloudFormation holds, to p.
+func (r *Resource) update(ctx context.Context, p Properties, zone string) (customresources.Result, error) {
+	d, err := r.describe(ctx, p.Domain)
+	if err != nil {
+		return customresources.Result{}, err
+	}
+	if d == nil {
+		// Deleted behind CloudFormation's back: make it exist again.
+		r.log.WarnContext(ctx, "domain missing on update; creating it", "domain", p.Domain)
+		return r.create(ctx, p, zone)
+	}
+	if pool := deref(d.UserPoolId); pool != p.UserPoolId {
+		return customresources.Result{}, fmt.Errorf("moving domain %s from user pool %s to %s needs a new Domain (a domain belongs to one pool at a time)",
+			p.Domain, pool, p.UserPoolId)
+	}
+	return r.bringTo(ctx, p, d, zone)
+}
+
+// bringTo updates the existing domain d of p's user pool to p, calling
+// Cognito only for what differs. A ManagedLoginVersion left out of p keeps
+// the domain's.
+func (r *Resource) bringTo(ctx context.Context, p Properties, d *types.DomainDescriptionType, zone string) (customresources.Result, error) {
+	have := fromDescription(d)
+	if p.certificate() == have.certificate() && (p.ManagedLoginVersion == 0 || p.ManagedLoginVersion == have.ManagedLoginVersion) {
 		if d.Status != types.DomainStatusTypeActive {
+			var err error
 			if d, err = r.waitActive(ctx, p.Domain); err != nil {
 				return customresources.Result{PhysicalResourceID: p.Domain}, err
 			}
@@ -262,7 +275,7 @@ func (r *Resource) update(ctx context.Context, p, old Properties, zone string) (
 	if err != nil {
 		return customresources.Result{PhysicalResourceID: p.Domain}, fmt.Errorf("update domain %s: %w", p.Domain, err)
 	}
-	d, err := r.waitActive(ctx, p.Domain)
+	d, err = r.waitActive(ctx, p.Domain)
 	if err != nil {
 		return customresources.Result{PhysicalResourceID: p.Domain}, err
 	}
