@@ -68,7 +68,7 @@ func flags(app *kingpin.Application) *exporter.Options {
 		Default(fmt.Sprint(exporter.DefaultMaxInFlight)).IntVar(&o.MaxInFlight)
 	app.Flag("sns.max-connections", "Open connections to the SNS listener. At the cap, a new connection closes the one waiting longest without a request being handled.").
 		Default(fmt.Sprint(exporter.DefaultSNSMaxConnections)).IntVar(&o.SNSMaxConnections)
-	app.Flag("sns.dedupe-size", "Most messages remembered at once to drop duplicates, each until it is --sns.max-age old; beyond it the soonest to expire are forgotten early.").
+	app.Flag("sns.dedupe-size", "Messages to reserve memory for at start, to drop duplicates. Not a bound: every message is remembered until it is --sns.max-age old.").
 		Default(fmt.Sprint(exporter.DefaultDedupeSize)).IntVar(&o.DedupeSize)
 	app.Flag("sns.dedupe-file", "File that keeps the remembered messages across restarts, written atomically every --sns.dedupe-save-interval and on shutdown. Unset: a restart forgets them.").
 		Default("").StringVar(&o.DedupeFile)

@@ -36,20 +36,19 @@ func keyOf(kind byte, fields ...string) key {
 // window remembers keys until a given second, to drop duplicates. A message
 // is remembered until its signed Timestamp is older than the verifier's
 // maximum age: from then on it is refused anyway. So the window holds for as
-// long as a replay could be accepted, and no longer.
+// long as a replay could be accepted, and no longer, and its size is the
+// rate of verified messages times that age. Only messages signed for an
+// allowed topic are added: a replay adds nothing.
 type window struct {
-	max     int       // most keys held
-	evicted func(int) // counts keys forgotten early because of max
-
 	mu    sync.Mutex
 	until map[key]uint32   // key → last second it is remembered (Unix)
 	byEnd map[uint32][]key // second → keys remembered until then (or later, if extended since)
 	first uint32           // no key is remembered until a second before this one
 }
 
-func newWindow(max int, evicted func(int)) *window {
-	return &window{max: max, evicted: evicted, until: make(map[key]uint32), byEnd: make(map[uint32][]key),
-		first: math.MaxUint32}
+// newWindow returns a window with room for hint keys before it grows.
+func newWindow(hint int) *window {
+	return &window{until: make(map[key]uint32, hint), byEnd: make(map[uint32][]key), first: math.MaxUint32}
 }
 
 // second returns the last whole second at or after t (Unix), clamped.
@@ -91,20 +90,26 @@ func (w *window) known(now time.Time, k key) bool {
 	return ok
 }
 
-// len returns the number of keys remembered.
-func (w *window) len() int {
+// reset forgets every key.
+func (w *window) reset() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	clear(w.until)
+	clear(w.byEnd)
+	w.first = math.MaxUint32
+}
+
+// len returns the number of keys remembered at now.
+func (w *window) len(now time.Time) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.expireLocked(now)
 	return len(w.until)
 }
 
 func (w *window) putLocked(k key, end uint32) {
-	old, ok := w.until[k]
-	if ok && old >= end {
+	if old, ok := w.until[k]; ok && old >= end {
 		return
-	}
-	if !ok && len(w.until) >= w.max {
-		w.evictLocked()
 	}
 	w.until[k] = end
 	w.byEnd[end] = append(w.byEnd[end], k)
@@ -115,7 +120,7 @@ func (w *window) putLocked(k key, end uint32) {
 func (w *window) expireLocked(now time.Time) {
 	s := uint32(min(max(now.Unix(), 0), math.MaxUint32))
 	for len(w.byEnd) > 0 && w.first < s {
-		w.dropLocked(w.first, len(w.byEnd[w.first]))
+		w.dropLocked(w.first)
 		w.first++
 	}
 	if len(w.byEnd) == 0 {
@@ -123,44 +128,15 @@ func (w *window) expireLocked(now time.Time) {
 	}
 }
 
-// dropLocked forgets up to n keys of second end, from the oldest added, and
-// returns how many it forgot (a key extended since is not forgotten).
-func (w *window) dropLocked(end uint32, n int) int {
-	ks := w.byEnd[end]
-	dropped := 0
-	for _, k := range ks[:n] {
+// dropLocked forgets the keys remembered until second end (not those
+// extended since).
+func (w *window) dropLocked(end uint32) {
+	for _, k := range w.byEnd[end] {
 		if w.until[k] == end {
 			delete(w.until, k)
-			dropped++
 		}
 	}
-	if n == len(ks) {
-		delete(w.byEnd, end)
-	} else {
-		w.byEnd[end] = ks[n:]
-	}
-	return dropped
-}
-
-// evictLocked forgets the key that would expire soonest, to make room.
-func (w *window) evictLocked() {
-	for len(w.byEnd) > 0 {
-		ks, ok := w.byEnd[w.first]
-		if !ok {
-			w.first++
-			continue
-		}
-		if len(ks) == 0 {
-			delete(w.byEnd, w.first)
-			continue
-		}
-		if w.dropLocked(w.first, 1) == 1 {
-			if w.evicted != nil {
-				w.evicted(1)
-			}
-			return
-		}
-	}
+	delete(w.byEnd, end)
 }
 
 // appendRecords appends every remembered key and its second, as the dedupe

@@ -76,11 +76,10 @@ func New(o Options) (*Exporter, error) {
 	if err := o.Registerer.Register(e.series); err != nil {
 		return nil, fmt.Errorf("exporter: register metrics: %w", err)
 	}
-	// Two keys a message (MessageId, event id), as many as before a size.
-	e.seen = newWindow(2*o.DedupeSize, func(n int) { e.self.dedupeEvicted.Add(float64(n)) })
+	e.seen = newWindow(2 * o.DedupeSize) // two keys a message: MessageId, event id
 	if err := o.Registerer.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: MetricDedupeKeys,
 		Help: "Keys remembered to drop duplicates (SNS MessageIds, CloudEvents ids, confirmation tokens), each until its message is --sns.max-age old."},
-		func() float64 { return float64(e.seen.len()) })); err != nil {
+		func() float64 { return float64(e.seen.len(o.Now())) })); err != nil {
 		return nil, fmt.Errorf("exporter: register metrics: %w", err)
 	}
 	e.snsConns = newConnLimit(o.SNSMaxConnections, e.self.conns.WithLabelValues("sns"), e.self.connsClosed.WithLabelValues("sns"))

@@ -414,9 +414,6 @@ cogwatch_exporter_connections_closed_at_cap_total{listener="metrics"} 0
 cogwatch_exporter_connections_closed_at_cap_total{listener="sns"} 0
 # HELP cogwatch_exporter_label_overflow_total User events whose label value was replaced by "other" because its cap was reached, by label.
 # TYPE cogwatch_exporter_label_overflow_total counter
-# HELP cogwatch_exporter_sns_dedupe_evicted_total Keys forgotten before their message was --sns.max-age old, because --sns.dedupe-size was reached: a replay of that message would be counted again.
-# TYPE cogwatch_exporter_sns_dedupe_evicted_total counter
-cogwatch_exporter_sns_dedupe_evicted_total 0
 # HELP cogwatch_exporter_sns_dedupe_keys Keys remembered to drop duplicates (SNS MessageIds, CloudEvents ids, confirmation tokens), each until its message is --sns.max-age old.
 # TYPE cogwatch_exporter_sns_dedupe_keys gauge
 cogwatch_exporter_sns_dedupe_keys 5

@@ -22,7 +22,6 @@ const (
 	MetricConfirmed      = "cogwatch_exporter_sns_subscriptions_confirmed_total"
 	MetricOverflow       = "cogwatch_exporter_label_overflow_total"
 	MetricDedupeKeys     = "cogwatch_exporter_sns_dedupe_keys"
-	MetricDedupeEvicted  = "cogwatch_exporter_sns_dedupe_evicted_total"
 	MetricConnections    = "cogwatch_exporter_connections"
 	MetricConnsClosed    = "cogwatch_exporter_connections_closed_at_cap_total"
 )
@@ -59,9 +58,8 @@ type selfMetrics struct {
 	duplicates prometheus.Counter
 	confirmed  prometheus.Counter
 
-	dedupeEvicted prometheus.Counter
-	conns         *prometheus.GaugeVec
-	connsClosed   *prometheus.CounterVec
+	conns       *prometheus.GaugeVec
+	connsClosed *prometheus.CounterVec
 }
 
 func newSelfMetrics(reg prometheus.Registerer) (*selfMetrics, error) {
@@ -76,8 +74,6 @@ func newSelfMetrics(reg prometheus.Registerer) (*selfMetrics, error) {
 			Help: "Verified notifications dropped as duplicates (same SNS MessageId or CloudEvents id)."}),
 		confirmed: prometheus.NewCounter(prometheus.CounterOpts{Name: MetricConfirmed,
 			Help: "SNS subscriptions confirmed."}),
-		dedupeEvicted: prometheus.NewCounter(prometheus.CounterOpts{Name: MetricDedupeEvicted,
-			Help: "Keys forgotten before their message was --sns.max-age old, because --sns.dedupe-size was reached: a replay of that message would be counted again."}),
 		conns: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: MetricConnections,
 			Help: "Open connections, by listener."}, []string{"listener"}),
 		connsClosed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: MetricConnsClosed,
@@ -98,7 +94,7 @@ func newSelfMetrics(reg prometheus.Registerer) (*selfMetrics, error) {
 		m.connsClosed.WithLabelValues(l)
 	}
 	for _, c := range []prometheus.Collector{m.received, m.rejected, m.failed, m.duplicates, m.confirmed,
-		m.dedupeEvicted, m.conns, m.connsClosed} {
+		m.conns, m.connsClosed} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -17,7 +17,7 @@ const (
 	DefaultWebListenAddress  = ":9877"
 	DefaultMaxBodyBytes      = 1 << 20
 	DefaultMaxInFlight       = 256
-	DefaultDedupeSize        = 1_000_000
+	DefaultDedupeSize        = 100_000
 	DefaultDedupeSaveEvery   = 30 * time.Second
 	DefaultSNSMaxConnections = 1024
 	DefaultWebMaxConnections = 64
@@ -60,10 +60,10 @@ type Options struct {
 	// get 503 (default DefaultMaxInFlight). A request takes its slot only once
 	// its whole body has arrived, so slow senders do not hold slots.
 	MaxInFlight int
-	// DedupeSize bounds the messages remembered to drop duplicates (default
-	// DefaultDedupeSize). A message is remembered until its signed Timestamp
-	// is MaxAge old, when the verifier refuses it anyway; beyond DedupeSize
-	// messages within that window, the soonest to expire are forgotten early.
+	// DedupeSize is how many messages to reserve memory for, at start, to
+	// drop duplicates (default DefaultDedupeSize). It is not a bound: every
+	// message is remembered until its signed Timestamp is MaxAge old, when
+	// the verifier refuses it anyway.
 	DedupeSize int
 	// DedupeFile, if set, keeps the remembered messages across restarts: it
 	// is loaded by New and written by Run and Serve every DedupeSaveEvery
