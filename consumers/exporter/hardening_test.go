@@ -386,7 +386,9 @@ func TestConnectionCap(t *testing.T) {
 		var stalled []net.Conn
 		for range 3 {
 			stalled = append(stalled, slowRequest(t, s.snsAddr, 1000, "{"))
-			require.Eventually(t, func() bool { return labelled(t, s.reg, exporter.MetricConnections, "listener", "sns") == float64(len(stalled)) },
+			require.Eventually(t, func() bool {
+				return labelled(t, s.reg, exporter.MetricConnections, "listener", "sns") == float64(len(stalled))
+			},
 				10*time.Second, 5*time.Millisecond)
 		}
 		code, err := postNew(t, s.snsAddr, s.notification(t, "e1", event.SignInSucceeded, "c", ""))
