@@ -29,10 +29,12 @@ var (
 	errCorruptDedupe = errors.New("corrupt dedupe file")
 )
 
+func crc32Checksum(b []byte) uint32 { return crc32.Checksum(b, crc32c) }
+
 // encodeDedupe returns the dedupe file of w.
 func encodeDedupe(w *window) []byte {
 	b := w.appendRecords([]byte(dedupeHeader))
-	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, crc32c))
+	return binary.BigEndian.AppendUint32(b, crc32Checksum(b))
 }
 
 // decodeDedupe checks a dedupe file and returns its records.
@@ -41,7 +43,7 @@ func decodeDedupe(b []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: no %q header", errCorruptDedupe, dedupeHeader[:len(dedupeHeader)-1])
 	}
 	body, sum := b[:len(b)-4], binary.BigEndian.Uint32(b[len(b)-4:])
-	if crc32.Checksum(body, crc32c) != sum {
+	if crc32Checksum(body) != sum {
 		return nil, fmt.Errorf("%w: checksum mismatch", errCorruptDedupe)
 	}
 	records := body[len(dedupeHeader):]
