@@ -381,7 +381,10 @@ func TestListenerTimeouts(t *testing.T) {
 // that has waited longest without a request being handled, so connections
 // that stall cannot lock out a delivery or a scrape.
 func TestConnectionCap(t *testing.T) {
-	s := newServed(t, func(o *exporter.Options) { o.SNSMaxConnections, o.WebMaxConnections = 3, 2 })
+	s := newServed(t, func(o *exporter.Options) {
+		o.SNSMaxConnections, o.WebMaxConnections = 3, 2
+		o.ReadHeaderTimeout, o.ReadTimeout = time.Minute, time.Minute // only the cap closes connections here
+	})
 	t.Run("sns", func(t *testing.T) {
 		var stalled []net.Conn
 		for range 3 {
