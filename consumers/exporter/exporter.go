@@ -146,6 +146,11 @@ type messageHandler func(http.ResponseWriter, *http.Request, *snsverify.Message)
 func (e *Exporter) receive(next messageHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.self.received.Inc()
+		if r.ContentLength > e.o.MaxBodyBytes { // refused before a byte of it is read
+			e.reject(w, r, reasonTooLarge, http.StatusRequestEntityTooLarge,
+				fmt.Errorf("Content-Length %d is more than %d", r.ContentLength, e.o.MaxBodyBytes))
+			return
+		}
 		done := readingBody(r.Context())
 		body, err := readBody(http.MaxBytesReader(w, r.Body, e.o.MaxBodyBytes), r.ContentLength)
 		done()

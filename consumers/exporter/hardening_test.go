@@ -179,6 +179,26 @@ func TestIncompleteBodyIsRejected(t *testing.T) {
 	require.Zero(t, sum(t, f.reg, exporter.MetricFailed))
 }
 
+// TestOversizedBody: too large is refused by its Content-Length before it is
+// read, and without one (chunked) as soon as it passes the limit.
+func TestOversizedBody(t *testing.T) {
+	f := newFixture(t, func(o *exporter.Options) { o.MaxBodyBytes = 64 << 10 })
+	body := bytes.Repeat([]byte("x"), 70<<10)
+	for name, r := range map[string]io.Reader{
+		"Content-Length": bytes.NewReader(body),
+		"chunked":        io.MultiReader(bytes.NewReader(body)), // no length known: chunked
+	} {
+		t.Run(name, func(t *testing.T) {
+			before := counter(t, f.reg, exporter.MetricRejected, "too_large")
+			resp, err := http.Post(f.srv.URL+"/sns", "text/plain", r)
+			require.NoError(t, err)
+			resp.Body.Close()
+			require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+			require.Equal(t, before+1, counter(t, f.reg, exporter.MetricRejected, "too_large"))
+		})
+	}
+}
+
 // lineBuffer collects log output, safe for concurrent writers.
 type lineBuffer struct {
 	mu sync.Mutex
