@@ -89,6 +89,10 @@ func New(o Options) (*Exporter, error) {
 			return nil, fmt.Errorf("exporter: %w", err)
 		}
 	}
+	if need := o.ReadTimeout + 2*o.FetchTimeout; o.WriteTimeout < need {
+		e.log.Warn("the write timeout is shorter than a slow body plus a certificate fetch and a confirmation: such answers will be cut",
+			"write_timeout", o.WriteTimeout, "want_at_least", need)
+	}
 	if len(o.Topics) == 0 {
 		e.log.Warn("no SNS topic is allowed: every message will be rejected (set --sns.topic-arn)")
 	}
@@ -156,7 +160,7 @@ func (e *Exporter) receive(next messageHandler) http.Handler {
 		done()
 		if err != nil {
 			reason, status := bodyError(err)
-			e.reject(w, r, reason, status, err, "read", len(body))
+			e.reject(w, r, reason, status, err, "bytes_read", len(body))
 			return
 		}
 		select {
