@@ -64,10 +64,16 @@ func flags(app *kingpin.Application) *exporter.Options {
 		Default("5m").DurationVar(&o.MaxSkew)
 	app.Flag("sns.max-body-size", "Largest request body accepted on /sns.").
 		Default("1MiB").BytesVar((*units.Base2Bytes)(&o.MaxBodyBytes))
-	app.Flag("sns.max-in-flight", "SNS requests handled at once; more are answered 503 so that SNS retries.").
+	app.Flag("sns.max-in-flight", "SNS requests verified at once, each once its whole body is in; more are answered 503 so that SNS retries.").
 		Default(fmt.Sprint(exporter.DefaultMaxInFlight)).IntVar(&o.MaxInFlight)
-	app.Flag("sns.dedupe-size", "Recent messages remembered to drop duplicates.").
+	app.Flag("sns.max-connections", "Open connections to the SNS listener. At the cap, a new connection closes the one waiting longest without a request being handled.").
+		Default(fmt.Sprint(exporter.DefaultSNSMaxConnections)).IntVar(&o.SNSMaxConnections)
+	app.Flag("sns.dedupe-size", "Messages to reserve memory for at start, to drop duplicates. Not a bound: every message is remembered until it is --sns.max-age old.").
 		Default(fmt.Sprint(exporter.DefaultDedupeSize)).IntVar(&o.DedupeSize)
+	app.Flag("sns.dedupe-file", "File that keeps the remembered messages across restarts, written atomically every --sns.dedupe-save-interval and on shutdown. Unset: a restart forgets them.").
+		Default("").StringVar(&o.DedupeFile)
+	app.Flag("sns.dedupe-save-interval", "How often --sns.dedupe-file is written.").
+		Default(exporter.DefaultDedupeSaveEvery.String()).DurationVar(&o.DedupeSaveEvery)
 	app.Flag("sns.cert-cache-size", "Signing certificates cached.").
 		Default("64").IntVar(&o.CertCacheSize)
 	app.Flag("sns.cert-cache-ttl", "How long a signing certificate stays cached.").
@@ -84,6 +90,14 @@ func flags(app *kingpin.Application) *exporter.Options {
 		Default(fmt.Sprint(exporter.DefaultMaxReasons)).IntVar(&o.MaxReasons)
 	app.Flag("web.read-header-timeout", "Time allowed to read request headers, on both listeners.").
 		Default(exporter.DefaultReadHeaderTimeout.String()).DurationVar(&o.ReadHeaderTimeout)
+	app.Flag("web.read-timeout", "Time allowed to read a whole request, body included, on both listeners.").
+		Default(exporter.DefaultReadTimeout.String()).DurationVar(&o.ReadTimeout)
+	app.Flag("web.write-timeout", "Time allowed from the end of a request's headers to the end of its response, on both listeners; at least --web.read-timeout plus twice --sns.fetch-timeout.").
+		Default("1m").DurationVar(&o.WriteTimeout)
+	app.Flag("web.idle-timeout", "Time a keep-alive connection may wait for its next request, on both listeners.").
+		Default("1m").DurationVar(&o.IdleTimeout)
+	app.Flag("web.max-connections", "Open connections to the metrics listener. At the cap, a new connection closes the one waiting longest without a request being handled.").
+		Default(fmt.Sprint(exporter.DefaultWebMaxConnections)).IntVar(&o.WebMaxConnections)
 	app.Flag("web.shutdown-timeout", "Time allowed for in-flight requests on SIGINT or SIGTERM.").
 		Default(exporter.DefaultShutdownTimeout.String()).DurationVar(&o.ShutdownTimeout)
 	return o

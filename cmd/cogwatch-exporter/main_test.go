@@ -27,12 +27,21 @@ func TestFlags(t *testing.T) {
 			require.EqualValues(t, 1<<20, o.MaxBodyBytes)
 			require.Equal(t, 24*time.Hour, o.SeriesTTL)
 			require.Equal(t, exporter.DefaultMaxPools, o.MaxPools)
+			require.Equal(t, exporter.DefaultSNSMaxConnections, o.SNSMaxConnections)
+			require.Equal(t, exporter.DefaultWebMaxConnections, o.WebMaxConnections)
+			require.Equal(t, 20*time.Second, o.ReadTimeout)
+			require.Equal(t, time.Minute, o.WriteTimeout)
+			require.Equal(t, time.Minute, o.IdleTimeout)
+			require.Empty(t, o.DedupeFile)
+			require.Equal(t, 30*time.Second, o.DedupeSaveEvery)
 		}},
 		{name: "contract flags", args: []string{
 			"--web.listen-address=127.0.0.1:1", "--web.config.file=web.yml", "--sns.listen-address=127.0.0.1:2",
 			"--sns.topic-arn=arn:aws:sns:us-east-1:123456789012:a", "--sns.topic-arn=arn:aws:sns:us-east-1:123456789012:b",
 			"--sns.trust-cert-url-prefix=http://127.0.0.1:4100/", "--sns.max-age=2h", "--sns.max-body-size=256KiB",
 			"--metrics.series-ttl=30m", "--metrics.max-pools=3",
+			"--sns.max-connections=10", "--web.max-connections=5", "--web.read-timeout=7s", "--web.write-timeout=9s",
+			"--web.idle-timeout=11s", "--sns.dedupe-file=/var/lib/cogwatch/dedupe", "--sns.dedupe-save-interval=5s",
 		}, check: func(t *testing.T, o *exporter.Options) {
 			require.Equal(t, []string{"127.0.0.1:1"}, *o.Web.WebListenAddresses)
 			require.Equal(t, "web.yml", *o.Web.WebConfigFile)
@@ -43,6 +52,13 @@ func TestFlags(t *testing.T) {
 			require.EqualValues(t, 256<<10, o.MaxBodyBytes)
 			require.Equal(t, 30*time.Minute, o.SeriesTTL)
 			require.Equal(t, 3, o.MaxPools)
+			require.Equal(t, 10, o.SNSMaxConnections)
+			require.Equal(t, 5, o.WebMaxConnections)
+			require.Equal(t, 7*time.Second, o.ReadTimeout)
+			require.Equal(t, 9*time.Second, o.WriteTimeout)
+			require.Equal(t, 11*time.Second, o.IdleTimeout)
+			require.Equal(t, "/var/lib/cogwatch/dedupe", o.DedupeFile)
+			require.Equal(t, 5*time.Second, o.DedupeSaveEvery)
 		}},
 	}
 	for _, tc := range tests {

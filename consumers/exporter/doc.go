@@ -12,6 +12,16 @@
 // listener serves /metrics behind exporter-toolkit's TLS and basic auth. Both
 // serve /-/healthy and /-/ready.
 //
+// The SNS listener faces the internet, so every resource a client can take
+// is bounded: a request takes a verification slot only once its body is in,
+// the body buffer grows with the bytes that arrive, each listener caps its
+// connections (closing the one waiting longest without a request being
+// handled), both listeners time out reads, writes and idle connections, and
+// log lines quote at most a few hundred bytes of any request. Duplicates are
+// dropped for as long as the verifier would accept them: every message is
+// remembered until its signed Timestamp is the maximum age old, optionally
+// across restarts in a file.
+//
 // Label cardinality is bounded: pools and clients beyond a cap are counted
 // under "other", and the series of pools and clients that stop sending
 // expire after a configurable time.

@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -25,8 +27,10 @@ type Exporter struct {
 	log      *slog.Logger
 	self     *selfMetrics
 	series   *eventSeries
-	seen     *recent
+	seen     *window
 	inflight chan struct{}
+	snsConns *connLimit
+	webConns *connLimit
 	gatherer prometheus.Gatherer
 	ready    atomic.Bool
 }
@@ -63,7 +67,6 @@ func New(o Options) (*Exporter, error) {
 	e := &Exporter{
 		o: o, verifier: v, client: &client, log: o.Logger,
 		series:   newEventSeries(o),
-		seen:     newRecent(2 * o.DedupeSize),
 		inflight: make(chan struct{}, o.MaxInFlight),
 		gatherer: o.Gatherer,
 	}
@@ -72,6 +75,23 @@ func New(o Options) (*Exporter, error) {
 	}
 	if err := o.Registerer.Register(e.series); err != nil {
 		return nil, fmt.Errorf("exporter: register metrics: %w", err)
+	}
+	e.seen = newWindow(2 * o.DedupeSize) // two keys a message: MessageId, event id
+	if err := o.Registerer.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: MetricDedupeKeys,
+		Help: "Keys remembered to drop duplicates (SNS MessageIds, CloudEvents ids, confirmation tokens), each until its message is --sns.max-age old."},
+		func() float64 { return float64(e.seen.len(o.Now())) })); err != nil {
+		return nil, fmt.Errorf("exporter: register metrics: %w", err)
+	}
+	e.snsConns = newConnLimit(o.SNSMaxConnections, e.self.conns.WithLabelValues("sns"), e.self.connsClosed.WithLabelValues("sns"))
+	e.webConns = newConnLimit(o.WebMaxConnections, e.self.conns.WithLabelValues("metrics"), e.self.connsClosed.WithLabelValues("metrics"))
+	if o.DedupeFile != "" {
+		if err := e.loadDedupe(); err != nil {
+			return nil, fmt.Errorf("exporter: %w", err)
+		}
+	}
+	if need := o.ReadTimeout + 2*o.FetchTimeout; o.WriteTimeout < need {
+		e.log.Warn("the write timeout is shorter than a slow body plus a certificate fetch and a confirmation: such answers will be cut",
+			"write_timeout", o.WriteTimeout, "want_at_least", need)
 	}
 	if len(o.Topics) == 0 {
 		e.log.Warn("no SNS topic is allowed: every message will be rejected (set --sns.topic-arn)")
@@ -87,7 +107,7 @@ func New(o Options) (*Exporter, error) {
 // SNSHandler serves POST /sns, GET /-/healthy and GET /-/ready.
 func (e *Exporter) SNSHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("POST /sns", e.limit(http.MaxBytesHandler(e.verify(e.dispatch), e.o.MaxBodyBytes)))
+	mux.Handle("POST /sns", e.receive(e.dispatch))
 	e.health(mux)
 	return mux
 }
@@ -119,33 +139,35 @@ func (e *Exporter) health(mux *http.ServeMux) {
 	})
 }
 
-// limit counts every request and answers 503 beyond MaxInFlight at once.
-func (e *Exporter) limit(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		e.self.received.Inc()
-		select {
-		case e.inflight <- struct{}{}:
-			defer func() { <-e.inflight }()
-			next.ServeHTTP(w, r)
-		default:
-			e.fail(w, r, failOverload, http.StatusServiceUnavailable, errors.New("too many SNS requests in flight"))
-		}
-	})
-}
-
 // messageHandler handles a verified SNS message.
 type messageHandler func(http.ResponseWriter, *http.Request, *snsverify.Message)
 
-// verify reads the body and verifies it; only verified messages reach next.
-func (e *Exporter) verify(next messageHandler) http.Handler {
+// receive counts every request, reads its body (bounded in size; in time by
+// the server's ReadTimeout), then takes one of MaxInFlight slots, answering
+// 503 beyond them, and verifies the message: only verified messages reach
+// next. The slot is taken once the body is in, so that clients that send
+// slowly, or never finish, hold no slot.
+func (e *Exporter) receive(next messageHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := readBody(r, e.o.MaxBodyBytes)
+		e.self.received.Inc()
+		if r.ContentLength > e.o.MaxBodyBytes { // refused before a byte of it is read
+			e.reject(w, r, reasonTooLarge, http.StatusRequestEntityTooLarge,
+				fmt.Errorf("Content-Length %d is more than %d", r.ContentLength, e.o.MaxBodyBytes))
+			return
+		}
+		done := readingBody(r.Context())
+		body, err := readBody(http.MaxBytesReader(w, r.Body, e.o.MaxBodyBytes), r.ContentLength)
+		done()
 		if err != nil {
-			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-				e.reject(w, r, reasonTooLarge, http.StatusRequestEntityTooLarge, err)
-				return
-			}
-			e.fail(w, r, failRead, http.StatusBadRequest, err)
+			reason, status := bodyError(err)
+			e.reject(w, r, reason, status, err, "bytes_read", len(body))
+			return
+		}
+		select {
+		case e.inflight <- struct{}{}:
+			defer func() { <-e.inflight }()
+		default:
+			e.fail(w, r, failOverload, http.StatusServiceUnavailable, errors.New("too many SNS requests in flight"))
 			return
 		}
 		m, err := e.verifier.Verify(r.Context(), body)
@@ -170,7 +192,7 @@ func (e *Exporter) dispatch(w http.ResponseWriter, r *http.Request, m *snsverify
 	case snsverify.TypeSubscriptionConfirmation:
 		e.confirm(w, r, m)
 	case snsverify.TypeUnsubscribeConfirmation:
-		e.log.InfoContext(r.Context(), "SNS subscription ended", "topic_arn", m.TopicARN, "message_id", m.MessageID)
+		e.log.InfoContext(r.Context(), "SNS subscription ended", "topic_arn", clip(m.TopicARN), "message_id", clip(m.MessageID))
 		w.WriteHeader(http.StatusOK)
 	default:
 		e.count(w, r, m)
@@ -184,10 +206,11 @@ func (e *Exporter) count(w http.ResponseWriter, r *http.Request, m *snsverify.Me
 		e.reject(w, r, reasonInvalidEvent, http.StatusBadRequest, err, "message_id", m.MessageID)
 		return
 	}
-	// CloudEvents: source and id together identify an event.
-	if !e.seen.add("m:"+m.MessageID, "e:"+ev.Source+"\x00"+ev.ID) {
+	// CloudEvents: source and id together identify an event. Both keys are
+	// remembered until the message could no longer be accepted.
+	if !e.seen.add(e.o.Now(), m.Time.Add(e.o.MaxAge), keyOf(keyMessageID, m.MessageID), keyOf(keyEventID, ev.Source, ev.ID)) {
 		e.self.duplicates.Inc()
-		e.log.DebugContext(r.Context(), "duplicate SNS message dropped", "message_id", m.MessageID, "event_id", ev.ID)
+		e.log.DebugContext(r.Context(), "duplicate SNS message dropped", "message_id", clip(m.MessageID), "event_id", clip(ev.ID))
 		w.WriteHeader(http.StatusOK)
 		return
 	}
@@ -195,11 +218,20 @@ func (e *Exporter) count(w http.ResponseWriter, r *http.Request, m *snsverify.Me
 	w.WriteHeader(http.StatusOK)
 }
 
-// confirm visits a checked SubscribeURL of an allowed topic.
+// confirm visits a checked SubscribeURL of an allowed topic, once: a
+// replayed confirmation (any subscriber of the topic could have kept one)
+// does not subscribe again after an unsubscribe.
 func (e *Exporter) confirm(w http.ResponseWriter, r *http.Request, m *snsverify.Message) {
 	u, err := e.verifier.ConfirmURL(m)
 	if err != nil { // Verify checked it already; keep the check next to the fetch.
 		e.reject(w, r, snsverify.Reason(err), http.StatusForbidden, err)
+		return
+	}
+	k := keyOf(keyConfirmation, m.TopicARN, m.Token)
+	if e.seen.known(e.o.Now(), k) {
+		e.log.InfoContext(r.Context(), "SNS subscription confirmation seen before: not confirmed again",
+			"topic_arn", clip(m.TopicARN), "message_id", clip(m.MessageID))
+		w.WriteHeader(http.StatusOK)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), e.o.FetchTimeout)
@@ -220,37 +252,54 @@ func (e *Exporter) confirm(w http.ResponseWriter, r *http.Request, m *snsverify.
 		e.fail(w, r, failConfirm, http.StatusBadGateway, fmt.Errorf("confirm subscription: %s", resp.Status))
 		return
 	}
+	e.seen.add(e.o.Now(), m.Time.Add(e.o.MaxAge), k)
 	e.self.confirmed.Inc()
-	e.log.InfoContext(r.Context(), "SNS subscription confirmed", "topic_arn", m.TopicARN, "message_id", m.MessageID)
+	e.log.InfoContext(r.Context(), "SNS subscription confirmed", "topic_arn", clip(m.TopicARN), "message_id", clip(m.MessageID))
 	w.WriteHeader(http.StatusOK)
 }
 
-// reject answers a 4xx: SNS will not retry.
+// reject answers a 4xx: SNS will not retry. String attrs are clipped.
 func (e *Exporter) reject(w http.ResponseWriter, r *http.Request, reason string, status int, err error, attrs ...any) {
 	e.self.rejected.WithLabelValues(reason).Inc()
-	e.log.WarnContext(r.Context(), "SNS message rejected", append([]any{"reason", reason, "status", status, "err", err,
+	for i, a := range attrs {
+		if s, ok := a.(string); ok && i%2 == 1 {
+			attrs[i] = clip(s)
+		}
+	}
+	e.log.WarnContext(r.Context(), "SNS message rejected", append([]any{"reason", reason, "status", status, "err", clipErr(err),
 		"remote", r.RemoteAddr}, attrs...)...)
 	http.Error(w, reason, status)
 }
 
-// fail answers a 5xx (or, for an unreadable body, a 400): the failure is ours
-// or the connection's, and SNS retries 5xx.
+// fail answers a 5xx: the failure is the exporter's, and SNS retries.
 func (e *Exporter) fail(w http.ResponseWriter, r *http.Request, reason string, status int, err error) {
 	e.self.failed.WithLabelValues(reason).Inc()
-	e.log.ErrorContext(r.Context(), "SNS message not processed", "reason", reason, "status", status, "err", err,
+	e.log.ErrorContext(r.Context(), "SNS message not processed", "reason", reason, "status", status, "err", clipErr(err),
 		"remote", r.RemoteAddr)
 	http.Error(w, reason, status)
 }
 
-// readBody reads the (size-limited) body: exactly Content-Length bytes when
-// it is known and within the limit, else until EOF or the limit.
-func readBody(r *http.Request, limit int64) ([]byte, error) {
-	if n := r.ContentLength; n >= 0 && n <= limit {
-		b := make([]byte, n)
-		if _, err := io.ReadFull(r.Body, b); err != nil {
-			return nil, err
-		}
-		return b, nil
+// maxLogValue bounds each value a log line quotes from a request (at most
+// three a line): escaped as JSON, a line stays under a few KiB.
+const maxLogValue = 128
+
+// clip returns s cut to maxLogValue bytes at a UTF-8 boundary, saying how
+// much was cut. Every value a log line takes from a request goes through it.
+func clip(s string) string {
+	if len(s) <= maxLogValue {
+		return s
 	}
-	return io.ReadAll(r.Body)
+	i := maxLogValue
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…(" + strconv.Itoa(len(s)-i) + " more bytes)"
+}
+
+// clipErr is clip of an error's text, which may quote the request.
+func clipErr(err error) string {
+	if err == nil {
+		return ""
+	}
+	return clip(err.Error())
 }

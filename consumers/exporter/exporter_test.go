@@ -395,7 +395,7 @@ func TestExposition(t *testing.T) {
 	require.Empty(t, problems)
 
 	var rejected strings.Builder
-	for _, r := range []string{"bad_cert", "bad_signature", "cert_url", "future", "invalid_event", "malformed",
+	for _, r := range []string{"bad_cert", "bad_signature", "body_timeout", "cert_url", "future", "incomplete_body", "invalid_event", "malformed",
 		"raw_delivery", "signature_version", "stale", "subscribe_url", "too_large", "topic_not_allowed", "unknown_type"} {
 		v := 0
 		if r == "topic_not_allowed" {
@@ -404,8 +404,19 @@ func TestExposition(t *testing.T) {
 		fmt.Fprintf(&rejected, "cogwatch_exporter_sns_messages_rejected_total{reason=%q} %d\n", r, v)
 	}
 	want := `
+# HELP cogwatch_exporter_connections Open connections, by listener.
+# TYPE cogwatch_exporter_connections gauge
+cogwatch_exporter_connections{listener="metrics"} 0
+cogwatch_exporter_connections{listener="sns"} 0
+# HELP cogwatch_exporter_connections_closed_at_cap_total Connections closed because their listener was at its connection cap: the one waiting longest without a request being handled, or the new one if none was, by listener.
+# TYPE cogwatch_exporter_connections_closed_at_cap_total counter
+cogwatch_exporter_connections_closed_at_cap_total{listener="metrics"} 0
+cogwatch_exporter_connections_closed_at_cap_total{listener="sns"} 0
 # HELP cogwatch_exporter_label_overflow_total User events whose label value was replaced by "other" because its cap was reached, by label.
 # TYPE cogwatch_exporter_label_overflow_total counter
+# HELP cogwatch_exporter_sns_dedupe_keys Keys remembered to drop duplicates (SNS MessageIds, CloudEvents ids, confirmation tokens), each until its message is --sns.max-age old.
+# TYPE cogwatch_exporter_sns_dedupe_keys gauge
+cogwatch_exporter_sns_dedupe_keys 5
 # HELP cogwatch_exporter_sns_messages_duplicates_total Verified notifications dropped as duplicates (same SNS MessageId or CloudEvents id).
 # TYPE cogwatch_exporter_sns_messages_duplicates_total counter
 cogwatch_exporter_sns_messages_duplicates_total 1
@@ -414,7 +425,6 @@ cogwatch_exporter_sns_messages_duplicates_total 1
 cogwatch_exporter_sns_messages_failed_total{reason="cert_fetch"} 0
 cogwatch_exporter_sns_messages_failed_total{reason="confirm"} 0
 cogwatch_exporter_sns_messages_failed_total{reason="overload"} 0
-cogwatch_exporter_sns_messages_failed_total{reason="read"} 0
 # HELP cogwatch_exporter_sns_messages_received_total SNS messages received on POST /sns, whatever became of them.
 # TYPE cogwatch_exporter_sns_messages_received_total counter
 cogwatch_exporter_sns_messages_received_total 4

@@ -21,6 +21,9 @@ const (
 	MetricDuplicates     = "cogwatch_exporter_sns_messages_duplicates_total"
 	MetricConfirmed      = "cogwatch_exporter_sns_subscriptions_confirmed_total"
 	MetricOverflow       = "cogwatch_exporter_label_overflow_total"
+	MetricDedupeKeys     = "cogwatch_exporter_sns_dedupe_keys"
+	MetricConnections    = "cogwatch_exporter_connections"
+	MetricConnsClosed    = "cogwatch_exporter_connections_closed_at_cap_total"
 )
 
 // Other is the label value of pools, clients and reasons beyond their cap.
@@ -32,17 +35,19 @@ var LatencyBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
 
 // Rejection reasons of the exporter itself, beside snsverify's.
 const (
-	reasonTooLarge     = "too_large"
-	reasonInvalidEvent = "invalid_event"
-	reasonRawDelivery  = "raw_delivery"
+	reasonTooLarge       = "too_large"
+	reasonInvalidEvent   = "invalid_event"
+	reasonRawDelivery    = "raw_delivery"
+	reasonIncompleteBody = "incomplete_body" // the client closed or broke the connection mid-body
+	reasonBodyTimeout    = "body_timeout"    // the body did not arrive within --web.read-timeout
 )
 
-// Failure reasons (answered 5xx so that SNS retries).
+// Failure reasons (answered 5xx so that SNS retries): the exporter's own
+// failures only, as on-call alerts on them.
 const (
 	failCertFetch = "cert_fetch"
 	failConfirm   = "confirm"
 	failOverload  = "overload"
-	failRead      = "read"
 )
 
 // selfMetrics are the exporter's own counters.
@@ -52,6 +57,9 @@ type selfMetrics struct {
 	failed     *prometheus.CounterVec
 	duplicates prometheus.Counter
 	confirmed  prometheus.Counter
+
+	conns       *prometheus.GaugeVec
+	connsClosed *prometheus.CounterVec
 }
 
 func newSelfMetrics(reg prometheus.Registerer) (*selfMetrics, error) {
@@ -66,16 +74,27 @@ func newSelfMetrics(reg prometheus.Registerer) (*selfMetrics, error) {
 			Help: "Verified notifications dropped as duplicates (same SNS MessageId or CloudEvents id)."}),
 		confirmed: prometheus.NewCounter(prometheus.CounterOpts{Name: MetricConfirmed,
 			Help: "SNS subscriptions confirmed."}),
+		conns: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: MetricConnections,
+			Help: "Open connections, by listener."}, []string{"listener"}),
+		connsClosed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: MetricConnsClosed,
+			Help: "Connections closed because their listener was at its connection cap: the one waiting longest without a request being handled, or the new one if none was, by listener."},
+			[]string{"listener"}),
 	}
-	for _, r := range append(snsverify.Reasons(), reasonTooLarge, reasonInvalidEvent, reasonRawDelivery) {
+	for _, r := range append(snsverify.Reasons(), reasonTooLarge, reasonInvalidEvent, reasonRawDelivery,
+		reasonIncompleteBody, reasonBodyTimeout) {
 		if r != snsverify.ErrCertFetch.Error() {
 			m.rejected.WithLabelValues(r)
 		}
 	}
-	for _, r := range []string{failCertFetch, failConfirm, failOverload, failRead} {
+	for _, r := range []string{failCertFetch, failConfirm, failOverload} {
 		m.failed.WithLabelValues(r)
 	}
-	for _, c := range []prometheus.Collector{m.received, m.rejected, m.failed, m.duplicates, m.confirmed} {
+	for _, l := range []string{"sns", "metrics"} {
+		m.conns.WithLabelValues(l)
+		m.connsClosed.WithLabelValues(l)
+	}
+	for _, c := range []prometheus.Collector{m.received, m.rejected, m.failed, m.duplicates, m.confirmed,
+		m.conns, m.connsClosed} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

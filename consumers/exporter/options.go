@@ -7,6 +7,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/exporter-toolkit/web"
+
+	"github.com/cogwatch/cogwatch/consumers/exporter/snsverify"
 )
 
 // Defaults of Options' zero fields.
@@ -16,12 +18,18 @@ const (
 	DefaultMaxBodyBytes      = 1 << 20
 	DefaultMaxInFlight       = 256
 	DefaultDedupeSize        = 100_000
+	DefaultDedupeSaveEvery   = 30 * time.Second
+	DefaultSNSMaxConnections = 1024
+	DefaultWebMaxConnections = 64
 	DefaultSeriesTTL         = 24 * time.Hour
 	DefaultMaxPools          = 100
 	DefaultMaxClients        = 1000
 	DefaultMaxReasons        = 32
 	DefaultFetchTimeout      = 5 * time.Second
 	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 20 * time.Second
+	DefaultWriteTimeout      = time.Minute
+	DefaultIdleTimeout       = time.Minute
 	DefaultShutdownTimeout   = 10 * time.Second
 )
 
@@ -48,12 +56,22 @@ type Options struct {
 	FetchTimeout time.Duration
 	// MaxBodyBytes bounds a request body (default DefaultMaxBodyBytes).
 	MaxBodyBytes int64
-	// MaxInFlight bounds the SNS requests handled at once; more get 503
-	// (default DefaultMaxInFlight).
+	// MaxInFlight bounds the SNS requests verified and handled at once; more
+	// get 503 (default DefaultMaxInFlight). A request takes its slot only once
+	// its whole body has arrived, so slow senders do not hold slots.
 	MaxInFlight int
-	// DedupeSize is how many recent messages are remembered to drop
-	// duplicates (default DefaultDedupeSize).
+	// DedupeSize is how many messages to reserve memory for, at start, to
+	// drop duplicates (default DefaultDedupeSize). It is not a bound: every
+	// message is remembered until its signed Timestamp is MaxAge old, when
+	// the verifier refuses it anyway.
 	DedupeSize int
+	// DedupeFile, if set, keeps the remembered messages across restarts: it
+	// is loaded by New and written by Run and Serve every DedupeSaveEvery
+	// and on shutdown (--sns.dedupe-file).
+	DedupeFile string
+	// DedupeSaveEvery is how often DedupeFile is written (default
+	// DefaultDedupeSaveEvery).
+	DedupeSaveEvery time.Duration
 	// SeriesTTL is how long the series of a pool or client that stopped
 	// sending stay exposed (default DefaultSeriesTTL).
 	SeriesTTL time.Duration
@@ -82,8 +100,17 @@ type Options struct {
 	// Web configures the metrics listener (--web.listen-address,
 	// --web.config.file). Nil means DefaultWebListenAddress, no TLS.
 	Web *web.FlagConfig
-	// ReadHeaderTimeout of both servers (default DefaultReadHeaderTimeout).
-	ReadHeaderTimeout time.Duration
+	// ReadHeaderTimeout, ReadTimeout (a whole request, body included),
+	// WriteTimeout (from the end of the headers to the end of the response)
+	// and IdleTimeout (between keep-alive requests) of both servers
+	// (defaults DefaultReadHeaderTimeout, DefaultReadTimeout,
+	// DefaultWriteTimeout, DefaultIdleTimeout).
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// SNSMaxConnections and WebMaxConnections cap the open connections of
+	// the SNS and the metrics listener (defaults DefaultSNSMaxConnections,
+	// DefaultWebMaxConnections). At the cap, a new connection closes the one
+	// that has waited longest without a request being handled.
+	SNSMaxConnections, WebMaxConnections int
 	// ShutdownTimeout bounds the graceful shutdown (default DefaultShutdownTimeout).
 	ShutdownTimeout time.Duration
 }
@@ -104,9 +131,17 @@ func (o Options) withDefaults() Options {
 	setInt(&o.MaxPools, DefaultMaxPools)
 	setInt(&o.MaxClients, DefaultMaxClients)
 	setInt(&o.MaxReasons, DefaultMaxReasons)
+	setInt(&o.SNSMaxConnections, DefaultSNSMaxConnections)
+	setInt(&o.WebMaxConnections, DefaultWebMaxConnections)
+	setDur(&o.MaxAge, snsverify.DefaultMaxAge)
+	setDur(&o.MaxSkew, snsverify.DefaultMaxSkew)
+	setDur(&o.DedupeSaveEvery, DefaultDedupeSaveEvery)
 	setDur(&o.SeriesTTL, DefaultSeriesTTL)
 	setDur(&o.FetchTimeout, DefaultFetchTimeout)
 	setDur(&o.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	setDur(&o.ReadTimeout, DefaultReadTimeout)
+	setDur(&o.WriteTimeout, DefaultWriteTimeout)
+	setDur(&o.IdleTimeout, DefaultIdleTimeout)
 	setDur(&o.ShutdownTimeout, DefaultShutdownTimeout)
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes

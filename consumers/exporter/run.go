@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
+	"log"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,11 +53,41 @@ func (e *Exporter) webFlags() *web.FlagConfig {
 	return &web.FlagConfig{WebListenAddresses: &addrs, WebSystemdSocket: &systemd, WebConfigFile: &file}
 }
 
+// maxHeaderBytes bounds a request's headers on both listeners: SNS sends
+// well under 2 KiB, Prometheus less.
+const maxHeaderBytes = 32 << 10
+
+// server returns an http.Server for h with the exporter's timeouts, its
+// connection cap, and net/http's own log lines clipped.
+func (e *Exporter) server(h http.Handler, conns *connLimit) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: e.o.ReadHeaderTimeout,
+		ReadTimeout:       e.o.ReadTimeout,
+		WriteTimeout:      e.o.WriteTimeout,
+		IdleTimeout:       e.o.IdleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ConnState:         conns.track,
+		ConnContext:       conns.context,
+		ErrorLog: log.New(writerFunc(func(p []byte) (int, error) {
+			e.log.Warn(clip(strings.TrimSuffix(string(p), "\n")))
+			return len(p), nil
+		}), "", 0),
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
 func (e *Exporter) serve(ctx context.Context, snsL net.Listener, serveMetrics func(*http.Server) error) error {
-	errLog := slog.NewLogLogger(e.log.Handler(), slog.LevelWarn)
-	snsSrv := &http.Server{Handler: e.SNSHandler(), ReadHeaderTimeout: e.o.ReadHeaderTimeout,
-		ReadTimeout: 4 * e.o.ReadHeaderTimeout, IdleTimeout: 2 * time.Minute, ErrorLog: errLog}
-	metricsSrv := &http.Server{Handler: e.MetricsHandler(), ReadHeaderTimeout: e.o.ReadHeaderTimeout, ErrorLog: errLog}
+	if e.o.DedupeFile != "" { // at once, so that a path that cannot be written fails the start
+		if err := e.saveDedupe(); err != nil {
+			return fmt.Errorf("exporter: %w", err)
+		}
+	}
+	snsSrv := e.server(e.SNSHandler(), e.snsConns)
+	metricsSrv := e.server(e.MetricsHandler(), e.webConns)
 	snsFile, systemd := e.o.SNSWebConfigFile, false
 	snsFlags := &web.FlagConfig{WebListenAddresses: &[]string{snsL.Addr().String()}, WebSystemdSocket: &systemd, WebConfigFile: &snsFile}
 
@@ -64,6 +95,11 @@ func (e *Exporter) serve(ctx context.Context, snsL net.Listener, serveMetrics fu
 	var wg sync.WaitGroup
 	wg.Go(func() { errc <- web.Serve(snsL, snsSrv, snsFlags, e.log.With("listener", "sns")) })
 	wg.Go(func() { errc <- serveMetrics(metricsSrv) })
+	stopSaving := make(chan struct{})
+	var saver sync.WaitGroup
+	if e.o.DedupeFile != "" {
+		saver.Go(func() { e.saveDedupeEvery(stopSaving) })
+	}
 
 	var first error
 	select {
@@ -80,6 +116,15 @@ func (e *Exporter) serve(ctx context.Context, snsL net.Listener, serveMetrics fu
 		}
 	}
 	wg.Wait()
+	close(stopSaving)
+	saver.Wait()
+	if e.o.DedupeFile != "" { // after the servers: nothing is added any more
+		if err := e.saveDedupe(); err != nil {
+			e.log.Error("dedupe window not saved", "err", err)
+		} else {
+			e.log.Info("dedupe window saved", "file", e.o.DedupeFile)
+		}
+	}
 	close(errc)
 	for err := range errc {
 		if first == nil && !errors.Is(err, http.ErrServerClosed) {
@@ -90,4 +135,20 @@ func (e *Exporter) serve(ctx context.Context, snsL net.Listener, serveMetrics fu
 		return fmt.Errorf("exporter: %w", first)
 	}
 	return nil
+}
+
+// saveDedupeEvery writes the dedupe file every DedupeSaveEvery until stop.
+func (e *Exporter) saveDedupeEvery(stop <-chan struct{}) {
+	t := time.NewTicker(e.o.DedupeSaveEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			if err := e.saveDedupe(); err != nil {
+				e.log.Error("dedupe window not saved", "err", err)
+			}
+		}
+	}
 }
