@@ -20,3 +20,9 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   echo ">> apt-get install chromium"
   apt-get update -qq && apt-get install -y -qq chromium >/dev/null
 fi
+# The committed Prometheus rules are checked with promtool, from Debian's prometheus package
+# (--no-install-recommends; where systemd runs, the package also enables a Prometheus service).
+if ! command -v promtool >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo ">> apt-get install prometheus (for promtool)"
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
