@@ -148,10 +148,13 @@ func modeBits(m int64) fs.FileMode {
 func listening(t *testing.T, logs io.Reader, n int) []string {
 	t.Helper()
 	found := make(chan []string, 1)
+	ended := make(chan string, 1)
 	go func() {
 		var addrs []string
+		all := ""
 		sc := bufio.NewScanner(logs)
 		for sc.Scan() {
+			all += sc.Text() + "\n"
 			var line struct{ Msg, Address string }
 			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "Listening on" {
 				if addrs = append(addrs, line.Address); len(addrs) == n {
@@ -159,15 +162,17 @@ func listening(t *testing.T, logs io.Reader, n int) []string {
 				}
 			}
 		}
-		_, _ = io.Copy(io.Discard, logs)
+		ended <- all
 	}()
 	select {
 	case addrs := <-found:
 		return addrs
+	case all := <-ended:
+		t.Fatalf("the exporter stopped before it listened:\n%s", all)
 	case <-time.After(time.Minute):
 		t.Fatal("the exporter did not say where it listens")
-		return nil
 	}
+	return nil
 }
 
 // tree lists every path under root with its size and mode.
