@@ -2,8 +2,8 @@
 GO      ?= go
 GOFLAGS ?=
 BUILD   ?= build
-# Lambdas: every cmd/ directory that is a Lambda function (not the CLI, not the exporter).
-LAMBDAS ?= $(filter-out cogwatch cogwatch-exporter,$(notdir $(wildcard cmd/*)))
+# Lambdas: every cmd/ directory that is a Lambda function (not the CLI, the exporter, its image builder).
+LAMBDAS ?= $(filter-out cogwatch cogwatch-exporter cogwatch-image,$(notdir $(wildcard cmd/*)))
 LAMBDA_GOFLAGS = -tags lambda.norpc -trimpath -ldflags='-s -w'
 FUZZTIME ?= 10s
 STATICCHECK_VERSION ?= v0.8.2
@@ -74,6 +74,27 @@ disposable: ## rebuild triggers/disposable's list from the email-verifier versio
 .PHONY: run
 run: deps ## run the local stack with simulated users
 	$(GO) run ./cmd/cogwatch local --simulate 50 --duration 60s
+
+# The exporter's container image, built without Docker from an empty base (docs/exporter.md).
+IMAGE           ?= $(BUILD)/cogwatch-exporter.oci.tar
+IMAGE_PLATFORMS ?= linux/amd64 linux/arm64
+IMAGE_VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+IMAGE_REVISION  ?= $(shell git rev-parse HEAD 2>/dev/null)
+# The last commit's time dates the image, so that a commit always gives the same digests.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+IMAGE_LDFLAGS = -s -w -X github.com/prometheus/common/version.Version=$(IMAGE_VERSION) \
+  -X github.com/prometheus/common/version.Revision=$(IMAGE_REVISION) \
+  -X github.com/prometheus/common/version.BuildDate=$(shell date -u -d @$(SOURCE_DATE_EPOCH) +%Y%m%d-%H:%M:%S 2>/dev/null)
+
+.PHONY: image
+image: ## build the exporter's OCI image (linux/amd64 and arm64) to build/cogwatch-exporter.oci.tar, without Docker
+	@for p in $(IMAGE_PLATFORMS); do \
+	  echo ">> cogwatch-exporter for $$p"; \
+	  GOOS=$${p%%/*} GOARCH=$${p##*/} CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(IMAGE_LDFLAGS)' \
+	    -o $(BUILD)/image/$$p/cogwatch-exporter ./cmd/cogwatch-exporter || exit 1; \
+	done
+	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(GO) run ./cmd/cogwatch-image --out $(IMAGE) --version $(IMAGE_VERSION) \
+	  --revision "$(IMAGE_REVISION)" $(foreach p,$(IMAGE_PLATFORMS),--binary $(p)=$(BUILD)/image/$(p)/cogwatch-exporter)
 
 .PHONY: clean
 clean:

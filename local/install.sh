@@ -20,3 +20,13 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   echo ">> apt-get install chromium"
   apt-get update -qq && apt-get install -y -qq chromium >/dev/null
 fi
+# The committed Prometheus rules are checked with promtool. Debian's prometheus package ships it
+# beside a Prometheus server that it would enable where systemd runs: take promtool alone.
+if ! command -v promtool >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo ">> promtool from Debian's prometheus package"
+  tmp=$(mktemp -d) && chown _apt "$tmp" # apt-get download writes as _apt
+  apt-get update -qq
+  (cd "$tmp" && apt-get download -qq prometheus && dpkg-deb --fsys-tarfile prometheus_*.deb | tar -x ./usr/bin/promtool)
+  install -m 0755 "$tmp/usr/bin/promtool" /usr/local/bin/promtool
+  rm -rf "$tmp"
+fi
