@@ -447,9 +447,12 @@ func TestKubernetesProbesAnswer(t *testing.T) {
 	webConfig := argValue(t, c.Args, "--web.config.file")
 	local := filepath.Join(t.TempDir(), filepath.Base(webConfig))
 	require.NoError(t, os.WriteFile(local, []byte(m.configMap.Data[filepath.Base(webConfig)]), 0o644))
+	// The state directory is the pod's volume: a temporary one here.
+	state := t.TempDir()
 	var args []string
 	for _, a := range c.Args {
-		args = append(args, strings.Replace(a, webConfig, local, 1))
+		a = strings.Replace(a, webConfig, local, 1)
+		args = append(args, strings.Replace(a, "/var/lib/cogwatch-exporter", state, 1))
 	}
 	args = append(args, "--web.listen-address=127.0.0.1:0", "--sns.listen-address=127.0.0.1:0")
 	cmd := exec.CommandContext(t.Context(), bin, args...)
