@@ -910,6 +910,11 @@ func TestOriginalStackParts(t *testing.T) {
 	require.Equal(t, 1, count("AWS::Cognito::UserPoolResourceServer"))
 	require.Equal(t, 1, count("AWS::Cognito::UserPoolGroup"))
 	require.Equal(t, 1, count("AWS::Pinpoint::App"))
+	// Issue 18's: the application's zone, the API's own domain, a managed-login style per mobile client.
+	require.Equal(t, 1, count("AWS::Route53::HostedZone"))
+	require.Equal(t, 1, count("AWS::ApiGateway::DomainName"))
+	require.Equal(t, 1, count("AWS::ApiGateway::BasePathMapping"))
+	require.Equal(t, 2, count("AWS::Cognito::ManagedLoginBranding"))
 	require.Equal(t, 1, count("AWS::Events::EventBus"))
 	require.Equal(t, 2, count("AWS::CloudWatch::Dashboard"))
 	require.GreaterOrEqual(t, count("AWS::CloudWatch::Alarm"), 8)
