@@ -14,6 +14,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -113,12 +114,16 @@ type shell struct {
 	endpoint  string
 	ran       map[string]int // operations run
 	validated map[string]int // aws-only operations parsed
+	// lenient expands an unset variable to its own name, for aws-only
+	// commands, whose variables hold values of a real account.
+	lenient    bool
+	lastStatus int // HTTP status of the last curl
 }
 
 var (
 	assignCmd = regexp.MustCompile(`^([A-Z_][A-Z0-9_]*)=\$\((.*)\)$`)
 	readCmd   = regexp.MustCompile(`^read -r ((?:[A-Z_][A-Z0-9_]* ?)+) <<<"\$\((.*)\)"$`)
-	jqRead    = regexp.MustCompile(`^jq -r \.(\w+) (\S+)$`)
+	jqRead    = regexp.MustCompile(`^jq -r \.(\w+) ([^<\s]\S*)$`) // from a file, not a here-string
 	plainVar  = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*=`)
 )
 
@@ -129,9 +134,23 @@ func (sh *shell) run(s step) {
 	switch {
 	case strings.HasPrefix(s.text, "cogwatch local"):
 		// The test starts cognito-local itself, set up as `cogwatch local` does.
-	case strings.HasPrefix(s.text, "jq "), strings.HasPrefix(s.text, "curl "):
-		// Reading a token's claims and calling the token endpoint: checked
-		// by the test itself (claims) or by TestCognitoLocalLimits.
+	case strings.HasPrefix(s.text, "jq "):
+		// Reading a token's claims: checked by the test itself.
+	case strings.HasPrefix(s.text, "curl "):
+		sh.lenient = s.awsOnly
+		defer func() { sh.lenient = false }()
+		words, err := sh.words(s.text)
+		require.NoError(t, err, where)
+		if s.awsOnly {
+			_, err := parseCurl(words[1:])
+			require.NoError(t, err, where)
+			sh.validated["curl"]++
+			return
+		}
+		_, err = sh.pipeline(words)
+		require.NoError(t, err, where)
+		require.Less(t, sh.lastStatus, 400, where)
+		sh.ran["curl"]++
 	case strings.HasPrefix(s.text, "export "):
 		words, err := sh.words(strings.TrimPrefix(s.text, "export "))
 		require.NoError(t, err, where)
@@ -175,8 +194,20 @@ func (sh *shell) substitute(s step, cmd, where string) string {
 		require.True(t, ok, "%s: %s has no key %s", where, m[2], m[1])
 		return v
 	}
-	require.True(t, strings.HasPrefix(cmd, "aws "), "%s: cannot substitute %q", where, cmd)
-	return sh.aws(s, cmd, where)
+	if strings.HasPrefix(cmd, "aws ") {
+		return sh.aws(s, cmd, where)
+	}
+	require.False(t, s.awsOnly, "%s: only aws commands are substituted in an aws-only block", where)
+	words, err := sh.words(cmd)
+	require.NoError(t, err, where)
+	out, err := sh.pipeline(words)
+	require.NoError(t, err, where)
+	if words[0] == "curl" {
+		sh.ran["curl"]++
+		require.Less(t, sh.lastStatus, 400, "%s: %s", where, out)
+	}
+	// A command substitution drops the trailing newlines.
+	return strings.TrimRight(out, "\n")
 }
 
 // aws runs one `aws cognito-idp` command through the SDK and returns what
@@ -214,7 +245,8 @@ func (sh *shell) aws(s step, cmd, where string) string {
 		case "region":
 			one(t, where, name, values)
 		default:
-			field, ok := inType.FieldByName(pascal(name))
+			// The CLI spells URLs "urls": CallbackURLs is --callback-urls.
+			field, ok := inType.FieldByNameFunc(func(f string) bool { return strings.EqualFold(f, pascal(name)) })
 			require.True(t, ok, "%s: %s takes no --%s", where, op, name)
 			v, err := paramValue(field.Type, values)
 			require.NoError(t, err, "%s: --%s", where, name)
@@ -384,20 +416,34 @@ func (sh *shell) words(s string) ([]string, error) {
 			return 0, fmt.Errorf("unsupported $ at %d in %q", i, s)
 		}
 		v, ok := sh.vars[name]
+		if !ok && sh.lenient {
+			v, ok = "$"+name, true
+		}
 		if !ok {
 			return 0, fmt.Errorf("$%s is not set", name)
 		}
 		cur.WriteString(v)
 		return j, nil
 	}
+	endWord := func() {
+		if inWord {
+			out, inWord = append(out, cur.String()), false
+			cur.Reset()
+		}
+	}
 	for i := 0; i < len(s); {
 		switch c := s[i]; {
 		case c == ' ' || c == '\t':
-			if inWord {
-				out, inWord = append(out, cur.String()), false
-				cur.Reset()
-			}
+			endWord()
 			i++
+		case c == '|':
+			endWord()
+			out = append(out, pipeTok)
+			i++
+		case strings.HasPrefix(s[i:], "<<<"):
+			endWord()
+			out = append(out, hereTok)
+			i += 3
 		case c == '\'':
 			end := strings.IndexByte(s[i+1:], '\'')
 			if end < 0 {
@@ -497,8 +543,9 @@ func TestWalkthrough(t *testing.T) {
 	require.Equal(t, map[string]int{
 		"SignUp": 2, "ConfirmSignUp": 1, "AdminConfirmSignUp": 1, "InitiateAuth": 3, "GetUser": 1,
 		"CreateGroup": 1, "AdminAddUserToGroup": 1, "AdminListGroupsForUser": 1,
+		"CreateUserPoolClient": 1, "curl": 3, // the hosted sign-in: the app client, the form, the sign-in, the token
 	}, sh.ran)
-	require.Equal(t, map[string]int{"CreateResourceServer": 1, "CreateUserPoolClient": 1, "DescribeUserPoolClient": 1}, sh.validated)
+	require.Equal(t, map[string]int{"CreateResourceServer": 1, "CreateUserPoolClient": 1, "DescribeUserPoolClient": 1, "curl": 2}, sh.validated)
 
 	// The refusal of a disposable address is the one the page shows.
 	m := refusal.FindStringSubmatch(string(md))
@@ -535,6 +582,10 @@ func TestWalkthrough(t *testing.T) {
 	require.NotEmpty(t, id["cognito:username"])
 	require.Equal(t, []any{"operators"}, id["cognito:groups"], "the refreshed ID token carries the group")
 
+	// The hosted sign-in: a redirect to the app's scheme with the code and
+	// the app's state, and the tokens the page says.
+	checkHostedSignIn(t, sh)
+
 	// The events the page says each step causes, and no others.
 	require.NoError(t, stack.Drain(t.Context()))
 	sum, err := stack.Summary(t.Context())
@@ -543,10 +594,62 @@ func TestWalkthrough(t *testing.T) {
 		event.SignUpAccepted:  2, // alice, bob
 		event.SignUpRejected:  1, // mallory's disposable address
 		event.UserConfirmed:   2, // alice with the code, bob by the administrator
-		event.SignInSucceeded: 1, // alice's right password; no event for the wrong one, nor for the refresh
+		event.SignInSucceeded: 1, // alice's right password; no event for the wrong one, the refresh, nor the hosted sign-in
 	}, nonZero(sum.Events))
 	require.Equal(t, map[string]int{event.ReasonDisposableDomain: 1}, nonZero(sum.Rejections))
 	require.Equal(t, 1, sum.NoClientID, "bob's admin confirmation carries no client id")
+}
+
+// checkHostedSignIn checks what the page says of its authorization-code
+// sign-in, with the shell's variables after the page ran: the redirect, the
+// tokens, a code good once and only with its verifier.
+func checkHostedSignIn(t *testing.T, sh *shell) {
+	t.Helper()
+	redirect, err := url.Parse(sh.vars["REDIRECT"])
+	require.NoError(t, err)
+	require.Equal(t, "cogwatch-ios", redirect.Scheme, "to the app's callback URL")
+	require.Equal(t, "signin", redirect.Host)
+	require.Equal(t, "s1", redirect.Query().Get("state"), "the app's state comes back")
+	require.Equal(t, redirect.Query().Get("code"), sh.vars["CODE"])
+	require.NotEmpty(t, sh.vars["CODE"])
+	require.Len(t, sh.vars["CODE_VERIFIER"], 64)
+	sum := sha256.Sum256([]byte(sh.vars["CODE_VERIFIER"]))
+	require.Equal(t, base64.RawURLEncoding.EncodeToString(sum[:]), sh.vars["CODE_CHALLENGE"], "S256: base64url of the SHA-256, no padding")
+
+	var tokens map[string]any
+	require.NoError(t, json.Unmarshal([]byte(sh.vars["TOKENS"]), &tokens))
+	require.NotEmpty(t, tokens["refresh_token"])
+	id := claims(t, sh.vars["HOSTED_ID_TOKEN"])
+	require.Equal(t, tokens["id_token"], sh.vars["HOSTED_ID_TOKEN"])
+	require.Equal(t, "id", id["token_use"])
+	require.Equal(t, "alice@example.com", id["email"])
+	require.Equal(t, sh.vars["APP_CLIENT_ID"], id["aud"], "the app client is the audience")
+	access := claims(t, fmt.Sprint(tokens["access_token"]))
+	require.Equal(t, "aws.cognito.signin.user.admin", access["scope"], "as the page says of cognito-local's scope")
+
+	token := func(code, verifier string) (int, string) {
+		out, err := sh.curl(curlCall{url: sh.vars["COGNITO"] + "/oauth2/token", form: []string{
+			"grant_type=authorization_code", "client_id=" + sh.vars["APP_CLIENT_ID"], "redirect_uri=cogwatch-ios://signin",
+			"code=" + url.QueryEscape(code), "code_verifier=" + verifier}})
+		require.NoError(t, err)
+		return sh.lastStatus, out
+	}
+	status, out := token(sh.vars["CODE"], sh.vars["CODE_VERIFIER"])
+	require.Equal(t, http.StatusBadRequest, status, "a code is good once: %s", out)
+	require.Contains(t, out, "invalid_grant")
+
+	// A fresh code, traded with another verifier than its challenge's.
+	out, err = sh.curl(curlCall{url: sh.vars["COGNITO"] + "/oauth2/authorize", discard: true, write: "%{redirect_url}", form: []string{
+		"response_type=code", "client_id=" + sh.vars["APP_CLIENT_ID"], "redirect_uri=cogwatch-ios://signin", "state=s2",
+		"code_challenge=" + sh.vars["CODE_CHALLENGE"], "code_challenge_method=S256",
+		"username=alice%40example.com", "password=" + url.QueryEscape("Corr3ct-Horse!")}})
+	require.NoError(t, err)
+	fresh, err := url.Parse(out)
+	require.NoError(t, err)
+	require.NotEmpty(t, fresh.Query().Get("code"))
+	status, out = token(fresh.Query().Get("code"), strings.Repeat("0", 64))
+	require.Equal(t, http.StatusBadRequest, status, "only with the verifier of its challenge: %s", out)
+	require.Contains(t, out, "invalid_grant")
 }
 
 func nonZero[K comparable](m map[K]int) map[K]int {
@@ -589,6 +692,64 @@ func TestCognitoLocalLimits(t *testing.T) {
 		}
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
 		require.Equal(t, "unsupported_grant_type", body.Error)
+	})
+
+	// The hosted sign-in's differences the page lists. A client with a
+	// callback URL and no OAuth settings at all, and a confirmed user.
+	c := em.Client()
+	_, err := c.UpdateUserPoolClient(t.Context(), &cip.UpdateUserPoolClientInput{UserPoolId: aws.String(pool.UserPoolID),
+		ClientId: aws.String(pool.ClientID), CallbackURLs: []string{"myapp://cb"}})
+	require.NoError(t, err)
+	_, err = c.SignUp(t.Context(), &cip.SignUpInput{ClientId: aws.String(pool.ClientID), Username: aws.String("dave@example.net"), Password: aws.String("Passw0rd!x")})
+	require.NoError(t, err)
+	_, err = c.AdminConfirmSignUp(t.Context(), &cip.AdminConfirmSignUpInput{UserPoolId: aws.String(pool.UserPoolID), Username: aws.String("dave@example.net")})
+	require.NoError(t, err)
+	sh := &shell{ctx: t.Context()}
+	verifier := strings.Repeat("v", 43)
+	sum := sha256.Sum256([]byte(verifier))
+	challenge := base64.RawURLEncoding.EncodeToString(sum[:])
+	authorize := func(t *testing.T, challenge string) (int, string) {
+		form := []string{"response_type=code", "client_id=" + pool.ClientID, "redirect_uri=myapp://cb", "scope=openid",
+			"username=dave%40example.net", "password=Passw0rd%21x"}
+		if challenge != "" {
+			form = append(form, "code_challenge="+challenge, "code_challenge_method=S256")
+		}
+		out, err := sh.curl(curlCall{url: em.Endpoint + "/oauth2/authorize", form: form, discard: true, write: "%{redirect_url}"})
+		require.NoError(t, err)
+		return sh.lastStatus, out
+	}
+
+	t.Run("PKCE required", func(t *testing.T) {
+		status, _ := authorize(t, "")
+		require.Equal(t, http.StatusBadRequest, status)
+		out, err := sh.curl(curlCall{url: em.Endpoint + "/oauth2/authorize?response_type=code&client_id=" + pool.ClientID + "&redirect_uri=myapp://cb"})
+		require.NoError(t, err)
+		require.Equal(t, http.StatusBadRequest, sh.lastStatus)
+		require.Contains(t, out, "Missing code_challenge")
+	})
+
+	t.Run("client's OAuth settings unchecked, access token's scope fixed", func(t *testing.T) {
+		status, redirect := authorize(t, challenge)
+		require.Equal(t, http.StatusFound, status, "a client with no OAuth flow gets a code")
+		u, err := url.Parse(redirect)
+		require.NoError(t, err)
+		out, err := sh.curl(curlCall{url: em.Endpoint + "/oauth2/token", form: []string{"grant_type=authorization_code",
+			"client_id=" + pool.ClientID, "redirect_uri=myapp://cb", "code=" + url.QueryEscape(u.Query().Get("code")), "code_verifier=" + verifier}})
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, sh.lastStatus, out)
+		var tokens struct {
+			AccessToken string `json:"access_token"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(out), &tokens))
+		require.Equal(t, "aws.cognito.signin.user.admin", claims(t, tokens.AccessToken)["scope"], "asked for openid")
+	})
+
+	t.Run("no userInfo, no logout", func(t *testing.T) {
+		for _, path := range []string{"/oauth2/userInfo", "/logout?client_id=" + pool.ClientID + "&logout_uri=myapp://cb"} {
+			_, err := sh.curl(curlCall{url: em.Endpoint + path})
+			require.NoError(t, err)
+			require.Equal(t, http.StatusNotFound, sh.lastStatus, path)
+		}
 	})
 
 	t.Run("no pre authentication on a wrong password", func(t *testing.T) {
@@ -640,6 +801,41 @@ func TestWalkthroughParser(t *testing.T) {
 	got, err := jmespath([]byte(`{"R":{"A":"1","B":"2"}}`), "R.[B,A]")
 	require.NoError(t, err)
 	require.Equal(t, "2\t1", got)
+
+	// Pipes and here-strings are the shell's own only when unquoted.
+	words, err := sh.words(`printf %s "$A" | tr 'x' '|' <<<'<<<'`)
+	require.NoError(t, err)
+	require.Equal(t, []string{"printf", "%s", "x y", pipeTok, "tr", "x", "|", hereTok, "<<<"}, words)
+	pipe := func(cmd string) string {
+		t.Helper()
+		w, err := sh.words(cmd)
+		require.NoError(t, err)
+		out, err := sh.pipeline(w)
+		require.NoError(t, err, cmd)
+		return out
+	}
+	// What the same pipeline prints in bash with OpenSSL 3 and coreutils.
+	sh.vars["V"] = "dBjftJeZ4CVP-mJ92K1qUcs5bOqGY7Dt5r5M9O_AvU0"
+	require.Equal(t, "RRERrXL9y0YbaZRh5xAMQNOjKUQcza72kFWsRtY5CYA\n",
+		pipe(`printf %s "$V" | openssl dgst -sha256 -binary | openssl base64 -A | tr '+/' '-_' | tr -d =`))
+	sh.vars["R"] = "app://cb?state=s&code=abc-1&x=y"
+	require.Equal(t, "abc-1\n", pipe(`sed -E 's/.*[?&]code=([^&]*).*/\1/' <<<"$R"`))
+	require.Len(t, strings.TrimSpace(pipe(`openssl rand -hex 32`)), 64)
+	sh.vars["J"] = `{"id_token":"t"}`
+	require.Equal(t, "t\n", pipe(`jq -r .id_token <<<"$J"`))
+	for _, bad := range []string{`openssl rand -base64 32`, `tr a-z A-Z`, `sed 's/a/b/'`, `sed -E 's/a/b/g'`, `jq .id_token`, `printf "%s\n" x`, `cat`} {
+		w, err := sh.words(bad)
+		require.NoError(t, err)
+		_, err = sh.pipeline(w)
+		require.Error(t, err, bad)
+	}
+	c, err := parseCurl([]string{"-s", "-o", "/dev/null", "-w", "%{redirect_url}", "https://h/p", "-d", "a=b c", "--data-urlencode", "p=x&y z", "-u", "i:s"})
+	require.NoError(t, err)
+	require.Equal(t, curlCall{url: "https://h/p", form: []string{"a=b c", "p=x%26y+z"}, user: "i:s", discard: true, write: "%{redirect_url}"}, c)
+	for _, bad := range [][]string{{"-X", "PUT", "https://h"}, {"-o", "out.html", "https://h"}, {"-w", "%{json}", "https://h"}, {"-s"}, {"https://a", "https://b"}} {
+		_, err := parseCurl(bad)
+		require.Error(t, err, "%q", bad)
+	}
 
 	md := []byte("text\n```sh\n# fails with X\naws a \\\n  b\n```\n```text\nnot run\n```\n```sh aws-only\naws c\n```\n")
 	require.Equal(t, []step{{line: 4, text: "aws a   b", fails: "X"}, {line: 11, text: "aws c", awsOnly: true}}, steps(t, md))

@@ -365,6 +365,13 @@ func TestDeployRoleCheckCatchesScopedCreates(t *testing.T) {
 		{name: "CreateEventSourceMapping on * without lambda:FunctionArn", action: "lambda:CreateEventSourceMapping",
 			want: "without a lambda:FunctionArn condition", resource: "*",
 			cond: map[string]any{"StringEquals": map[string]any{"aws:RequestedRegion": "eu-west-1"}}},
+		{name: "CreateHostedZone on zone ARNs", action: "route53:CreateHostedZone", want: "takes no resource ARN",
+			resource: "arn:aws:route53:::hostedzone/*"},
+		{name: "CreateHostedZone on * for private zones too", action: "route53:CreateHostedZone",
+			want: "without a route53:VPCs condition", resource: "*",
+			cond: map[string]any{"StringEquals": map[string]any{"aws:RequestedRegion": "us-east-1"}}},
+		{name: "Publish on * outside Cognito's SMS role", action: "sns:Publish", want: "only cognito-idp.amazonaws.com's may",
+			resource: "*", cond: map[string]any{"StringEquals": map[string]any{"aws:RequestedRegion": "eu-west-1"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -70,7 +70,9 @@ type noValue struct{}
 
 // Resolve returns a copy of t with parameters set (defaults, then
 // overrides), conditions evaluated, resources whose condition is false
-// removed, and every intrinsic function replaced by a value.
+// removed, and every intrinsic function replaced by a value. Parameter
+// values that break one of the template's Rules are an error, as
+// CloudFormation refuses them.
 func (t Template) Resolve(overrides map[string]any) (Template, error) {
 	r := &resolver{t: t, params: map[string]any{}, conds: map[string]bool{}}
 	ps, _ := t["Parameters"].(map[string]any)
@@ -82,6 +84,9 @@ func (t Template) Resolve(overrides map[string]any) (Template, error) {
 		}
 		if !ok {
 			return nil, fmt.Errorf("parameter %s has no default and no value", name)
+		}
+		if err := allowed(name, pm, v); err != nil {
+			return nil, err
 		}
 		switch pm["Type"] {
 		case "Number":
@@ -112,10 +117,13 @@ func (t Template) Resolve(overrides map[string]any) (Template, error) {
 			return nil, err
 		}
 	}
+	if err := r.rules(); err != nil {
+		return nil, err
+	}
 	out := Template{}
 	for k, v := range t {
 		switch k {
-		case "Conditions", "Parameters":
+		case "Conditions", "Parameters", "Rules":
 			out[k] = v
 		case "Resources", "Outputs":
 			section := map[string]any{}
@@ -144,6 +152,28 @@ func (t Template) Resolve(overrides map[string]any) (Template, error) {
 	return out, nil
 }
 
+// allowed checks a String or Number parameter's value against its
+// AllowedValues and AllowedPattern, as CloudFormation does.
+func allowed(name string, p map[string]any, v any) error {
+	if t := p["Type"]; t != "String" && t != "Number" {
+		return nil
+	}
+	s := fmt.Sprint(v)
+	if av, ok := p["AllowedValues"].([]any); ok && !slices.ContainsFunc(av, func(a any) bool { return fmt.Sprint(a) == s }) {
+		return fmt.Errorf("parameter %s: %q is not one of %v", name, s, av)
+	}
+	if pat, ok := p["AllowedPattern"].(string); ok {
+		re, err := regexp.Compile(`^(?:` + pat + `)$`)
+		if err != nil {
+			return fmt.Errorf("parameter %s: AllowedPattern: %w", name, err)
+		}
+		if !re.MatchString(s) {
+			return fmt.Errorf("parameter %s: %q does not match AllowedPattern %s", name, s, pat)
+		}
+	}
+	return nil
+}
+
 type resolver struct {
 	t      Template
 	params map[string]any
@@ -168,6 +198,41 @@ func (r *resolver) condition(name string, seen []string) (bool, error) {
 	}
 	r.conds[name] = v
 	return v, nil
+}
+
+// rules checks the parameter values against the template's Rules, as
+// CloudFormation does before it creates or updates a stack: for each rule
+// whose RuleCondition holds, every Assert must hold, or the error carries
+// the rule's name and AssertDescription.
+func (r *resolver) rules() error {
+	rs, _ := r.t["Rules"].(map[string]any)
+	for _, name := range slices.Sorted(maps.Keys(rs)) {
+		rule, _ := rs[name].(map[string]any)
+		if c, ok := rule["RuleCondition"]; ok {
+			on, err := r.boolean(c, nil)
+			if err != nil {
+				return fmt.Errorf("rule %s: %w", name, err)
+			}
+			if !on {
+				continue
+			}
+		}
+		as, _ := rule["Assertions"].([]any)
+		if len(as) == 0 {
+			return fmt.Errorf("rule %s has no Assertions", name)
+		}
+		for _, a := range as {
+			am, _ := a.(map[string]any)
+			ok, err := r.boolean(am["Assert"], nil)
+			if err != nil {
+				return fmt.Errorf("rule %s: %w", name, err)
+			}
+			if !ok {
+				return fmt.Errorf("rule %s: %v", name, am["AssertDescription"])
+			}
+		}
+	}
+	return nil
 }
 
 func (r *resolver) boolean(v any, seen []string) (bool, error) {
@@ -288,11 +353,22 @@ func (r *resolver) ref(name string) (any, error) {
 	return nil, fmt.Errorf("intrinsic Ref %s: no such parameter or resource", name)
 }
 
+// listAttributes are the attributes (by resource type) whose value is a
+// list of strings rather than a string.
+var listAttributes = map[string][]string{
+	"AWS::Route53::HostedZone": {"NameServers"},
+}
+
 func (r *resolver) getAtt(id, attr string) (any, error) {
-	if _, ok := r.t.Resources()[id]; !ok {
+	res, ok := r.t.Resources()[id]
+	if !ok {
 		return nil, fmt.Errorf("intrinsic Fn::GetAtt %s.%s: no such resource", id, attr)
 	}
-	return "arn:aws:test:eu-west-1:123456789012:" + id + "/" + attr, nil
+	v := "arn:aws:test:eu-west-1:123456789012:" + id + "/" + attr
+	if slices.Contains(listAttributes[fmt.Sprint(res["Type"])], attr) {
+		return []any{v}, nil
+	}
+	return v, nil
 }
 
 func (r *resolver) intrinsic(fn string, arg any) (any, error) {

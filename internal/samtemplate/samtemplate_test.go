@@ -8,9 +8,15 @@ import (
 
 const sample = `
 Parameters:
-  Name: {Type: String, Default: ""}
-  Count: {Type: Number, Default: "3"}
+  Name: {Type: String, Default: "", AllowedPattern: "[a-z]*"}
+  Count: {Type: Number, Default: "3", AllowedValues: ["1", "3"]}
   Subnets: {Type: CommaDelimitedList, Default: "a,b"}
+Rules:
+  NameNeedsThree:
+    RuleCondition: !Not [!Equals [!Ref Name, ""]]
+    Assertions:
+      - Assert: !Equals [!Ref Count, 3]
+        AssertDescription: Name needs Count 3.
 Conditions:
   HasName: !Not [!Equals [!Ref Name, ""]]
   Both: !And [{Condition: HasName}, !Equals [!Ref Count, 3]]
@@ -49,7 +55,12 @@ func TestResolve(t *testing.T) {
 			require.Equal(t, "3", r.Props("Only")["DisplayName"])
 		}},
 		{name: "unknown parameter", overrides: map[string]any{"Nope": "x"}, wantErr: "unknown parameter Nope"},
-		{name: "number parameter", overrides: map[string]any{"Count": "three"}, wantErr: "is not a number"},
+		{name: "number parameter", overrides: map[string]any{"Count": "three"}, wantErr: `parameter Count: "three" is not one of [1 3]`},
+		{name: "allowed pattern", overrides: map[string]any{"Name": "N1"}, wantErr: `parameter Name: "N1" does not match AllowedPattern [a-z]*`},
+		{name: "rule", overrides: map[string]any{"Name": "n", "Count": "1"}, wantErr: "rule NameNeedsThree: Name needs Count 3."},
+		{name: "rule's condition false", overrides: map[string]any{"Count": "1"}, check: func(t *testing.T, r Template) {
+			require.NotContains(t, r.Resources(), "Only")
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

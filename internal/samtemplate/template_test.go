@@ -138,18 +138,45 @@ func load(t *testing.T, path string) Template {
 	return tmpl
 }
 
+// newerThanGoformation lists what the templates use that goformation's
+// schemas (v7.14.9, its latest release) predate: a whole resource type
+// (nil) or properties of a type (paths under Properties, dot-separated).
+// forSchema leaves them out; TestNewerThanGoformationAgainstProviderSchemas
+// validates them against the CloudFormation registry's provider schemas.
+var newerThanGoformation = map[string][]string{
+	"AWS::Cognito::ManagedLoginBranding": nil,
+	"AWS::ApiGateway::DomainName":        {"EndpointConfiguration.IpAddressType"},
+}
+
 // forSchema prepares a resolved template for goformation's schemas: custom
 // resources (Custom::Name, which the schemas do not know, with properties
 // and ServiceTimeout they do not list) are reduced to the generic
 // AWS::CloudFormation::CustomResource with its ServiceToken. The checks
-// below test the custom resources' properties instead.
+// below test the custom resources' properties instead. Rules (which the
+// schemas do not list) are left out: Resolve has evaluated them. So is what
+// newerThanGoformation lists.
 func forSchema(t Template) map[string]any {
 	raw, _ := json.Marshal(t)
 	var out map[string]any
 	_ = json.Unmarshal(raw, &out)
+	delete(out, "Rules")
 	res, _ := out["Resources"].(map[string]any)
 	for id, r := range res {
 		m := r.(map[string]any)
+		if paths, newer := newerThanGoformation[fmt.Sprint(m["Type"])]; newer {
+			if paths == nil {
+				delete(res, id)
+				continue
+			}
+			for _, p := range paths {
+				props, _ := m["Properties"].(map[string]any)
+				keys := strings.Split(p, ".")
+				for _, k := range keys[:len(keys)-1] {
+					props, _ = props[k].(map[string]any)
+				}
+				delete(props, keys[len(keys)-1])
+			}
+		}
 		// sam package / aws cloudformation package replace a local Code path with its S3 location.
 		if m["Type"] == "AWS::Lambda::Function" {
 			props, _ := m["Properties"].(map[string]any)
@@ -184,6 +211,20 @@ var variants = []struct {
 	}},
 	{name: "adopter's log groups without API logs", overrides: map[string]any{
 		"EncryptLogGroupNames": "/my/function-a",
+	}},
+	{name: "zone created and delegated, apex record, hosted-UI and API domains in it, SMS", overrides: map[string]any{
+		"ZoneName": "app.example.com", "ParentHostedZoneId": "ZPARENT", "ZoneApexAddress": "192.0.2.10",
+		"CustomDomainName": "auth.app.example.com", "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+		"ApiDomainName": "api.app.example.com", "ApiCertificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/def",
+		"SmsMessages": "true", "IosCallbackUrls": "myapp://callback,https://app.example.com/callback",
+	}},
+	{name: "zone created, delegated by hand; API domain in an existing zone's stead; SMS through another region", overrides: map[string]any{
+		"ZoneName": "app.example.com", "ApiDomainName": "api.app.example.com",
+		"ApiCertificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/def", "SmsMessages": "true", "SmsRegion": "us-east-1",
+	}},
+	{name: "API domain in an existing zone", overrides: map[string]any{
+		"HostedZoneId": "Z123", "ApiDomainName": "api.example.com",
+		"ApiCertificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/def",
 	}},
 }
 
@@ -344,6 +385,9 @@ type unscopedAction struct {
 	// unconditioned says why a statement may grant the action on "*"
 	// without any condition; empty: it may not.
 	unconditioned string
+	// onlyFor, when set, is the one service principal whose role may be
+	// granted the action on "*": the role's trust policy names no other.
+	onlyFor string
 }
 
 // tagKeys are the tag condition keys most Create actions support.
@@ -373,6 +417,11 @@ var unscoped = map[string]unscopedAction{
 	"sns:Unsubscribe":                       {noARN: true},
 	"sns:GetSubscriptionAttributes":         {noARN: true},
 	"cloudformation:ValidateTemplate":       {noARN: true, keys: []string{"cloudformation:TemplateUrl"}},
+	// A public hosted zone: the request names no VPC (route53:VPCs is null). Route 53 is global, so a region
+	// condition would name us-east-1 whatever the stack's region.
+	"route53:CreateHostedZone": {noARN: true, keys: []string{"route53:VPCs"}, need: "route53:VPCs"},
+	// An SMS goes to a phone number, which has no ARN: only Cognito's SMS role publishes on "*" (and denies topics).
+	"sns:Publish": {onlyFor: "cognito-idp.amazonaws.com"},
 }
 
 // globalKeys are the global condition keys a statement on "*" may use
@@ -404,9 +453,20 @@ func keyIn(key string, keys []string) bool {
 	return false
 }
 
+// servicePrincipals returns the service principals trust statements name.
+func servicePrincipals(trust []map[string]any) []string {
+	var out []string
+	for _, st := range trust {
+		p, _ := st["Principal"].(map[string]any)
+		out = append(out, strs(p["Service"])...)
+	}
+	return out
+}
+
 // checkUnscoped checks a statement's use of "*" and of the actions that
-// take no resource ARN.
-func checkUnscoped(where string, st map[string]any, actions []string) error {
+// take no resource ARN; trusted are the service principals that may assume
+// the role the statement belongs to.
+func checkUnscoped(where string, st map[string]any, actions, trusted []string) error {
 	resources := strs(st["Resource"])
 	star := slices.Contains(resources, "*")
 	if !star && st["Resource"] != nil {
@@ -424,8 +484,12 @@ func checkUnscoped(where string, st map[string]any, actions []string) error {
 		return fmt.Errorf("%s: \"*\" beside other resources", where)
 	}
 	for _, a := range actions {
-		if _, ok := unscoped[a]; !ok {
+		u, ok := unscoped[a]
+		if !ok {
 			return fmt.Errorf("%s: %s on every resource", where, a)
+		}
+		if u.onlyFor != "" && !slices.Equal(trusted, []string{u.onlyFor}) {
+			return fmt.Errorf("%s: %s on every resource in a role that %v may assume (only %s's may)", where, a, trusted, u.onlyFor)
 		}
 	}
 	keys := conditionKeys(st)
@@ -554,7 +618,9 @@ func checkIAM(t Template) error {
 	for _, fn := range functions(t) {
 		fnRoles[ref(t.Props(fn)["Role"])] = true
 	}
-	for where, sts := range statements(t) {
+	all := statements(t)
+	for where, sts := range all {
+		trusted := servicePrincipals(all[where+" (trust)"])
 		for _, st := range sts {
 			if st["NotAction"] != nil || st["NotResource"] != nil {
 				return fmt.Errorf("%s: NotAction/NotResource grant more than they name", where)
@@ -577,7 +643,7 @@ func checkIAM(t Template) error {
 			if st["Effect"] == "Deny" {
 				continue // a Deny may be as broad as it likes
 			}
-			if err := checkUnscoped(where, st, actions); err != nil {
+			if err := checkUnscoped(where, st, actions, trusted); err != nil {
 				return err
 			}
 		}
@@ -823,13 +889,16 @@ func TestCustomResources(t *testing.T) {
 			require.Contains(t, p, name, typ)
 		}
 	}
-	// Route 53 records alias the domain's CloudFront distribution, only with a hosted zone.
+	// Route 53 records alias the domain's CloudFront distribution, only with a custom domain and a zone.
+	var aliases int
 	for _, id := range tmpl.OfType("AWS::Route53::RecordSet") {
-		r := tmpl.Resources()[id]
-		require.Equal(t, "HasHostedZone", r["Condition"], id)
 		alias, _ := tmpl.Props(id)["AliasTarget"].(map[string]any)
-		require.Equal(t, "UserPoolDomain", ref(alias["DNSName"]), id)
+		if ref(alias["DNSName"]) == "UserPoolDomain" {
+			aliases++
+			require.Equal(t, "HasHostedZone", tmpl.Resources()[id]["Condition"], id)
+		}
 	}
+	require.Equal(t, 2, aliases, "A and AAAA")
 }
 
 func TestOriginalStackParts(t *testing.T) {
@@ -841,6 +910,11 @@ func TestOriginalStackParts(t *testing.T) {
 	require.Equal(t, 1, count("AWS::Cognito::UserPoolResourceServer"))
 	require.Equal(t, 1, count("AWS::Cognito::UserPoolGroup"))
 	require.Equal(t, 1, count("AWS::Pinpoint::App"))
+	// Issue 18's: the application's zone, the API's own domain, a managed-login style per mobile client.
+	require.Equal(t, 1, count("AWS::Route53::HostedZone"))
+	require.Equal(t, 1, count("AWS::ApiGateway::DomainName"))
+	require.Equal(t, 1, count("AWS::ApiGateway::BasePathMapping"))
+	require.Equal(t, 2, count("AWS::Cognito::ManagedLoginBranding"))
 	require.Equal(t, 1, count("AWS::Events::EventBus"))
 	require.Equal(t, 2, count("AWS::CloudWatch::Dashboard"))
 	require.GreaterOrEqual(t, count("AWS::CloudWatch::Alarm"), 8)
