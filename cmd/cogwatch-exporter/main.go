@@ -92,6 +92,8 @@ func flags(app *kingpin.Application) *exporter.Options {
 		Default(exporter.DefaultFetchTimeout.String()).DurationVar(&o.FetchTimeout)
 	app.Flag("sqs.queue-url", "Pull mode: SQS queue, subscribed to the topic (raw or enveloped delivery), to long-poll, count and delete from. Credentials and region come from the AWS SDK's default chain.").
 		StringsVar(&o.SQSQueueURLs)
+	app.Flag("sqs.receivers", "Receive loops per queue, each waiting for its receive and delete round trips in turn.").
+		Default(fmt.Sprint(exporter.DefaultSQSReceivers)).IntVar(&o.SQSReceivers)
 	app.Flag("sqs.wait-time", "Long-poll time of each SQS receive, at most 20s.").
 		Default(exporter.DefaultSQSWaitTime.String()).DurationVar(&o.SQSWaitTime)
 	app.Flag("sqs.visibility-timeout", "Visibility timeout asked for on each SQS receive, in whole seconds, longer than --sqs.wait-time: messages not counted and deleted within it are counted as expired or late.").

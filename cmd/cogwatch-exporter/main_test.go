@@ -35,6 +35,7 @@ func TestFlags(t *testing.T) {
 			require.Empty(t, o.DedupeFile)
 			require.Equal(t, 30*time.Second, o.DedupeSaveEvery)
 			require.Empty(t, o.SQSQueueURLs)
+			require.Equal(t, 2, o.SQSReceivers)
 			require.Equal(t, 20*time.Second, o.SQSWaitTime)
 			require.Equal(t, 30*time.Second, o.SQSVisibilityTimeout)
 			require.Equal(t, 10*time.Second, o.SQSCallTimeout)
@@ -42,10 +43,11 @@ func TestFlags(t *testing.T) {
 		{name: "pull mode", args: []string{
 			"--sqs.queue-url=https://sqs.us-east-1.amazonaws.com/123456789012/a",
 			"--sqs.queue-url=https://sqs.us-east-1.amazonaws.com/123456789012/b",
-			"--sqs.wait-time=5s", "--sqs.visibility-timeout=1m", "--sqs.call-timeout=3s",
+			"--sqs.receivers=4", "--sqs.wait-time=5s", "--sqs.visibility-timeout=1m", "--sqs.call-timeout=3s",
 		}, check: func(t *testing.T, o *exporter.Options) {
 			require.Equal(t, []string{"https://sqs.us-east-1.amazonaws.com/123456789012/a",
 				"https://sqs.us-east-1.amazonaws.com/123456789012/b"}, o.SQSQueueURLs)
+			require.Equal(t, 4, o.SQSReceivers)
 			require.Equal(t, 5*time.Second, o.SQSWaitTime)
 			require.Equal(t, time.Minute, o.SQSVisibilityTimeout)
 			require.Equal(t, 3*time.Second, o.SQSCallTimeout)

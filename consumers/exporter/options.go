@@ -34,6 +34,7 @@ const (
 	DefaultSQSWaitTime          = 20 * time.Second
 	DefaultSQSVisibilityTimeout = 30 * time.Second
 	DefaultSQSCallTimeout       = 10 * time.Second
+	DefaultSQSReceivers         = 2
 )
 
 // Options configures an Exporter. The zero value works: it serves metrics and
@@ -97,6 +98,10 @@ type Options struct {
 	SQSQueueURLs []string
 	// SQSClient receives and deletes SQS messages; pull mode needs it.
 	SQSClient SQSClient
+	// SQSReceivers is how many receive loops (Pull) Run and Serve run on
+	// each queue: each waits for its receive and delete round trips in
+	// turn (default DefaultSQSReceivers).
+	SQSReceivers int
 	// SQSWaitTime is a receive's long-poll time, at most 20s (default
 	// DefaultSQSWaitTime).
 	SQSWaitTime time.Duration
@@ -162,6 +167,7 @@ func (o Options) withDefaults() Options {
 	setDur(&o.WriteTimeout, DefaultWriteTimeout)
 	setDur(&o.IdleTimeout, DefaultIdleTimeout)
 	setDur(&o.ShutdownTimeout, DefaultShutdownTimeout)
+	setInt(&o.SQSReceivers, DefaultSQSReceivers)
 	setDur(&o.SQSWaitTime, DefaultSQSWaitTime)
 	setDur(&o.SQSVisibilityTimeout, DefaultSQSVisibilityTimeout)
 	setDur(&o.SQSCallTimeout, DefaultSQSCallTimeout)

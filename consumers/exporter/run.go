@@ -99,7 +99,9 @@ func (e *Exporter) serve(ctx context.Context, snsL net.Listener, serveMetrics fu
 	defer stopPulling()
 	var pullers sync.WaitGroup
 	for _, q := range e.o.SQSQueueURLs {
-		pullers.Go(func() { _ = e.Pull(pullCtx, q) })
+		for range e.o.SQSReceivers {
+			pullers.Go(func() { _ = e.Pull(pullCtx, q) })
+		}
 	}
 	stopSaving := make(chan struct{})
 	var saver sync.WaitGroup

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"slices"
 	"strconv"
 	"sync"
@@ -216,4 +217,108 @@ func TestPullOptionsChecked(t *testing.T) {
 			require.EqualError(t, err, tc.want)
 		})
 	}
+}
+
+// benchSQS serves an endless queue for BenchmarkPull: 1,000 distinct events,
+// half raw and half enveloped, cycling; the exporter's dedupe window is
+// cleared at the start of each cycle so that every message is counted.
+type benchSQS struct {
+	e        *exporter.Exporter
+	bodies   []string
+	next     int
+	limit    int
+	deleted  int
+	receives int
+	deletes  int
+	done     chan struct{}
+}
+
+func (f *benchSQS) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, _ ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	f.receives++
+	out := &sqs.ReceiveMessageOutput{Messages: make([]sqstypes.Message, 0, in.MaxNumberOfMessages)}
+	for len(out.Messages) < int(in.MaxNumberOfMessages) && f.next < f.limit {
+		i := f.next % len(f.bodies)
+		if i == 0 {
+			f.e.ForgetSeen()
+		}
+		out.Messages = append(out.Messages, sqstypes.Message{MessageId: aws.String("m"), ReceiptHandle: aws.String("rh"), Body: &f.bodies[i]})
+		f.next++
+	}
+	if len(out.Messages) == 0 {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return out, nil
+}
+
+func (f *benchSQS) DeleteMessageBatch(_ context.Context, in *sqs.DeleteMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
+	f.deletes++
+	f.deleted += len(in.Entries)
+	out := &sqs.DeleteMessageBatchOutput{Successful: make([]sqstypes.DeleteMessageBatchResultEntry, len(in.Entries))}
+	if f.deleted == f.limit {
+		close(f.done)
+	}
+	return out, nil
+}
+
+// BenchmarkPull measures one replica's pull loop (decode, dedupe, count,
+// batch delete) against an SQS that answers at once: the exporter's own
+// ceiling per replica, and its calls per 1,000 events. Against real SQS
+// the round trips dominate: see docs/exporter.md.
+func BenchmarkPull(b *testing.B) {
+	bodies := make([]string, 1000)
+	for i := range bodies {
+		bodies[i] = userEvent(b, "e"+strconv.Itoa(i), event.SignInSucceeded, "client1", "", 42)
+		if i%2 == 1 {
+			bodies[i] = envelope(b, "m"+strconv.Itoa(i), bodies[i])
+		}
+	}
+	reg := prometheus.NewRegistry()
+	f := &benchSQS{bodies: bodies, limit: b.N, done: make(chan struct{})}
+	e, err := exporter.New(exporter.Options{Registerer: reg, Gatherer: reg, SQSClient: f, SQSQueueURLs: []string{"q"}, DedupeSize: len(bodies)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	f.e = e
+	ctx, cancel := context.WithCancel(b.Context())
+	b.ReportAllocs()
+	b.ResetTimer()
+	errc := make(chan error, 1)
+	go func() { errc <- e.Pull(ctx, "q") }()
+	<-f.done
+	b.StopTimer()
+	cancel()
+	if err := <-errc; err != nil {
+		b.Fatal(err)
+	}
+	if got := sum(b, reg, exporter.MetricUserEvents); got != float64(b.N) {
+		b.Fatalf("counted %v of %d", got, b.N)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(1000*float64(f.receives)/float64(b.N), "receives/1k-events")
+	b.ReportMetric(1000*float64(f.deletes)/float64(b.N), "deletes/1k-events")
+}
+
+// TestServePulls checks that Serve runs the receive loops of every queue and
+// stops them, deletes done, when its context ends.
+func TestServePulls(t *testing.T) {
+	f := &fakeSQS{}
+	for i := range 25 {
+		f.bodies = append(f.bodies, userEvent(t, "e"+strconv.Itoa(i), event.SignInAttempted, "c", "", 1))
+	}
+	reg := prometheus.NewPedanticRegistry()
+	e, err := exporter.New(exporter.Options{Registerer: reg, Gatherer: reg, SQSClient: f, SQSQueueURLs: []string{"q"}, SQSReceivers: 3})
+	require.NoError(t, err)
+	snsL, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	metricsL, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	errc := make(chan error, 1)
+	go func() { errc <- e.Serve(ctx, snsL, metricsL) }()
+	require.Eventually(t, func() bool { return sum(t, reg, exporter.MetricSQSDeleted) == 25 }, 10*time.Second, 5*time.Millisecond)
+	cancel()
+	require.NoError(t, <-errc)
+	require.Equal(t, 25.0, sum(t, reg, exporter.MetricUserEvents))
+	require.Len(t, f.deletedHandles(), 25)
 }
