@@ -322,3 +322,45 @@ func TestServePulls(t *testing.T) {
 	require.Equal(t, 25.0, sum(t, reg, exporter.MetricUserEvents))
 	require.Len(t, f.deletedHandles(), 25)
 }
+
+// FuzzPullBatch pulls one message with an arbitrary body beside a valid
+// event: nothing panics, every message is counted, dropped as a duplicate or
+// kept as invalid, only what was counted or dropped is deleted, and the
+// valid event is counted whatever its neighbour.
+func FuzzPullBatch(f *testing.F) {
+	valid := userEvent(f, "e0", event.SignInAttempted, "c", "", 1)
+	f.Add(userEvent(f, "e1", event.SignUpRejected, "c", event.ReasonDisposableDomain, 1))
+	f.Add(envelope(f, "m1", userEvent(f, "e1", event.SignInSucceeded, "c", "", 1)))
+	f.Add(valid)
+	f.Add(`{"Type":"Notification","Message":"{}"}`)
+	f.Add("")
+	f.Fuzz(func(t *testing.T, body string) {
+		q := &fakeSQS{bodies: []string{valid, body}}
+		reg := prometheus.NewPedanticRegistry()
+		e, err := exporter.New(exporter.Options{Registerer: reg, Gatherer: reg, SQSClient: q, SQSQueueURLs: []string{"q"}, DedupeSize: 4})
+		require.NoError(t, err)
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		defer cancel()
+		q.onReceive = func(context.Context) error {
+			q.mu.Lock()
+			defer q.mu.Unlock()
+			if q.next == len(q.bodies) { // the batch is handled: stop
+				cancel()
+			}
+			return nil
+		}
+		require.NoError(t, e.Pull(ctx, "q"))
+		require.NotErrorIs(t, ctx.Err(), context.DeadlineExceeded, "Pull did not handle the batch in 5s")
+		counted, dups, invalid := sum(t, reg, exporter.MetricUserEvents), sum(t, reg, exporter.MetricSQSDups), sum(t, reg, exporter.MetricSQSInvalid)
+		require.Equal(t, 2.0, sum(t, reg, exporter.MetricSQSReceived))
+		require.Equal(t, 2.0, counted+dups+invalid)
+		require.GreaterOrEqual(t, counted, 1.0)
+		deleted := f64(len(q.deletedHandles()))
+		require.Equal(t, counted+dups, deleted)
+		if invalid == 1 {
+			require.Equal(t, []string{"rh-0"}, q.deletedHandles())
+		}
+	})
+}
+
+func f64(n int) float64 { return float64(n) }
