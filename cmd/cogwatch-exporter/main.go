@@ -11,12 +11,14 @@ import (
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/alecthomas/units"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/prometheus/common/promslog"
 	promslogflag "github.com/prometheus/common/promslog/flag"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
 	"github.com/cogwatch/cogwatch/consumers/exporter"
+	"github.com/cogwatch/cogwatch/internal/awsconf"
 )
 
 func main() { os.Exit(run(os.Args[1:])) }
@@ -37,7 +39,15 @@ func run(args []string) int {
 	o.Logger = promslog.New(logCfg)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	o.Logger.Info("starting cogwatch-exporter", "version", version.Info(), "topics", o.Topics)
+	if len(o.SQSQueueURLs) > 0 {
+		cfg, err := awsconf.Load(ctx)
+		if err != nil {
+			o.Logger.Error("pull mode needs an AWS configuration", "err", err)
+			return 1
+		}
+		o.SQSClient = sqs.NewFromConfig(cfg)
+	}
+	o.Logger.Info("starting cogwatch-exporter", "version", version.Info(), "topics", o.Topics, "queues", o.SQSQueueURLs)
 	if err := exporter.Run(ctx, *o); err != nil {
 		o.Logger.Error("exporter failed", "err", err)
 		return 1
@@ -80,6 +90,16 @@ func flags(app *kingpin.Application) *exporter.Options {
 		Default("24h").DurationVar(&o.CertCacheTTL)
 	app.Flag("sns.fetch-timeout", "Timeout of a certificate fetch or a subscription confirmation.").
 		Default(exporter.DefaultFetchTimeout.String()).DurationVar(&o.FetchTimeout)
+	app.Flag("sqs.queue-url", "Pull mode: SQS queue, subscribed to the topic (raw or enveloped delivery), to long-poll, count and delete from. Credentials and region come from the AWS SDK's default chain.").
+		StringsVar(&o.SQSQueueURLs)
+	app.Flag("sqs.receivers", "Receive loops per queue, each waiting for its receive and delete round trips in turn.").
+		Default(fmt.Sprint(exporter.DefaultSQSReceivers)).IntVar(&o.SQSReceivers)
+	app.Flag("sqs.wait-time", "Long-poll time of each SQS receive, at most 20s.").
+		Default(exporter.DefaultSQSWaitTime.String()).DurationVar(&o.SQSWaitTime)
+	app.Flag("sqs.visibility-timeout", "Visibility timeout asked for on each SQS receive, in whole seconds, longer than --sqs.wait-time: messages not counted and deleted within it are counted as expired or late.").
+		Default(exporter.DefaultSQSVisibilityTimeout.String()).DurationVar(&o.SQSVisibilityTimeout)
+	app.Flag("sqs.call-timeout", "Timeout of an SQS delete, and of a receive beyond its wait time.").
+		Default(exporter.DefaultSQSCallTimeout.String()).DurationVar(&o.SQSCallTimeout)
 	app.Flag("metrics.series-ttl", "Series of user pools and app clients not seen for this long are dropped.").
 		Default("24h").DurationVar(&o.SeriesTTL)
 	app.Flag("metrics.max-pools", "Distinct user_pool_id label values; more count as \"other\".").

@@ -34,6 +34,23 @@ func TestFlags(t *testing.T) {
 			require.Equal(t, time.Minute, o.IdleTimeout)
 			require.Empty(t, o.DedupeFile)
 			require.Equal(t, 30*time.Second, o.DedupeSaveEvery)
+			require.Empty(t, o.SQSQueueURLs)
+			require.Equal(t, 2, o.SQSReceivers)
+			require.Equal(t, 20*time.Second, o.SQSWaitTime)
+			require.Equal(t, 30*time.Second, o.SQSVisibilityTimeout)
+			require.Equal(t, 10*time.Second, o.SQSCallTimeout)
+		}},
+		{name: "pull mode", args: []string{
+			"--sqs.queue-url=https://sqs.us-east-1.amazonaws.com/123456789012/a",
+			"--sqs.queue-url=https://sqs.us-east-1.amazonaws.com/123456789012/b",
+			"--sqs.receivers=4", "--sqs.wait-time=5s", "--sqs.visibility-timeout=1m", "--sqs.call-timeout=3s",
+		}, check: func(t *testing.T, o *exporter.Options) {
+			require.Equal(t, []string{"https://sqs.us-east-1.amazonaws.com/123456789012/a",
+				"https://sqs.us-east-1.amazonaws.com/123456789012/b"}, o.SQSQueueURLs)
+			require.Equal(t, 4, o.SQSReceivers)
+			require.Equal(t, 5*time.Second, o.SQSWaitTime)
+			require.Equal(t, time.Minute, o.SQSVisibilityTimeout)
+			require.Equal(t, 3*time.Second, o.SQSCallTimeout)
 		}},
 		{name: "contract flags", args: []string{
 			"--web.listen-address=127.0.0.1:1", "--web.config.file=web.yml", "--sns.listen-address=127.0.0.1:2",
@@ -75,6 +92,12 @@ func TestFlags(t *testing.T) {
 func TestBadFlagsExit2(t *testing.T) {
 	require.Equal(t, 2, run([]string{"--sns.max-age=soon"}))
 	require.Equal(t, 2, run([]string{"--no-such-flag"}))
+}
+
+func TestBadPullModeExit1(t *testing.T) {
+	t.Setenv("AWS_REGION", "us-east-1")
+	require.Equal(t, 1, run([]string{"--sqs.queue-url=http://127.0.0.1:1/q", "--sqs.wait-time=30s", "--log.level=error"}))
+	require.Equal(t, 1, run([]string{"--sqs.queue-url=http://127.0.0.1:1/q", "--sqs.visibility-timeout=20s", "--log.level=error"}))
 }
 
 func TestBadTopicExit1(t *testing.T) {

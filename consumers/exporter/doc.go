@@ -22,6 +22,11 @@
 // remembered until its signed Timestamp is the maximum age old, optionally
 // across restarts in a file.
 //
+// In pull mode ([Exporter.Pull]) the exporter long-polls SQS queues
+// subscribed to the topic instead, counts the events (raw or enveloped) and
+// deletes what it counted; several replicas can share a queue, and the
+// duplicates a visibility-timeout expiry can cause are counted.
+//
 // Label cardinality is bounded: pools and clients beyond a cap are counted
 // under "other", and the series of pools and clients that stop sending
 // expire after a configurable time.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +27,7 @@ type Exporter struct {
 	client   *http.Client
 	log      *slog.Logger
 	self     *selfMetrics
+	sqs      *sqsMetrics
 	series   *eventSeries
 	seen     *window
 	inflight chan struct{}
@@ -73,6 +75,9 @@ func New(o Options) (*Exporter, error) {
 	if e.self, err = newSelfMetrics(o.Registerer); err != nil {
 		return nil, fmt.Errorf("exporter: register metrics: %w", err)
 	}
+	if e.sqs, err = newSQSMetrics(o.Registerer); err != nil {
+		return nil, fmt.Errorf("exporter: register metrics: %w", err)
+	}
 	if err := o.Registerer.Register(e.series); err != nil {
 		return nil, fmt.Errorf("exporter: register metrics: %w", err)
 	}
@@ -93,7 +98,16 @@ func New(o Options) (*Exporter, error) {
 		e.log.Warn("the write timeout is shorter than a slow body plus a certificate fetch and a confirmation: such answers will be cut",
 			"write_timeout", o.WriteTimeout, "want_at_least", need)
 	}
-	if len(o.Topics) == 0 {
+	if o.SQSWaitTime > 20*time.Second {
+		return nil, fmt.Errorf("exporter: SQS wait time %s is more than SQS's 20s", o.SQSWaitTime)
+	}
+	if o.SQSVisibilityTimeout <= o.SQSWaitTime { // the lease is measured from the receive's start
+		return nil, fmt.Errorf("exporter: SQS visibility timeout %s must be longer than the wait time %s", o.SQSVisibilityTimeout, o.SQSWaitTime)
+	}
+	if len(o.SQSQueueURLs) > 0 && o.SQSClient == nil {
+		return nil, errors.New("exporter: SQS queue URLs need Options.SQSClient")
+	}
+	if len(o.Topics) == 0 && len(o.SQSQueueURLs) == 0 {
 		e.log.Warn("no SNS topic is allowed: every message will be rejected (set --sns.topic-arn)")
 	}
 	if len(o.TrustedURLPrefixes) > 0 {

@@ -433,6 +433,28 @@ cogwatch_exporter_sns_messages_received_total 4
 ` + rejected.String() + `# HELP cogwatch_exporter_sns_subscriptions_confirmed_total SNS subscriptions confirmed.
 # TYPE cogwatch_exporter_sns_subscriptions_confirmed_total counter
 cogwatch_exporter_sns_subscriptions_confirmed_total 0
+# HELP cogwatch_exporter_sqs_errors_total Failed SQS calls (whole calls, and entries of a batch delete), by operation.
+# TYPE cogwatch_exporter_sqs_errors_total counter
+cogwatch_exporter_sqs_errors_total{operation="delete"} 0
+cogwatch_exporter_sqs_errors_total{operation="receive"} 0
+# HELP cogwatch_exporter_sqs_messages_deleted_late_total SQS messages counted here whose delete ended after their visibility timeout: another replica may have received and counted them too.
+# TYPE cogwatch_exporter_sqs_messages_deleted_late_total counter
+cogwatch_exporter_sqs_messages_deleted_late_total 0
+# HELP cogwatch_exporter_sqs_messages_deleted_total SQS messages deleted after being counted or dropped as duplicates.
+# TYPE cogwatch_exporter_sqs_messages_deleted_total counter
+cogwatch_exporter_sqs_messages_deleted_total 0
+# HELP cogwatch_exporter_sqs_messages_duplicates_total SQS messages dropped as duplicates (same CloudEvents id or SNS MessageId) by this replica, and deleted.
+# TYPE cogwatch_exporter_sqs_messages_duplicates_total counter
+cogwatch_exporter_sqs_messages_duplicates_total 0
+# HELP cogwatch_exporter_sqs_messages_expired_total SQS messages whose visibility timeout had passed before they could be counted: neither counted nor deleted, SQS hands them out again.
+# TYPE cogwatch_exporter_sqs_messages_expired_total counter
+cogwatch_exporter_sqs_messages_expired_total 0
+# HELP cogwatch_exporter_sqs_messages_invalid_total SQS messages that hold no user event: left in the queue, so that its redrive policy moves them to the dead-letter queue.
+# TYPE cogwatch_exporter_sqs_messages_invalid_total counter
+cogwatch_exporter_sqs_messages_invalid_total 0
+# HELP cogwatch_exporter_sqs_messages_received_total SQS messages received in pull mode, whatever became of them.
+# TYPE cogwatch_exporter_sqs_messages_received_total counter
+cogwatch_exporter_sqs_messages_received_total 0
 # HELP cogwatch_trigger_latency_seconds Time a Cognito trigger spent before answering, as reported in its events.
 # TYPE cogwatch_trigger_latency_seconds histogram
 cogwatch_trigger_latency_seconds_bucket{type="cogwatch.signin.succeeded",user_pool_id="us-east-1_AbC123",le="0.005"} 0

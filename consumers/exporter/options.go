@@ -13,24 +13,28 @@ import (
 
 // Defaults of Options' zero fields.
 const (
-	DefaultSNSListenAddress  = ":9878"
-	DefaultWebListenAddress  = ":9877"
-	DefaultMaxBodyBytes      = 1 << 20
-	DefaultMaxInFlight       = 256
-	DefaultDedupeSize        = 100_000
-	DefaultDedupeSaveEvery   = 30 * time.Second
-	DefaultSNSMaxConnections = 1024
-	DefaultWebMaxConnections = 64
-	DefaultSeriesTTL         = 24 * time.Hour
-	DefaultMaxPools          = 100
-	DefaultMaxClients        = 1000
-	DefaultMaxReasons        = 32
-	DefaultFetchTimeout      = 5 * time.Second
-	DefaultReadHeaderTimeout = 10 * time.Second
-	DefaultReadTimeout       = 20 * time.Second
-	DefaultWriteTimeout      = time.Minute
-	DefaultIdleTimeout       = time.Minute
-	DefaultShutdownTimeout   = 10 * time.Second
+	DefaultSNSListenAddress     = ":9878"
+	DefaultWebListenAddress     = ":9877"
+	DefaultMaxBodyBytes         = 1 << 20
+	DefaultMaxInFlight          = 256
+	DefaultDedupeSize           = 100_000
+	DefaultDedupeSaveEvery      = 30 * time.Second
+	DefaultSNSMaxConnections    = 1024
+	DefaultWebMaxConnections    = 64
+	DefaultSeriesTTL            = 24 * time.Hour
+	DefaultMaxPools             = 100
+	DefaultMaxClients           = 1000
+	DefaultMaxReasons           = 32
+	DefaultFetchTimeout         = 5 * time.Second
+	DefaultReadHeaderTimeout    = 10 * time.Second
+	DefaultReadTimeout          = 20 * time.Second
+	DefaultWriteTimeout         = time.Minute
+	DefaultIdleTimeout          = time.Minute
+	DefaultShutdownTimeout      = 10 * time.Second
+	DefaultSQSWaitTime          = 20 * time.Second
+	DefaultSQSVisibilityTimeout = 30 * time.Second
+	DefaultSQSCallTimeout       = 10 * time.Second
+	DefaultSQSReceivers         = 2
 )
 
 // Options configures an Exporter. The zero value works: it serves metrics and
@@ -89,6 +93,26 @@ type Options struct {
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 
+	// SQSQueueURLs are the queues Run and Serve pull from (--sqs.queue-url),
+	// each subscribed to the topic; see Pull.
+	SQSQueueURLs []string
+	// SQSClient receives and deletes SQS messages; pull mode needs it.
+	SQSClient SQSClient
+	// SQSReceivers is how many receive loops (Pull) Run and Serve run on
+	// each queue: each waits for its receive and delete round trips in
+	// turn (default DefaultSQSReceivers).
+	SQSReceivers int
+	// SQSWaitTime is a receive's long-poll time, at most 20s (default
+	// DefaultSQSWaitTime).
+	SQSWaitTime time.Duration
+	// SQSVisibilityTimeout is asked for on every receive: how long SQS hides
+	// a received message from other replicas, in whole seconds (default
+	// DefaultSQSVisibilityTimeout).
+	SQSVisibilityTimeout time.Duration
+	// SQSCallTimeout bounds a delete, and a receive beyond its wait time
+	// (default DefaultSQSCallTimeout).
+	SQSCallTimeout time.Duration
+
 	// The fields below are used by Run and Serve only.
 
 	// SNSListenAddress is the SNS listener's address (--sns.listen-address,
@@ -143,6 +167,11 @@ func (o Options) withDefaults() Options {
 	setDur(&o.WriteTimeout, DefaultWriteTimeout)
 	setDur(&o.IdleTimeout, DefaultIdleTimeout)
 	setDur(&o.ShutdownTimeout, DefaultShutdownTimeout)
+	setInt(&o.SQSReceivers, DefaultSQSReceivers)
+	setDur(&o.SQSWaitTime, DefaultSQSWaitTime)
+	setDur(&o.SQSVisibilityTimeout, DefaultSQSVisibilityTimeout)
+	setDur(&o.SQSCallTimeout, DefaultSQSCallTimeout)
+	o.SQSVisibilityTimeout = max(o.SQSVisibilityTimeout.Truncate(time.Second), time.Second)
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}

@@ -95,6 +95,14 @@ func (e *Exporter) serve(ctx context.Context, snsL net.Listener, serveMetrics fu
 	var wg sync.WaitGroup
 	wg.Go(func() { errc <- web.Serve(snsL, snsSrv, snsFlags, e.log.With("listener", "sns")) })
 	wg.Go(func() { errc <- serveMetrics(metricsSrv) })
+	pullCtx, stopPulling := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopPulling()
+	var pullers sync.WaitGroup
+	for _, q := range e.o.SQSQueueURLs {
+		for range e.o.SQSReceivers {
+			pullers.Go(func() { _ = e.Pull(pullCtx, q) })
+		}
+	}
 	stopSaving := make(chan struct{})
 	var saver sync.WaitGroup
 	if e.o.DedupeFile != "" {
@@ -108,6 +116,8 @@ func (e *Exporter) serve(ctx context.Context, snsL net.Listener, serveMetrics fu
 		e.log.Error("server failed, shutting down", "err", first)
 	}
 	e.ready.Store(false)
+	stopPulling()
+	pullers.Wait() // each finishes the delete of the batch in hand
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.o.ShutdownTimeout)
 	defer cancel()
 	for _, srv := range []*http.Server{snsSrv, metricsSrv} {
