@@ -33,7 +33,7 @@ func Chromium(t testing.TB) string {
 			return p
 		}
 	}
-	t.Fatal("chromium is not installed: run `make deps` (local/install.sh installs Debian's chromium as root)")
+	t.Fatal("chromium is not installed: run `make deps-test` (local/install.sh --browser installs Debian's chromium as root)")
 	return ""
 }
 
