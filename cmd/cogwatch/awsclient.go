@@ -73,6 +73,11 @@ func awsConfig(ctx context.Context, endpoint, region string, getenv func(string)
 	if err != nil {
 		return aws.Config{}, err
 	}
+	if cfg.Credentials != nil {
+		// The SDK's "no credentials" errors are plain text: mark them, so
+		// that explain can tell them apart by type.
+		cfg.Credentials = aws.NewCredentialsCache(markedCredentials{cfg.Credentials})
+	}
 	if cfg.Region == "" {
 		return aws.Config{}, errors.New("no AWS region: give --region or set AWS_REGION")
 	}

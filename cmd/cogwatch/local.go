@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -83,6 +85,19 @@ func runLocal(ctx context.Context, stdout, stderr io.Writer, f localFlags) (err 
 	}
 	if f.duration < 0 {
 		return usageErrorf("--duration %s: want a positive duration", f.duration)
+	}
+	if f.warmInterval < 0 {
+		return usageErrorf("--warm-interval %s: want a positive duration, or 0 for never", f.warmInterval)
+	}
+	if f.endpointsFile != "" {
+		// Found out before anything starts, not once the stack is up.
+		dir := filepath.Dir(f.endpointsFile)
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return usageErrorf("--endpoints-file %s: no directory %s to write it in", f.endpointsFile, dir)
+		}
+		if st, err := os.Stat(f.endpointsFile); err == nil && st.IsDir() {
+			return usageErrorf("--endpoints-file %s: is a directory", f.endpointsFile)
+		}
 	}
 	if _, err := localstack.CognitoLocalPath(f.cognitoLocal); err != nil {
 		return usageError(err)

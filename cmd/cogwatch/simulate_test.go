@@ -2,11 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -76,7 +81,8 @@ func TestSimulateNoCognito(t *testing.T) {
 	var res simulate.Result
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &res))
 	require.Equal(t, simulate.Stage{Attempted: 3, Failed: map[string]int{"NetworkError": 3}}, *res.SignUp[simulate.Valid])
-	require.Equal(t, "cogwatch simulate: 3 unexpected outcomes (see the table)\n", r.stderr)
+	require.Equal(t, "cogwatch simulate: connection refused by "+addr+": nothing listens there; check --endpoint (cogwatch local prints its endpoints)\n"+
+		"cogwatch simulate: 3 unexpected outcomes (see the table)\n", r.stderr, "the cause, once, then the count")
 }
 
 func TestProgressBar(t *testing.T) {
@@ -93,4 +99,23 @@ func TestProgressBar(t *testing.T) {
 // column widths.
 func squeeze(s string) string {
 	return regexp.MustCompile(` {2,}`).ReplaceAllString(s, "  ")
+}
+
+// TestSimulateStoppedSaysItOnce: a run stopped early (Ctrl-C) says so in
+// one line, with no package name doubling the command's.
+func TestSimulateStoppedSaysItOnce(t *testing.T) {
+	ctx, stop := context.WithCancel(t.Context())
+	defer stop()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // so that the server sees the client go
+		stop()                             // as Ctrl-C during the first call
+		select {
+		case <-r.Context().Done():
+		case <-time.After(time.Minute):
+		}
+	}))
+	t.Cleanup(srv.Close)
+	r := cogwatch(ctx, nil, "simulate", "--endpoint", srv.URL, "--user-pool-id", "p", "--client-id", "c", "-n", "4", "--concurrency", "1")
+	require.Equal(t, exitFailure, r.code, r.stderr)
+	require.Regexp(t, `^cogwatch simulate: stopped after [12] of 4 users: context canceled\n$`, r.stderr)
 }
