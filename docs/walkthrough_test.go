@@ -111,8 +111,9 @@ type shell struct {
 	files     map[string]map[string]string // what `jq -r .key FILE` reads
 	client    *cip.Client
 	endpoint  string
-	ran       map[string]int // operations run
-	validated map[string]int // aws-only operations parsed
+	ran       map[string]int    // operations run
+	validated map[string]int    // aws-only operations parsed
+	answers   map[string]string // each operation's last answer, as JSON
 }
 
 var (
@@ -247,6 +248,7 @@ func (sh *shell) aws(s step, cmd, where string) string {
 	sh.ran[op]++
 	out, err := json.Marshal(res[0].Interface())
 	require.NoError(t, err)
+	sh.answers[op] = string(out)
 	if query == "" {
 		return string(out)
 	}
@@ -487,7 +489,7 @@ func TestWalkthrough(t *testing.T) {
 	sh := &shell{
 		t: t, ctx: t.Context(), vars: map[string]string{}, client: stack.Cognito(), endpoint: ends.Cognito,
 		files: map[string]map[string]string{"endpoints.json": endpoints},
-		ran:   map[string]int{}, validated: map[string]int{},
+		ran:   map[string]int{}, validated: map[string]int{}, answers: map[string]string{},
 	}
 	for _, s := range all {
 		sh.run(s)
@@ -496,7 +498,7 @@ func TestWalkthrough(t *testing.T) {
 	// Every operation the page promises ran (or, AWS-only, was checked).
 	require.Equal(t, map[string]int{
 		"SignUp": 2, "ConfirmSignUp": 1, "AdminConfirmSignUp": 1, "InitiateAuth": 3, "GetUser": 1,
-		"CreateGroup": 1, "AdminAddUserToGroup": 1, "AdminListGroupsForUser": 1,
+		"CreateGroup": 1, "AdminAddUserToGroup": 1, "AdminGetUser": 1, "AdminListGroupsForUser": 1,
 	}, sh.ran)
 	require.Equal(t, map[string]int{"CreateResourceServer": 1, "CreateUserPoolClient": 1, "DescribeUserPoolClient": 1}, sh.validated)
 
@@ -534,6 +536,21 @@ func TestWalkthrough(t *testing.T) {
 	require.NotEmpty(t, id["sub"])
 	require.NotEmpty(t, id["cognito:username"])
 	require.Equal(t, []any{"operators"}, id["cognito:groups"], "the refreshed ID token carries the group")
+	require.Equal(t, id["cognito:username"], sh.vars["ALICE"], "admin-get-user answers Alice's generated username")
+
+	// The group listing answers what the page says: the group operators.
+	var listing cip.AdminListGroupsForUserOutput
+	require.NoError(t, json.Unmarshal([]byte(sh.answers["AdminListGroupsForUser"]), &listing))
+	require.Len(t, listing.Groups, 1, sh.answers["AdminListGroupsForUser"])
+	require.Equal(t, "operators", aws.ToString(listing.Groups[0].GroupName))
+	require.Equal(t, "People on call", aws.ToString(listing.Groups[0].Description))
+
+	// email_verified is what the page and docs/local.md say it is here.
+	require.Equal(t, false, id["email_verified"])
+	local, err := os.ReadFile("local.md")
+	require.NoError(t, err)
+	require.Contains(t, strings.Join(strings.Fields(string(local)), " "), "its ID tokens carry `\"email_verified\": false`")
+	require.Contains(t, string(md), "so here it\nis `false`")
 
 	// The events the page says each step causes, and no others.
 	require.NoError(t, stack.Drain(t.Context()))
@@ -589,6 +606,28 @@ func TestCognitoLocalLimits(t *testing.T) {
 		}
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
 		require.Equal(t, "unsupported_grant_type", body.Error)
+	})
+
+	t.Run("no alias in admin-list-groups-for-user", func(t *testing.T) {
+		// The walkthrough lists Alice's groups by her username, as
+		// cognito-local finds no user by the email alias in this call.
+		c := em.Client()
+		_, err := c.SignUp(t.Context(), &cip.SignUpInput{ClientId: aws.String(pool.ClientID), Username: aws.String("dave@example.net"), Password: aws.String("Passw0rd!x"),
+			UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("dave@example.net")}}})
+		require.NoError(t, err)
+		_, err = c.CreateGroup(t.Context(), &cip.CreateGroupInput{UserPoolId: aws.String(pool.UserPoolID), GroupName: aws.String("operators")})
+		require.NoError(t, err)
+		_, err = c.AdminAddUserToGroup(t.Context(), &cip.AdminAddUserToGroupInput{UserPoolId: aws.String(pool.UserPoolID), Username: aws.String("dave@example.net"), GroupName: aws.String("operators")})
+		require.NoError(t, err, "adding by the alias works")
+		byAlias, err := c.AdminListGroupsForUser(t.Context(), &cip.AdminListGroupsForUserInput{UserPoolId: aws.String(pool.UserPoolID), Username: aws.String("dave@example.net")})
+		require.NoError(t, err)
+		require.Empty(t, byAlias.Groups, "cognito-local lists nothing for the alias")
+		u, err := c.AdminGetUser(t.Context(), &cip.AdminGetUserInput{UserPoolId: aws.String(pool.UserPoolID), Username: aws.String("dave@example.net")})
+		require.NoError(t, err)
+		require.NotEqual(t, "dave@example.net", aws.ToString(u.Username), "the username is generated: the email is an alias")
+		byName, err := c.AdminListGroupsForUser(t.Context(), &cip.AdminListGroupsForUserInput{UserPoolId: aws.String(pool.UserPoolID), Username: u.Username})
+		require.NoError(t, err)
+		require.Len(t, byName.Groups, 1)
 	})
 
 	t.Run("no pre authentication on a wrong password", func(t *testing.T) {

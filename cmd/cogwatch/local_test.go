@@ -15,7 +15,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/localstack"
+	"github.com/cogwatch/cogwatch/internal/simulate"
 )
 
 // TestLocalSimulatesPrintsSummaryAndStops gives --duration far less time
@@ -151,4 +153,37 @@ func TestLocalBinaryExitsZeroOnInterrupt(t *testing.T) {
 	require.NoError(t, cmd.Process.Signal(os.Interrupt))
 	require.NoError(t, cmd.Wait(), "exit 0 after Ctrl-C\nstdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
 	require.Contains(t, stdout.String(), "User events published to SNS, by type:")
+}
+
+// TestReconciliation: what the simulation did, beside what the events
+// counted, marked where they differ; failed sign-ins from the events when
+// they can count them.
+func TestReconciliation(t *testing.T) {
+	sim := &simulate.Result{
+		SignUp: map[simulate.Kind]*simulate.Stage{
+			simulate.Valid:      {Attempted: 35, Succeeded: 35},
+			simulate.Disposable: {Attempted: 10, Failed: map[string]int{"UserLambdaValidationException": 10}},
+			simulate.Invalid:    {Attempted: 5, Failed: map[string]int{"UserLambdaValidationException": 4, simulate.Interrupted: 1}},
+		},
+		Confirm:     simulate.Stage{Attempted: 35, Succeeded: 35},
+		SignInWrong: simulate.Stage{Attempted: 11, Failed: map[string]int{"InvalidPasswordException": 11}},
+		SignInRight: simulate.Stage{Attempted: 35, Succeeded: 35},
+	}
+	sum := localstack.Summary{Events: map[event.Type]int{
+		event.SignUpAccepted: 35, event.SignUpRejected: 15, event.UserConfirmed: 35, event.SignInSucceeded: 34,
+	}}
+	var b bytes.Buffer
+	printReconciliation(&b, sim, sum)
+	require.Equal(t, `The simulation beside the events:
+  sign-ups accepted                     35 = 35
+  sign-ups rejected by the trigger      14 ≠ 15
+  users confirmed                       35 = 35
+  sign-ins succeeded                    35 ≠ 34
+  sign-ins refused                      11 (the simulation's count: the events cannot count them here)
+`, b.String())
+
+	sum.Events[event.SignInAttempted] = 45
+	b.Reset()
+	printReconciliation(&b, sim, sum)
+	require.Contains(t, b.String(), "  sign-ins refused (attempted − succeeded)    11 = 11\n")
 }

@@ -221,7 +221,12 @@ func printResult(w io.Writer, r *simulate.Result, asJSON bool) error {
 	if r.AutoConfirmed > 0 {
 		fmt.Fprintf(w, "auto-confirmed by Cognito: %d\n", r.AutoConfirmed)
 	}
-	_, err := fmt.Fprintf(w, "\nsign-ups by domain: %s\n", counts(r.Domains))
+	attempted := 0
+	for _, n := range r.Domains {
+		attempted += n
+	}
+	fmt.Fprintf(w, "\nsign-up attempts by domain (%d): %s\n", attempted, counts(r.Domains))
+	_, err := fmt.Fprintf(w, "  of which accepted (%d): %s\n", r.Accepted(), counts(r.AcceptedDomains))
 	return err
 }
 

@@ -53,7 +53,8 @@ func TestSimulateAgainstCognitoLocal(t *testing.T) {
 		} {
 			require.Contains(t, squeeze(r.stdout), row)
 		}
-		require.Contains(t, r.stdout, "sign-ups by domain: example.")
+		require.Contains(t, r.stdout, "sign-up attempts by domain (4): example.")
+		require.Contains(t, r.stdout, "  of which accepted (4): example.")
 		require.NotContains(t, r.stdout, "@")
 	})
 
@@ -118,4 +119,23 @@ func TestSimulateStoppedSaysItOnce(t *testing.T) {
 	r := cogwatch(ctx, nil, "simulate", "--endpoint", srv.URL, "--user-pool-id", "p", "--client-id", "c", "-n", "4", "--concurrency", "1")
 	require.Equal(t, exitFailure, r.code, r.stderr)
 	require.Regexp(t, `^cogwatch simulate: stopped after [12] of 4 users: context canceled\n$`, r.stderr)
+}
+
+// TestResultDomainsAddUp: the domains' counts add up to the sign-ups they
+// count, attempts and accepted apart (a malformed address at example.com
+// is an attempt at example.com, never an accepted one).
+func TestResultDomainsAddUp(t *testing.T) {
+	r := &simulate.Result{RunID: "r", Users: 5,
+		SignUp: map[simulate.Kind]*simulate.Stage{
+			simulate.Valid:      {Attempted: 3, Succeeded: 3},
+			simulate.Disposable: {Attempted: 1, Failed: map[string]int{"UserLambdaValidationException": 1}},
+			simulate.Invalid:    {Attempted: 1, Failed: map[string]int{"UserLambdaValidationException": 1}},
+		},
+		Domains:         map[string]int{"example.com": 3, "example.org": 1, "mailinator.com": 1},
+		AcceptedDomains: map[string]int{"example.com": 2, "example.org": 1},
+	}
+	var b bytes.Buffer
+	require.NoError(t, printResult(&b, r, false))
+	require.Contains(t, b.String(), "\nsign-up attempts by domain (5): example.com=3 example.org=1 mailinator.com=1\n"+
+		"  of which accepted (3): example.com=2 example.org=1\n")
 }

@@ -281,8 +281,11 @@ type Result struct {
 	// Failed is rejected by error code (UserLambdaValidationException when
 	// the pre sign-up trigger rejects).
 	SignUp map[Kind]*Stage `json:"signUp"`
-	// Domains counts sign-up attempts by email domain.
-	Domains map[string]int `json:"domains"`
+	// Domains counts sign-up attempts by email domain (for a malformed
+	// address, what follows its last "@"); AcceptedDomains counts the
+	// accepted ones, so that both add up to their stage's totals.
+	Domains         map[string]int `json:"domains"`
+	AcceptedDomains map[string]int `json:"acceptedDomains"`
 	// AutoConfirmed counts accepted sign-ups Cognito confirmed by itself
 	// (a pre sign-up trigger's autoConfirmUser); they are not confirmed again.
 	AutoConfirmed int `json:"autoConfirmed"`
@@ -381,7 +384,7 @@ func Run(ctx context.Context, api Cognito, opts Options) (*Result, error) {
 	}
 	start := time.Now()
 	users := plan(o)
-	r := &Result{RunID: o.RunID, Users: len(users), SignUp: map[Kind]*Stage{}, Domains: map[string]int{}}
+	r := &Result{RunID: o.RunID, Users: len(users), SignUp: map[Kind]*Stage{}, Domains: map[string]int{}, AcceptedDomains: map[string]int{}}
 	for _, k := range Kinds() {
 		r.SignUp[k] = &Stage{}
 	}
@@ -482,6 +485,9 @@ func (s *sim) journey(ctx context.Context, u User) {
 	s.count(func(r *Result) {
 		r.record(r.SignUp[u.Kind], err)
 		r.Domains[u.Domain]++
+		if err == nil {
+			r.AcceptedDomains[u.Domain]++
+		}
 	})
 	if err != nil {
 		return
