@@ -13,8 +13,12 @@ help:
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 .PHONY: deps
-deps: ## install what the tests and the local stack need (npm packages from local/'s lockfile)
+deps: ## install what the local stack needs: the npm packages of local/'s lockfile (Node.js from Debian if npm is missing)
 	@./local/install.sh
+
+.PHONY: deps-test
+deps-test: ## deps, plus Debian's chromium (as root) for the dashboard page's browser tests
+	@./local/install.sh --browser
 
 .PHONY: build
 build: $(addsuffix /bootstrap,$(addprefix $(BUILD)/,$(LAMBDAS))) ## build every Lambda as linux/arm64 bootstrap
@@ -31,7 +35,7 @@ binaries: ## build the cogwatch CLI and the exporter for this machine, to build/
 	$(GO) build -trimpath -o $(BUILD)/bin/ ./cmd/cogwatch ./cmd/cogwatch-exporter
 
 .PHONY: test
-test: deps ## run every test, emulators included
+test: deps-test ## run every test, emulators and browser included
 	@echo ">> vet"
 	$(GO) vet ./...
 	@echo ">> running all tests"
@@ -46,10 +50,20 @@ test-faults: deps ## the fault-injection suite alone, with its counts (go test .
 	@out=$$(mktemp); $(GO) test -count=1 -v ./internal/faults/ > $$out 2>&1; rc=$$?; \
 	  grep -vE '^(=== |    --- PASS)' $$out; rm -f $$out; exit $$rc
 
+# BENCHFLAGS passes flags to the harness, e.g. BENCHFLAGS=-quick (tiny bounds, to check the wiring).
+BENCHFLAGS ?=
+
 .PHONY: bench
-bench: ## run the benchmarks beside their alternatives and write BENCHMARKS.md
+bench: ## run the benchmarks beside their alternatives; print the report and write it to build/BENCHMARKS.md
 	@./bench/setup.sh
-	$(GO) run ./bench -out BENCHMARKS.md
+	@mkdir -p $(BUILD)
+	$(GO) run ./bench -out $(BUILD)/BENCHMARKS.md $(BENCHFLAGS)
+	@cat $(BUILD)/BENCHMARKS.md
+	@echo ">> report written to $(BUILD)/BENCHMARKS.md (make bench-update replaces BENCHMARKS.md with it)"
+
+.PHONY: bench-update
+bench-update: bench ## make bench, then replace the tracked BENCHMARKS.md with its report
+	cp $(BUILD)/BENCHMARKS.md BENCHMARKS.md
 
 .PHONY: fuzz
 fuzz: ## run every fuzz target for FUZZTIME each
@@ -71,9 +85,14 @@ lint: ## gofmt, go vet, go.mod tidy, staticcheck
 disposable: ## rebuild triggers/disposable's list from the email-verifier version pinned in go.mod
 	$(GO) generate ./triggers/disposable
 
+# The built binary, not `go run`: after Ctrl-C, go run exits 1 whatever the
+# program does, and building first shows its progress (go build -v).
 .PHONY: run
-run: deps ## run the local stack with simulated users
-	$(GO) run ./cmd/cogwatch local --simulate 50 --duration 60s
+run: deps ## build the cogwatch CLI, then run the local stack with 50 simulated users for 60 s
+	@echo ">> go build ./cmd/cogwatch (each package is listed as it compiles; the first build takes minutes)"
+	@$(GO) build -v -o $(BUILD)/bin/cogwatch ./cmd/cogwatch
+	@echo ">> $(BUILD)/bin/cogwatch local --simulate 50 --duration 60s"
+	@$(BUILD)/bin/cogwatch local --simulate 50 --duration 60s
 
 # The exporter's container image, built without Docker from an empty base (docs/exporter.md).
 IMAGE           ?= $(BUILD)/cogwatch-exporter.oci.tar

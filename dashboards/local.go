@@ -37,7 +37,10 @@ type LocalSnapshot struct {
 
 // LocalPage serves the detail dashboard as a self-contained HTML page (no
 // external script, style or font) at "/" and its live data as JSON at
-// "/series?minutes=M&step=S" (defaults 15 minutes, 10-second steps).
+// "/series?minutes=M&step=S": at most M minutes (default 15), fitted to the
+// data by [Window], in steps of S seconds (default 10); "&now=T" (Unix
+// milliseconds, not later than now) answers as of T, so that what the page
+// drew at T can be fetched again.
 // params fills the placeholders of dimension values (UserPool with the
 // local pool's id, PreSignUpFunction with the local function's name, …);
 // a dimension whose value stays a placeholder matches any value. The
@@ -63,7 +66,13 @@ func LocalPage(src Source, params Params, now func() time.Time) http.Handler {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
-		snap, err := Snapshot(ctx, src, params, Detail(), now(), time.Duration(minutes)*time.Minute, time.Duration(step)*time.Second)
+		at, stepD := now(), time.Duration(step)*time.Second
+		if v, err := strconv.ParseInt(r.URL.Query().Get("now"), 10, 64); err == nil && v > 0 {
+			if t := time.UnixMilli(v); t.Before(at) {
+				at = t
+			}
+		}
+		snap, err := Snapshot(ctx, src, params, Detail(), at, Window(src, at, time.Duration(minutes)*time.Minute, stepD), stepD)
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		if err != nil {
@@ -76,7 +85,30 @@ func LocalPage(src Source, params Params, now func() time.Time) http.Handler {
 	return mux
 }
 
-// Snapshot queries src for every widget of d over the last span.
+// MinWindow is the shortest time span the local page shows.
+const MinWindow = time.Minute
+
+// Window returns the time span the local page shows at now: span, or less
+// when src (a [Store]) holds nothing older, so that a stack up for two
+// minutes is drawn across the chart rather than in the last pixels of a
+// 15-minute axis; never less than MinWindow. Every sample src holds is
+// inside it as long as it is younger than span.
+func Window(src Source, now time.Time, span, step time.Duration) time.Duration {
+	e, ok := src.(interface{ Earliest() (time.Time, bool) })
+	if !ok {
+		return span
+	}
+	first, ok := e.Earliest()
+	if !ok {
+		return min(span, MinWindow)
+	}
+	return min(span, max(now.Sub(first)+step, MinWindow))
+}
+
+// Snapshot queries src for every widget of d over the last span. Each
+// series says what its legend shows (see [Series]): counts their total
+// over the span, other statistics their last value; a percentile's label
+// names it (p50, p99).
 func Snapshot(ctx context.Context, src Source, params Params, d Dashboard, now time.Time, span, step time.Duration) (LocalSnapshot, error) {
 	since := now.Add(-span).Truncate(step)
 	snap := LocalSnapshot{Dashboard: d.Name, Now: now.UnixMilli(), Since: since.UnixMilli(), StepMs: step.Milliseconds()}
@@ -85,7 +117,7 @@ func Snapshot(ctx context.Context, src Source, params Params, d Dashboard, now t
 		byID := map[string]map[int64]float64{}
 		var notes []string
 		for _, m := range w.Metrics {
-			q := Query{Namespace: m.Namespace, Name: m.Name, Stat: m.Stat, Since: since, Step: step}
+			q := Query{Namespace: m.Namespace, Name: m.Name, Stat: m.Stat, Since: since, Until: now, Step: step}
 			for _, dm := range m.Dims {
 				q.Schema = append(q.Schema, dm.Name)
 				if v := params.Fill(dm.Value); !strings.Contains(v, "${") {
@@ -98,16 +130,16 @@ func Snapshot(ctx context.Context, src Source, params Params, d Dashboard, now t
 			if err != nil {
 				return snap, err
 			}
-			one := sumSeries(ss, m.Label)
+			one := sumSeries(ss, statLabel(m.Label, m.Stat))
 			if m.ID != "" {
 				byID[m.ID] = index(one)
 			}
 			if !m.Hidden && len(ss) > 0 {
-				lw.Series = append(lw.Series, one)
+				lw.Series = append(lw.Series, summarized(one, m.Stat, w.Unit))
 			}
 		}
 		for _, s := range w.Searches {
-			q := Query{Namespace: s.Namespace, Name: s.Name, Schema: s.Schema, Stat: s.Stat, Since: since, Step: step}
+			q := Query{Namespace: s.Namespace, Name: s.Name, Schema: s.Schema, Stat: s.Stat, Since: since, Until: now, Step: step}
 			fixed := map[string]bool{}
 			for _, f := range s.Filters {
 				if v := params.Fill(f.Value); !strings.Contains(v, "${") {
@@ -134,7 +166,10 @@ func Snapshot(ctx context.Context, src Source, params Params, d Dashboard, now t
 				byID[s.ID] = index(ss[0])
 			}
 			if !s.Hidden {
-				lw.Series = append(lw.Series, ss...)
+				for _, one := range ss {
+					one.Label = statLabel(one.Label, s.Stat)
+					lw.Series = append(lw.Series, summarized(one, s.Stat, w.Unit))
+				}
 			}
 		}
 		for _, e := range w.Exprs {
@@ -158,7 +193,7 @@ func Snapshot(ctx context.Context, src Source, params Params, d Dashboard, now t
 				}
 			}
 			if !e.Hidden && len(ser.Points) > 0 {
-				lw.Series = append(lw.Series, ser)
+				lw.Series = append(lw.Series, summarized(ser, "", w.Unit))
 			}
 		}
 		if len(lw.Series) == 0 && len(notes) == 0 {
@@ -168,6 +203,35 @@ func Snapshot(ctx context.Context, src Source, params Params, d Dashboard, now t
 		snap.Widgets = append(snap.Widgets, lw)
 	}
 	return snap, nil
+}
+
+// summarized returns s with its legend: the total of its points when they
+// are counts (the Sum or SampleCount statistic, or metric math in a widget
+// of counts), else its last point.
+func summarized(s Series, stat, unit string) Series {
+	if isCount(stat) || (stat == "" && unit == "Count") {
+		s.Legend, s.Value = "total", 0
+		for _, p := range s.Points {
+			s.Value += p.V
+		}
+		return s
+	}
+	s.Legend, s.Value = "last", 0
+	if len(s.Points) > 0 {
+		s.Value = s.Points[len(s.Points)-1].V
+	}
+	return s
+}
+
+// statLabel names a percentile statistic in label ("presignup" →
+// "presignup p99"), so that a widget's p50 and p99 lines of one function
+// are told apart; other statistics are said by the widget's title.
+func statLabel(label, stat string) string {
+	p, ok := strings.CutPrefix(stat, "p")
+	if _, err := strconv.ParseFloat(p, 64); !ok || err != nil || strings.Contains(label, stat) {
+		return label
+	}
+	return strings.TrimSpace(label + " " + stat)
 }
 
 // sumSeries adds series up point by point (CloudWatch's SUM over a search).

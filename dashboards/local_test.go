@@ -175,8 +175,73 @@ func TestSnapshot(t *testing.T) {
 	require.Len(t, ratio.Series, 1, "only the expression is drawn; m1 and m2 are hidden")
 	require.InDelta(t, 100*2.0/15, ratio.Series[0].Points[len(ratio.Series[0].Points)-1].V, 1e-9)
 	require.Contains(t, byTitle["Cognito quota use (AWS/Usage)"].Note, "CloudWatch only")
+
+	// Legends: counts give their total over the window (the sum of the
+	// points drawn), other lines their last value.
+	require.Equal(t, Series{Label: "attempted", Legend: "total", Value: 10 + 11 + 12 + 13 + 14 + 15}, withoutPoints(signIns.Series[0]))
+	require.Equal(t, "total", signIns.Series[2].Legend, "metric math in a widget of counts is a count")
+	require.Equal(t, 12.0, signIns.Series[2].Value)
+	require.Equal(t, "last", ratio.Series[0].Legend)
+	require.InDelta(t, 100*2.0/15, ratio.Series[0].Value, 1e-9)
+	latency := byTitle["Trigger duration p50 / p99 against Cognito's 5-second limit"].Series
+	require.Len(t, latency, 1, "no AWS/Lambda samples here: only cogwatch's own")
+	require.Equal(t, "cogwatch TriggerLatency p99", latency[0].Label, "a label that names its percentile keeps it")
+	require.Equal(t, "last", latency[0].Legend)
+	require.Equal(t, 20.0+7+5, latency[0].Value, "p99 of the last step's 13 latencies, 20 to 32 ms")
 	require.Len(t, byTitle["Rejected sign-ups by reason"].Series, 2)
 	require.Equal(t, "no local data yet for these metrics", byTitle["DLQ depth"].Note)
+}
+
+func withoutPoints(s Series) Series {
+	s.Points = nil
+	return s
+}
+
+// TestSnapshotNamesPercentiles: one function's p50 and p99 lines are told
+// apart by their labels, and their legends give their last values.
+func TestSnapshotNamesPercentiles(t *testing.T) {
+	t.Parallel()
+	now := func() time.Time { return t0 }
+	store := NewStore(now, time.Hour)
+	for i, ms := range []float64{10, 20, 30, 40, 400} {
+		store.Add(NSLambda, "Duration", map[string]string{"FunctionName": "PreSignUpFunction"}, t0.Add(-time.Duration(15-i)*time.Second), ms)
+	}
+	params := Params{}
+	for _, f := range Functions {
+		params[f.LogicalID] = f.LogicalID
+	}
+	snap, err := Snapshot(t.Context(), store, params, Detail(), t0, time.Minute, 10*time.Second)
+	require.NoError(t, err)
+	var got []Series
+	for _, w := range snap.Widgets {
+		if strings.HasPrefix(w.Title, "Trigger duration") {
+			for _, s := range w.Series {
+				got = append(got, withoutPoints(s))
+			}
+		}
+	}
+	require.Equal(t, []Series{
+		{Label: "presignup p50", Legend: "last", Value: 30},
+		{Label: "presignup p99", Legend: "last", Value: 400},
+	}, got, "the last step holds 20, 30, 40 and 400 ms")
+}
+
+// TestWindow: the page's window fits the data the store holds.
+func TestWindow(t *testing.T) {
+	t.Parallel()
+	now := func() time.Time { return t0 }
+	step, span := 10*time.Second, 15*time.Minute
+	store := NewStore(now, time.Hour)
+	require.Equal(t, MinWindow, Window(store, t0, span, step), "nothing yet")
+	store.Add(NSLambda, "Invocations", nil, t0.Add(-20*time.Second), 1)
+	require.Equal(t, MinWindow, Window(store, t0, span, step), "never under a minute")
+	store.Add(NSLambda, "Invocations", nil, t0.Add(-2*time.Minute), 1)
+	require.Equal(t, 2*time.Minute+step, Window(store, t0, span, step), "a stack up for 2 minutes")
+	store.Add(NSLambda, "Invocations", nil, t0.Add(-40*time.Minute), 1)
+	require.Equal(t, span, Window(store, t0, span, step), "at most the span asked for")
+	snap, err := Snapshot(t.Context(), store, nil, Detail(), t0, Window(store, t0, 3*time.Minute, step), step)
+	require.NoError(t, err)
+	require.LessOrEqual(t, snap.Since, t0.Add(-3*time.Minute).UnixMilli())
 }
 
 func TestLocalPageHTTP(t *testing.T) {
@@ -206,6 +271,36 @@ func TestLocalPageHTTP(t *testing.T) {
 	require.Equal(t, "detail", snap.Dashboard)
 	require.Equal(t, int64(10_000), snap.StepMs)
 	require.NotEmpty(t, snap.Widgets[0].Series)
+
+	// 30 seconds of data: a minute's window, not the 15 minutes asked for.
+	resp, err = http.Get(srv.URL + "/dashboard/series?minutes=15&step=10")
+	require.NoError(t, err)
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&snap))
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, t0.Add(-MinWindow).UnixMilli(), snap.Since)
+	accepted := func(snap LocalSnapshot) float64 {
+		for _, s := range snap.Widgets[0].Series {
+			if s.Label == "accepted" {
+				return s.Value
+			}
+		}
+		return -1
+	}
+	require.Equal(t, 9.0, accepted(snap), "3 steps of 3 sign-ups")
+
+	// As of an earlier moment: what the page drew then, nothing later.
+	then := t0.Add(-20 * time.Second)
+	resp, err = http.Get(fmt.Sprintf("%s/dashboard/series?minutes=15&step=10&now=%d", srv.URL, then.UnixMilli()))
+	require.NoError(t, err)
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&snap))
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, then.UnixMilli(), snap.Now)
+	require.Equal(t, 3.0, accepted(snap), "only the step written before then")
+	resp, err = http.Get(fmt.Sprintf("%s/dashboard/series?now=%d", srv.URL, t0.Add(time.Hour).UnixMilli()))
+	require.NoError(t, err)
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&snap))
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, t0.UnixMilli(), snap.Now, "never later than now")
 
 	resp, err = http.Post(srv.URL+"/dashboard/series", "text/plain", nil)
 	require.NoError(t, err)

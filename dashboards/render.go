@@ -45,10 +45,10 @@ func Render(dir string, p Params) ([]string, error) {
 	for _, name := range slices.Sorted(maps.Keys(files)) {
 		path := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return written, fmt.Errorf("render: %w", err)
+			return written, err // it names the path; the command names itself
 		}
 		if err := os.WriteFile(path, files[name], 0o644); err != nil {
-			return written, fmt.Errorf("render: %w", err)
+			return written, err // it names the path; the command names itself
 		}
 		written = append(written, path)
 	}

@@ -28,12 +28,17 @@ type Point struct {
 type Series struct {
 	Label  string  `json:"label"`
 	Points []Point `json:"points"`
+	// Legend says what Value is, for the legend beside the line: "total",
+	// the sum of the points (a count over the window), or "last", the
+	// latest point (a latency, a depth, a ratio). Set by [Snapshot].
+	Legend string  `json:"legend,omitempty"`
+	Value  float64 `json:"value"`
 }
 
 // Query asks a [Source] for the values of one metric, CloudWatch-style: the
 // samples of Namespace/Name whose dimension names are exactly Schema and whose
 // values match Filters, split by the dimensions in GroupBy, with Stat applied
-// within each Step from Since on.
+// within each Step from Since on, up to Until (the zero value: now).
 type Query struct {
 	Namespace, Name string
 	Schema          []string
@@ -41,6 +46,7 @@ type Query struct {
 	GroupBy         []string
 	Stat            string
 	Since           time.Time
+	Until           time.Time
 	Step            time.Duration
 }
 
@@ -106,6 +112,20 @@ func (s *Store) addLocked(sm sample) {
 	if drop > 0 {
 		s.samples = slices.Delete(s.samples, 0, drop)
 	}
+}
+
+// Earliest returns the time of the oldest sample the store keeps, and
+// false when it keeps none.
+func (s *Store) Earliest() (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var first time.Time
+	for _, sm := range s.samples { // in arrival order: a datum may be stamped earlier than one before it
+		if first.IsZero() || sm.t.Before(first) {
+			first = sm.t
+		}
+	}
+	return first, !first.IsZero()
 }
 
 // Rejected counts the lines Write could not read as EMF (non-JSON lines,
@@ -249,14 +269,18 @@ func (s *Store) Query(ctx context.Context, q Query) ([]Series, error) {
 	}
 	schema := slices.Clone(q.Schema)
 	sort.Strings(schema)
-	n := int(s.now().Sub(q.Since)/q.Step) + 1
+	until := q.Until
+	if until.IsZero() {
+		until = s.now()
+	}
+	n := int(until.Sub(q.Since)/q.Step) + 1
 	if n <= 0 || n > 10_000 {
 		return nil, fmt.Errorf("query: %d steps is out of range", n)
 	}
 	groups := map[string][][]float64{}
 	s.mu.Lock()
 	for _, sm := range s.samples {
-		if sm.ns != q.Namespace || sm.name != q.Name || sm.t.Before(q.Since) || !sameKeys(sm.dims, schema) || !matches(sm.dims, q.Filters) {
+		if sm.ns != q.Namespace || sm.name != q.Name || sm.t.Before(q.Since) || sm.t.After(until) || !sameKeys(sm.dims, schema) || !matches(sm.dims, q.Filters) {
 			continue
 		}
 		i := int(sm.t.Sub(q.Since) / q.Step)

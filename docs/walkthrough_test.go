@@ -112,8 +112,9 @@ type shell struct {
 	files     map[string]map[string]string // what `jq -r .key FILE` reads
 	client    *cip.Client
 	endpoint  string
-	ran       map[string]int // operations run
-	validated map[string]int // aws-only operations parsed
+	ran       map[string]int    // operations run
+	validated map[string]int    // aws-only operations parsed
+	answers   map[string]string // each operation's last answer, as JSON
 	// lenient expands an unset variable to its own name, for aws-only
 	// commands, whose variables hold values of a real account.
 	lenient    bool
@@ -279,6 +280,7 @@ func (sh *shell) aws(s step, cmd, where string) string {
 	sh.ran[op]++
 	out, err := json.Marshal(res[0].Interface())
 	require.NoError(t, err)
+	sh.answers[op] = string(out)
 	if query == "" {
 		return string(out)
 	}
@@ -533,7 +535,7 @@ func TestWalkthrough(t *testing.T) {
 	sh := &shell{
 		t: t, ctx: t.Context(), vars: map[string]string{}, client: stack.Cognito(), endpoint: ends.Cognito,
 		files: map[string]map[string]string{"endpoints.json": endpoints},
-		ran:   map[string]int{}, validated: map[string]int{},
+		ran:   map[string]int{}, validated: map[string]int{}, answers: map[string]string{},
 	}
 	for _, s := range all {
 		sh.run(s)
@@ -542,7 +544,7 @@ func TestWalkthrough(t *testing.T) {
 	// Every operation the page promises ran (or, AWS-only, was checked).
 	require.Equal(t, map[string]int{
 		"SignUp": 2, "ConfirmSignUp": 1, "AdminConfirmSignUp": 1, "InitiateAuth": 3, "GetUser": 1,
-		"CreateGroup": 1, "AdminAddUserToGroup": 1, "AdminListGroupsForUser": 1,
+		"CreateGroup": 1, "AdminAddUserToGroup": 1, "AdminGetUser": 1, "AdminListGroupsForUser": 1,
 		"CreateUserPoolClient": 1, "curl": 3, // the hosted sign-in: the app client, the form, the sign-in, the token
 	}, sh.ran)
 	require.Equal(t, map[string]int{"CreateResourceServer": 1, "CreateUserPoolClient": 1, "DescribeUserPoolClient": 1, "curl": 2}, sh.validated)
@@ -581,6 +583,21 @@ func TestWalkthrough(t *testing.T) {
 	require.NotEmpty(t, id["sub"])
 	require.NotEmpty(t, id["cognito:username"])
 	require.Equal(t, []any{"operators"}, id["cognito:groups"], "the refreshed ID token carries the group")
+	require.Equal(t, id["cognito:username"], sh.vars["ALICE"], "admin-get-user answers Alice's generated username")
+
+	// The group listing answers what the page says: the group operators.
+	var listing cip.AdminListGroupsForUserOutput
+	require.NoError(t, json.Unmarshal([]byte(sh.answers["AdminListGroupsForUser"]), &listing))
+	require.Len(t, listing.Groups, 1, sh.answers["AdminListGroupsForUser"])
+	require.Equal(t, "operators", aws.ToString(listing.Groups[0].GroupName))
+	require.Equal(t, "People on call", aws.ToString(listing.Groups[0].Description))
+
+	// email_verified is what the page and docs/local.md say it is here.
+	require.Equal(t, false, id["email_verified"])
+	local, err := os.ReadFile("local.md")
+	require.NoError(t, err)
+	require.Contains(t, strings.Join(strings.Fields(string(local)), " "), "its ID tokens carry `\"email_verified\": false`")
+	require.Contains(t, string(md), "so here it\nis `false`")
 
 	// The hosted sign-in: a redirect to the app's scheme with the code and
 	// the app's state, and the tokens the page says.
@@ -750,6 +767,28 @@ func TestCognitoLocalLimits(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, http.StatusNotFound, sh.lastStatus, path)
 		}
+	})
+
+	t.Run("no alias in admin-list-groups-for-user", func(t *testing.T) {
+		// The walkthrough lists Alice's groups by her username, as
+		// cognito-local finds no user by the email alias in this call.
+		c := em.Client()
+		_, err := c.SignUp(t.Context(), &cip.SignUpInput{ClientId: aws.String(pool.ClientID), Username: aws.String("erin@example.net"), Password: aws.String("Passw0rd!x"),
+			UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("erin@example.net")}}})
+		require.NoError(t, err)
+		_, err = c.CreateGroup(t.Context(), &cip.CreateGroupInput{UserPoolId: aws.String(pool.UserPoolID), GroupName: aws.String("operators")})
+		require.NoError(t, err)
+		_, err = c.AdminAddUserToGroup(t.Context(), &cip.AdminAddUserToGroupInput{UserPoolId: aws.String(pool.UserPoolID), Username: aws.String("erin@example.net"), GroupName: aws.String("operators")})
+		require.NoError(t, err, "adding by the alias works")
+		byAlias, err := c.AdminListGroupsForUser(t.Context(), &cip.AdminListGroupsForUserInput{UserPoolId: aws.String(pool.UserPoolID), Username: aws.String("erin@example.net")})
+		require.NoError(t, err)
+		require.Empty(t, byAlias.Groups, "cognito-local lists nothing for the alias")
+		u, err := c.AdminGetUser(t.Context(), &cip.AdminGetUserInput{UserPoolId: aws.String(pool.UserPoolID), Username: aws.String("erin@example.net")})
+		require.NoError(t, err)
+		require.NotEqual(t, "erin@example.net", aws.ToString(u.Username), "the username is generated: the email is an alias")
+		byName, err := c.AdminListGroupsForUser(t.Context(), &cip.AdminListGroupsForUserInput{UserPoolId: aws.String(pool.UserPoolID), Username: u.Username})
+		require.NoError(t, err)
+		require.Len(t, byName.Groups, 1)
 	})
 
 	t.Run("no pre authentication on a wrong password", func(t *testing.T) {

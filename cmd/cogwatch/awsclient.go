@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/cogwatch/cogwatch/internal/awsconf"
 )
@@ -49,7 +50,10 @@ func lambdaClient(ctx context.Context, endpoint, region string, getenv func(stri
 // http or https URL; when it is on the loopback interface (an emulator),
 // stand-in credentials and region fill in for those the environment lacks.
 func awsConfig(ctx context.Context, endpoint, region string, getenv func(string) string) (aws.Config, error) {
-	var opts []func(*config.LoadOptions) error
+	// The SDK's own log lines ("falling back to IMDSv1" when there are no
+	// credentials) would sit unexplained beside the one-line causes the
+	// commands print; explain says what matters.
+	opts := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}
 	if region != "" {
 		opts = append(opts, config.WithRegion(region))
 	}
@@ -72,6 +76,11 @@ func awsConfig(ctx context.Context, endpoint, region string, getenv func(string)
 	cfg, err := awsconf.Load(ctx, opts...)
 	if err != nil {
 		return aws.Config{}, err
+	}
+	if cfg.Credentials != nil {
+		// The SDK's "no credentials" errors are plain text: mark them, so
+		// that explain can tell them apart by type.
+		cfg.Credentials = aws.NewCredentialsCache(markedCredentials{cfg.Credentials})
 	}
 	if cfg.Region == "" {
 		return aws.Config{}, errors.New("no AWS region: give --region or set AWS_REGION")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -57,6 +58,12 @@ cogwatch dashboards render --template template.yaml --check`,
 			if check && template == "" {
 				return usageErrorf("--check needs --template")
 			}
+			if len(params) > 0 && out == "" {
+				return usageErrorf("--param fills the dashboards written under --out: give --out")
+			}
+			if err := checkParams(params); err != nil {
+				return usageError(err)
+			}
 			w := cmd.OutOrStdout()
 			if out != "" {
 				written, err := dashboards.Render(out, dashboards.Params(params))
@@ -107,6 +114,49 @@ cogwatch dashboards render --template template.yaml --check`,
 	cmd.Flags().StringVar(&out, "out", "", "directory to write the renderings to")
 	cmd.Flags().StringVar(&template, "template", "", "SAM template whose generated dashboards and alarms to rewrite (template.yaml)")
 	cmd.Flags().BoolVar(&check, "check", false, "with --template: write nothing, fail when the template is out of date")
-	cmd.Flags().StringToStringVar(&params, "param", nil, "fill a placeholder, NAME=VALUE (repeatable), e.g. UserPool=eu-west-1_AbC")
+	cmd.Flags().StringToStringVar(&params, "param", nil, "fill a placeholder of the dashboards, NAME=VALUE (repeatable), e.g. UserPool=eu-west-1_AbC; an unknown NAME is an error that lists the names")
 	return cmd
+}
+
+// checkParams refuses --param names that no dashboard has as a placeholder:
+// a misspelt name would otherwise leave its placeholders unfilled, silently.
+func checkParams(params map[string]string) error {
+	if len(params) == 0 {
+		return nil
+	}
+	valid, err := placeholderNames()
+	if err != nil {
+		return err
+	}
+	var unknown []string
+	for name := range params {
+		if !slices.Contains(valid, name) {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	slices.Sort(unknown)
+	return fmt.Errorf("--param %s: no such placeholder in the dashboards; the names are %s",
+		strings.Join(unknown, ", "), strings.Join(valid, ", "))
+}
+
+// placeholderNames lists, sorted, the ${NAME} placeholders of the
+// dashboards' bodies: what --param can fill.
+func placeholderNames() ([]string, error) {
+	var names []string
+	for _, d := range dashboards.Dashboards() {
+		body, err := d.Body(nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range dashboards.Placeholders(string(body)) {
+			if !slices.Contains(names, p) {
+				names = append(names, p)
+			}
+		}
+	}
+	slices.Sort(names)
+	return names, nil
 }

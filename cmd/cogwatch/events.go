@@ -41,8 +41,11 @@ the SNS envelope SNS wraps around it for SQS and HTTP subscribers, and either
 may be a JSON string holding the document (as SQS message bodies are).
 
 Valid events are printed to standard output, re-encoded; each invalid one is
-reported on standard error with its line (and its index, in an array), and
-the command exits 1 when any is invalid.`,
+reported on standard error with its line (the column of a JSON syntax error,
+and its index in an array), and the command exits 1 when any is invalid.
+
+The input is at most 64 MiB: a larger one is refused (exit 1) before any of
+it is decoded, and never read further than the limit.`,
 		Example: `  cogwatch events decode events.jsonl
   aws sqs receive-message --queue-url "$Q" --max-number-of-messages 10 --query 'Messages[].Body' | cogwatch events decode`,
 		Args: cobra.MaximumNArgs(1),
@@ -55,6 +58,14 @@ the command exits 1 when any is invalid.`,
 				}
 				defer f.Close()
 				name, in = args[0], f
+				if st, err := f.Stat(); err == nil {
+					switch {
+					case st.IsDir():
+						return fmt.Errorf("%s: is a directory", name)
+					case st.Mode().IsRegular() && st.Size() > maxEventsInput:
+						return tooLarge(name)
+					}
+				}
 			}
 			return decodeEventsCmd(cmd.OutOrStdout(), cmd.ErrOrStderr(), name, in, compact)
 		},
@@ -64,12 +75,12 @@ the command exits 1 when any is invalid.`,
 }
 
 func decodeEventsCmd(stdout, stderr io.Writer, name string, in io.Reader, compact bool) error {
-	b, err := io.ReadAll(io.LimitReader(in, maxEventsInput+1))
+	b, err := readAtMost(in, maxEventsInput)
+	if errors.Is(err, errTooLarge) {
+		return tooLarge(name)
+	}
 	if err != nil {
 		return fmt.Errorf("read %s: %w", name, err)
-	}
-	if len(b) > maxEventsInput {
-		return fmt.Errorf("%s: input larger than %d MiB", name, maxEventsInput>>20)
 	}
 	records := decodeEvents(b)
 	if len(records) == 0 {
@@ -99,6 +110,44 @@ func decodeEventsCmd(stdout, stderr io.Writer, name string, in io.Reader, compac
 		return fmt.Errorf("%d of %d events invalid", invalid, len(records))
 	}
 	return nil
+}
+
+var errTooLarge = errors.New("input too large")
+
+func tooLarge(name string) error {
+	return fmt.Errorf("%s: input larger than %d MiB", name, maxEventsInput>>20)
+}
+
+// readAtMost reads r to its end, or fails with errTooLarge as soon as it
+// has read more than limit bytes. It reads in chunks and copies them once
+// into a slice of the exact size, so a refused input costs about limit
+// bytes of memory, not the twice as much io.ReadAll's growing buffer takes.
+func readAtMost(r io.Reader, limit int64) ([]byte, error) {
+	const chunk = 1 << 20
+	var chunks [][]byte
+	var total int64
+	lr := io.LimitReader(r, limit+1)
+	for {
+		buf := make([]byte, chunk)
+		n, err := io.ReadFull(lr, buf)
+		if n > 0 {
+			chunks = append(chunks, buf[:n])
+			total += int64(n)
+		}
+		if total > limit {
+			return nil, errTooLarge
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(chunks) == 1 {
+		return chunks[0], nil
+	}
+	return bytes.Join(chunks, nil), nil
 }
 
 // record is one event of the input, decoded or not.
@@ -208,43 +257,72 @@ func isJSONLines(b []byte) bool {
 func decodeLines(b []byte) []record {
 	var out []record
 	for i, line := range bytes.Split(b, []byte("\n")) {
-		line = bytes.TrimSpace(line)
-		if len(line) == 0 {
+		trimmed := bytes.TrimSpace(line)
+		if len(trimmed) == 0 {
 			continue
 		}
-		out = append(out, decodeOne(line, record{Line: i + 1, Index: -1}))
+		r := decodeOne(trimmed, record{Line: i + 1, Index: -1})
+		if r.Err != nil && !json.Valid(trimmed) {
+			lead := len(line) - len(bytes.TrimLeft(line, " \t\r"))
+			r.Column = lead + syntaxOffset(trimmed, 0) + 1
+		}
+		out = append(out, r)
 	}
 	return out
+}
+
+// syntaxOffset returns the offset in b of the byte where the JSON value
+// starting at begin breaks, or len(b) when b ends inside it; begin if the
+// value is fine (the error is then in what comes before or after it). It
+// decodes with a fresh json.Decoder: a Decoder's SyntaxError offsets are
+// off once Token has been called, as decodeArray does.
+func syntaxOffset(b []byte, begin int) int {
+	var raw json.RawMessage
+	err := json.NewDecoder(bytes.NewReader(b[begin:])).Decode(&raw)
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		return begin + max(int(se.Offset)-1, 0) // Offset counts the bytes read, the bad one included
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return len(b)
+	}
+	return begin
 }
 
 func decodeArray(b []byte) []record {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	var out []record
-	fail := func(index int, err error) []record {
+	fail := func(index, begin int, err error) []record {
 		line, col := position(b, dec.InputOffset())
 		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			line, col = position(b, se.Offset)
+		if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			line, col = position(b, int64(syntaxOffset(b, begin)))
+		}
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF // the array is not closed
 		}
 		return append(out, record{Line: line, Column: col, Index: index, Err: fmt.Errorf("event: decode: %w", err)})
 	}
 	if _, err := dec.Token(); err != nil { // the '['
-		return fail(-1, err)
+		return fail(-1, skipSpace(b, 0), err)
 	}
 	for i := 0; dec.More(); i++ {
-		begin := skipSeparators(b, int(dec.InputOffset()))
+		begin := skipSpace(b, int(dec.InputOffset()))
+		if i > 0 && begin < len(b) && b[begin] == ',' {
+			begin = skipSpace(b, begin+1)
+		}
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return fail(i, err)
+			return fail(i, begin, err)
 		}
 		line, _ := position(b, int64(begin))
 		out = append(out, decodeOne(raw, record{Line: line, Index: i}))
 	}
 	if _, err := dec.Token(); err != nil { // the ']'
-		return fail(-1, err)
+		return fail(-1, skipSpace(b, int(dec.InputOffset())), err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		line, col := position(b, dec.InputOffset())
+		line, col := position(b, int64(skipSpace(b, int(dec.InputOffset()))))
 		return append(out, record{Line: line, Column: col, Index: -1, Err: errors.New("event: decode: data after the array")})
 	}
 	return out
@@ -260,15 +338,7 @@ func decodeStream(b []byte) []record {
 		}
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			off := int64(begin)
-			var se *json.SyntaxError
-			if errors.As(err, &se) {
-				off = se.Offset
-			}
-			if errors.Is(err, io.ErrUnexpectedEOF) {
-				off = int64(len(b))
-			}
-			line, col := position(b, off)
+			line, col := position(b, int64(syntaxOffset(b, begin)))
 			return append(out, record{Line: line, Column: col, Index: -1, Err: fmt.Errorf("event: decode: %w", err)})
 		}
 		line, _ := position(b, int64(begin))
@@ -278,13 +348,6 @@ func decodeStream(b []byte) []record {
 
 func skipSpace(b []byte, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-func skipSeparators(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r' || b[i] == ',') {
 		i++
 	}
 	return i

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/localstack"
 	"github.com/cogwatch/cogwatch/internal/simulate"
 )
@@ -83,6 +86,19 @@ func runLocal(ctx context.Context, stdout, stderr io.Writer, f localFlags) (err 
 	}
 	if f.duration < 0 {
 		return usageErrorf("--duration %s: want a positive duration", f.duration)
+	}
+	if f.warmInterval < 0 {
+		return usageErrorf("--warm-interval %s: want a positive duration, or 0 for never", f.warmInterval)
+	}
+	if f.endpointsFile != "" {
+		// Found out before anything starts, not once the stack is up.
+		dir := filepath.Dir(f.endpointsFile)
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return usageErrorf("--endpoints-file %s: no directory %s to write it in", f.endpointsFile, dir)
+		}
+		if st, err := os.Stat(f.endpointsFile); err == nil && st.IsDir() {
+			return usageErrorf("--endpoints-file %s: is a directory", f.endpointsFile)
+		}
 	}
 	if _, err := localstack.CognitoLocalPath(f.cognitoLocal); err != nil {
 		return usageError(err)
@@ -180,8 +196,7 @@ func runLocal(ctx context.Context, stdout, stderr io.Writer, f localFlags) (err 
 	fmt.Fprintln(stdout)
 	sum.Print(stdout)
 	if sim != nil {
-		fmt.Fprintf(stdout, "Failed sign-ins (wrong passwords refused + right ones refused): %d + %d\n",
-			sim.SignInWrong.FailedTotal(), sim.SignInRight.FailedTotal())
+		printReconciliation(stdout, sim, sum)
 	}
 	fmt.Fprintf(stdout, "\nran for %s\n", time.Since(started).Round(time.Millisecond))
 	if crashed != nil {
@@ -193,4 +208,40 @@ func runLocal(ctx context.Context, stdout, stderr io.Writer, f localFlags) (err 
 		return fmt.Errorf("%d unexpected outcomes in the simulation (see the table)", sim.Unexpected())
 	}
 	return nil
+}
+
+// printReconciliation sets what the simulation did beside what the events
+// counted: equal figures are the pipeline working; a difference is marked.
+// Failed sign-ins come from the events where they can (on AWS: attempted −
+// succeeded); cognito-local calls no pre authentication trigger, so here
+// the simulation's own refusals stand in, and the line says so.
+func printReconciliation(w io.Writer, sim *simulate.Result, sum localstack.Summary) {
+	fmt.Fprintln(w, "The simulation beside the events:")
+	row := func(what string, did, counted int) {
+		mark := "="
+		if did != counted {
+			mark = "≠"
+		}
+		fmt.Fprintf(w, "  %-34s %5d %s %d\n", what, did, mark, counted)
+	}
+	row("sign-ups accepted", sim.Accepted(), sum.Events[event.SignUpAccepted])
+	row("sign-ups rejected by the trigger", byTrigger(sim), sum.Events[event.SignUpRejected])
+	row("users confirmed", sim.Confirm.Succeeded, sum.Events[event.UserConfirmed])
+	row("sign-ins succeeded", sim.SignInRight.Succeeded+sim.SignInWrong.Succeeded, sum.Events[event.SignInSucceeded])
+	refused := sim.SignInWrong.FailedTotal() + sim.SignInRight.FailedTotal()
+	if n, ok := sum.FailedSignIns(); ok {
+		row("sign-ins refused (attempted − succeeded)", refused, n)
+	} else {
+		fmt.Fprintf(w, "  %-34s %5d (the simulation's count: the events cannot count them here)\n", "sign-ins refused", refused)
+	}
+}
+
+// byTrigger counts the sign-ups the pre sign-up trigger rejected: Cognito
+// answers UserLambdaValidationException for them.
+func byTrigger(r *simulate.Result) int {
+	n := 0
+	for _, s := range r.SignUp {
+		n += s.Failed["UserLambdaValidationException"]
+	}
+	return n
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,7 +15,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/localstack"
+	"github.com/cogwatch/cogwatch/internal/simulate"
 )
 
 // TestLocalSimulatesPrintsSummaryAndStops gives --duration far less time
@@ -118,4 +121,69 @@ func TestLocalStopsOnInterrupt(t *testing.T) {
 	require.NoError(t, json.Unmarshal(b, &e))
 	_, err = (&http.Client{Timeout: time.Second}).Get(e.Cognito + "/health")
 	require.Error(t, err, "cognito-local stopped")
+}
+
+// TestLocalBinaryExitsZeroOnInterrupt sends the built binary SIGINT, as
+// Ctrl-C does: it drains, prints the summary and exits 0. (`go run` would
+// exit 1 here whatever the program did: the go command reports its own
+// interruption. Hence make run and the README run the binary.)
+func TestLocalBinaryExitsZeroOnInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the CLI and starts the whole local stack")
+	}
+	goCmd, err := exec.LookPath("go")
+	require.NoError(t, err)
+	bin := filepath.Join(t.TempDir(), "cogwatch")
+	out, err := exec.CommandContext(t.Context(), goCmd, "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	ep := filepath.Join(t.TempDir(), "endpoints.json")
+	cmd := exec.CommandContext(t.Context(), bin, "local", "--endpoints-file", ep, "--warm-interval", "0")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Start())
+	up := false
+	for start := time.Now(); time.Since(start) < 2*time.Minute; time.Sleep(50 * time.Millisecond) {
+		if _, err := os.Stat(ep); err == nil {
+			up = true
+			break
+		}
+	}
+	require.True(t, up, "the stack never came up:\n%s\n%s", stdout.String(), stderr.String())
+	require.NoError(t, cmd.Process.Signal(os.Interrupt))
+	require.NoError(t, cmd.Wait(), "exit 0 after Ctrl-C\nstdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+	require.Contains(t, stdout.String(), "User events published to SNS, by type:")
+}
+
+// TestReconciliation: what the simulation did, beside what the events
+// counted, marked where they differ; failed sign-ins from the events when
+// they can count them.
+func TestReconciliation(t *testing.T) {
+	sim := &simulate.Result{
+		SignUp: map[simulate.Kind]*simulate.Stage{
+			simulate.Valid:      {Attempted: 35, Succeeded: 35},
+			simulate.Disposable: {Attempted: 10, Failed: map[string]int{"UserLambdaValidationException": 10}},
+			simulate.Invalid:    {Attempted: 5, Failed: map[string]int{"UserLambdaValidationException": 4, simulate.Interrupted: 1}},
+		},
+		Confirm:     simulate.Stage{Attempted: 35, Succeeded: 35},
+		SignInWrong: simulate.Stage{Attempted: 11, Failed: map[string]int{"InvalidPasswordException": 11}},
+		SignInRight: simulate.Stage{Attempted: 35, Succeeded: 35},
+	}
+	sum := localstack.Summary{Events: map[event.Type]int{
+		event.SignUpAccepted: 35, event.SignUpRejected: 15, event.UserConfirmed: 35, event.SignInSucceeded: 34,
+	}}
+	var b bytes.Buffer
+	printReconciliation(&b, sim, sum)
+	require.Equal(t, `The simulation beside the events:
+  sign-ups accepted                     35 = 35
+  sign-ups rejected by the trigger      14 ≠ 15
+  users confirmed                       35 = 35
+  sign-ins succeeded                    35 ≠ 34
+  sign-ins refused                      11 (the simulation's count: the events cannot count them here)
+`, b.String())
+
+	sum.Events[event.SignInAttempted] = 45
+	b.Reset()
+	printReconciliation(&b, sim, sum)
+	require.Contains(t, b.String(), "  sign-ins refused (attempted − succeeded)    11 = 11\n")
 }

@@ -104,9 +104,16 @@ func TestExitCodes(t *testing.T) {
 		{name: "simulate without client", args: []string{"simulate"}, code: 2, stderr: "cogwatch simulate: --client-id is required\nRun 'cogwatch simulate --help' for usage.\n"},
 		{name: "simulate no users", args: []string{"simulate", "--client-id", "c", "-n", "0"}, code: 2, stderr: "cogwatch simulate: --users 0: want at least 1\nRun 'cogwatch simulate --help' for usage.\n"},
 		{name: "simulate bad share", args: []string{"simulate", "--client-id", "c", "--invalid", "1.5"}, code: 2, stderr: "cogwatch simulate: --invalid 1.5: want a share between 0 and 1\nRun 'cogwatch simulate --help' for usage.\n"},
-		{name: "simulate shares over one", args: []string{"simulate", "--endpoint", "http://127.0.0.1:1", "--client-id", "c", "--user-pool-id", "p", "--invalid", "0.6", "--disposable", "0.6"}, code: 2, stderr: "cogwatch simulate: simulate: bad options: disposable 0.6 + invalid 0.6 is more than 1\nRun 'cogwatch simulate --help' for usage.\n"},
-		{name: "simulate no pool", args: []string{"simulate", "--endpoint", "http://127.0.0.1:1", "--client-id", "c"}, code: 2, stderr: "cogwatch simulate: simulate: bad options: the user pool id is required to confirm users (or give a confirmation code)\nRun 'cogwatch simulate --help' for usage.\n"},
-		{name: "simulate bad endpoint", args: []string{"simulate", "--client-id", "c", "--endpoint", "ftp://x"}, code: 2, stderr: "cogwatch simulate: --endpoint \"ftp://x\": want an http or https URL\nRun 'cogwatch simulate --help' for usage.\n"},
+		{name: "simulate shares over one", args: []string{"simulate", "--endpoint", "http://127.0.0.1:1", "--client-id", "c", "--user-pool-id", "p", "--invalid", "0.6", "--disposable", "0.6"}, code: 2, stderr: "cogwatch simulate: --disposable 0.6 + --invalid 0.6: the shares add up to more than 1\nRun 'cogwatch simulate --help' for usage.\n"},
+		{name: "simulate no pool", args: []string{"simulate", "--endpoint", "http://127.0.0.1:1", "--client-id", "c"}, code: 2, stderr: "cogwatch simulate: --user-pool-id is required to confirm users (or give --confirmation-code)\nRun 'cogwatch simulate --help' for usage.\n"},
+		{name: "simulate bad endpoint", args: []string{"simulate", "--client-id", "c", "--user-pool-id", "p", "--endpoint", "ftp://x"}, code: 2, stderr: "cogwatch simulate: --endpoint \"ftp://x\": want an http or https URL\nRun 'cogwatch simulate --help' for usage.\n"},
+		{name: "local endpoints file in no directory", args: []string{"local", "--endpoints-file", "/nonexistent/endpoints.json"}, code: 2, stderr: "cogwatch local: --endpoints-file /nonexistent/endpoints.json: no directory /nonexistent to write it in\nRun 'cogwatch local --help' for usage.\n"},
+		{name: "local endpoints file a directory", args: []string{"local", "--endpoints-file", "testdata"}, code: 2, stderr: "cogwatch local: --endpoints-file testdata: is a directory\nRun 'cogwatch local --help' for usage.\n"},
+		{name: "local negative warm interval", args: []string{"local", "--warm-interval", "-1s"}, code: 2, stderr: "cogwatch local: --warm-interval -1s: want a positive duration, or 0 for never\nRun 'cogwatch local --help' for usage.\n"},
+		{name: "local negative duration", args: []string{"local", "--duration", "-5s"}, code: 2, stderr: "cogwatch local: --duration -5s: want a positive duration\nRun 'cogwatch local --help' for usage.\n"},
+		{name: "events decode a directory", args: []string{"events", "decode", "testdata"}, code: 1, stderr: "cogwatch events decode: testdata: is a directory\n"},
+		{name: "render an unknown placeholder", args: []string{"dashboards", "render", "--out", "testdata/never-written", "--param", "Userpool=eu-west-1_AbC"}, code: 2, stderr: "cogwatch dashboards render: --param Userpool: no such placeholder in the dashboards; the names are AWS::Region, ApiFunction, AuthenticationFunction, CloudWatchConsumerDLQ.QueueName, CloudWatchConsumerFunction, CloudWatchConsumerQueue.QueueName, EventBridgeConsumerDLQ.QueueName, EventBridgeConsumerFunction, EventBridgeConsumerQueue.QueueName, PostConfirmationFunction, PreSignUpFunction, UserEventsTopic.TopicName, UserPool, WarmerFunction\nRun 'cogwatch dashboards render --help' for usage.\n"},
+		{name: "render a param without --out", args: []string{"dashboards", "render", "--template", "t.yaml", "--param", "UserPool=x"}, code: 2, stderr: "cogwatch dashboards render: --param fills the dashboards written under --out: give --out\nRun 'cogwatch dashboards render --help' for usage.\n"},
 		{name: "simulate bad duration", args: []string{"simulate", "--client-id", "c", "--timeout", "soon"}, code: 2, stderr: "cogwatch simulate: invalid argument \"soon\" for \"--timeout\" flag: time: invalid duration \"soon\"\nRun 'cogwatch simulate --help' for usage.\n"},
 	}
 	for _, tc := range tests {
@@ -114,7 +121,8 @@ func TestExitCodes(t *testing.T) {
 			r := cogwatch(t.Context(), nil, tc.args...)
 			require.Equal(t, tc.code, r.code, r.stderr)
 			require.Equal(t, tc.stderr, r.stderr)
-			require.Empty(t, r.stdout)
+			require.Empty(t, r.stdout, "nothing started")
 		})
 	}
+	require.NoDirExists(t, "testdata/never-written", "a refused render writes nothing")
 }

@@ -59,7 +59,10 @@ printed: only their domains are.
 Exits 1 when an outcome was not the one provoked: a valid address rejected,
 a confirmation failed, a right password refused or a wrong one accepted, a
 call that timed out. Rejected disposable and invalid addresses and refused
-wrong passwords are what the simulation is for.`,
+wrong passwords are what the simulation is for. The table counts failures
+by error code; below it, each cause it knows (a refused connection, missing
+credentials, access denied, a user pool or app client not found) is said
+once, in one line, with its remedy.`,
 		Example: `  cogwatch simulate --endpoint "$(jq -r .cognito endpoints.json)" \
     --user-pool-id "$(jq -r .userPoolId endpoints.json)" --client-id "$(jq -r .clientId endpoints.json)" -n 50
   cogwatch simulate --region eu-west-1 --user-pool-id eu-west-1_AbC --client-id 1example23456789 -n 20 --json`,
@@ -99,11 +102,17 @@ func runSimulate(ctx context.Context, stdout, stderr io.Writer, f simulateFlags,
 			return usageErrorf("%s %v: want a share between 0 and 1", name, v)
 		}
 	}
+	if f.disposable+f.invalid > 1 {
+		return usageErrorf("--disposable %v + --invalid %v: the shares add up to more than 1", f.disposable, f.invalid)
+	}
 	if f.concurrency < 1 {
 		return usageErrorf("--concurrency %d: want at least 1", f.concurrency)
 	}
 	if f.timeout <= 0 {
 		return usageErrorf("--timeout %s: want a positive duration", f.timeout)
+	}
+	if f.userPoolID == "" && f.confirmationCode == "" {
+		return usageErrorf("--user-pool-id is required to confirm users (or give --confirmation-code)")
 	}
 	api, err := cognitoClient(ctx, f.endpoint, f.region, getenv)
 	if err != nil {
@@ -127,6 +136,7 @@ func runSimulate(ctx context.Context, stdout, stderr io.Writer, f simulateFlags,
 		if perr := printResult(stdout, r, f.jsonOut); perr != nil {
 			return perr
 		}
+		printCauses(stderr, "cogwatch simulate", r)
 	}
 	if err != nil {
 		return err
@@ -135,6 +145,18 @@ func runSimulate(ctx context.Context, stdout, stderr io.Writer, f simulateFlags,
 		return fmt.Errorf("%d unexpected outcomes (see the table)", n)
 	}
 	return nil
+}
+
+// printCauses says, once each, the causes it knows behind the failed calls
+// of r (a refused connection, missing credentials, …): the table only
+// counts them by error code.
+func printCauses(w io.Writer, prefix string, r *simulate.Result) {
+	var why causes
+	errs := r.Errors()
+	for _, code := range slices.Sorted(maps.Keys(errs)) {
+		why.add(errs[code], "")
+	}
+	why.print(w, prefix)
 }
 
 // noneIfZero maps a flag's 0 ("none") to simulate's "none" (negative);
@@ -199,7 +221,12 @@ func printResult(w io.Writer, r *simulate.Result, asJSON bool) error {
 	if r.AutoConfirmed > 0 {
 		fmt.Fprintf(w, "auto-confirmed by Cognito: %d\n", r.AutoConfirmed)
 	}
-	_, err := fmt.Fprintf(w, "\nsign-ups by domain: %s\n", counts(r.Domains))
+	attempted := 0
+	for _, n := range r.Domains {
+		attempted += n
+	}
+	fmt.Fprintf(w, "\nsign-up attempts by domain (%d): %s\n", attempted, counts(r.Domains))
+	_, err := fmt.Fprintf(w, "  of which accepted (%d): %s\n", r.Accepted(), counts(r.AcceptedDomains))
 	return err
 }
 

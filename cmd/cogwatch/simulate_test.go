@@ -2,11 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -48,7 +53,8 @@ func TestSimulateAgainstCognitoLocal(t *testing.T) {
 		} {
 			require.Contains(t, squeeze(r.stdout), row)
 		}
-		require.Contains(t, r.stdout, "sign-ups by domain: example.")
+		require.Contains(t, r.stdout, "sign-up attempts by domain (4): example.")
+		require.Contains(t, r.stdout, "  of which accepted (4): example.")
 		require.NotContains(t, r.stdout, "@")
 	})
 
@@ -76,7 +82,8 @@ func TestSimulateNoCognito(t *testing.T) {
 	var res simulate.Result
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &res))
 	require.Equal(t, simulate.Stage{Attempted: 3, Failed: map[string]int{"NetworkError": 3}}, *res.SignUp[simulate.Valid])
-	require.Equal(t, "cogwatch simulate: 3 unexpected outcomes (see the table)\n", r.stderr)
+	require.Equal(t, "cogwatch simulate: connection refused by "+addr+": nothing listens there; check --endpoint (cogwatch local prints its endpoints)\n"+
+		"cogwatch simulate: 3 unexpected outcomes (see the table)\n", r.stderr, "the cause, once, then the count")
 }
 
 func TestProgressBar(t *testing.T) {
@@ -93,4 +100,42 @@ func TestProgressBar(t *testing.T) {
 // column widths.
 func squeeze(s string) string {
 	return regexp.MustCompile(` {2,}`).ReplaceAllString(s, "  ")
+}
+
+// TestSimulateStoppedSaysItOnce: a run stopped early (Ctrl-C) says so in
+// one line, with no package name doubling the command's.
+func TestSimulateStoppedSaysItOnce(t *testing.T) {
+	ctx, stop := context.WithCancel(t.Context())
+	defer stop()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // so that the server sees the client go
+		stop()                             // as Ctrl-C during the first call
+		select {
+		case <-r.Context().Done():
+		case <-time.After(time.Minute):
+		}
+	}))
+	t.Cleanup(srv.Close)
+	r := cogwatch(ctx, nil, "simulate", "--endpoint", srv.URL, "--user-pool-id", "p", "--client-id", "c", "-n", "4", "--concurrency", "1")
+	require.Equal(t, exitFailure, r.code, r.stderr)
+	require.Regexp(t, `^cogwatch simulate: stopped after [12] of 4 users: context canceled\n$`, r.stderr)
+}
+
+// TestResultDomainsAddUp: the domains' counts add up to the sign-ups they
+// count, attempts and accepted apart (a malformed address at example.com
+// is an attempt at example.com, never an accepted one).
+func TestResultDomainsAddUp(t *testing.T) {
+	r := &simulate.Result{RunID: "r", Users: 5,
+		SignUp: map[simulate.Kind]*simulate.Stage{
+			simulate.Valid:      {Attempted: 3, Succeeded: 3},
+			simulate.Disposable: {Attempted: 1, Failed: map[string]int{"UserLambdaValidationException": 1}},
+			simulate.Invalid:    {Attempted: 1, Failed: map[string]int{"UserLambdaValidationException": 1}},
+		},
+		Domains:         map[string]int{"example.com": 3, "example.org": 1, "mailinator.com": 1},
+		AcceptedDomains: map[string]int{"example.com": 2, "example.org": 1},
+	}
+	var b bytes.Buffer
+	require.NoError(t, printResult(&b, r, false))
+	require.Contains(t, b.String(), "\nsign-up attempts by domain (5): example.com=3 example.org=1 mailinator.com=1\n"+
+		"  of which accepted (3): example.com=2 example.org=1\n")
 }

@@ -11,6 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/spf13/cobra"
 
 	"github.com/cogwatch/cogwatch/warmers"
@@ -45,7 +47,10 @@ warm-up protocol (cogwatch's functions do); others count as NotWarmable.
 
 Credentials and region are the SDK's defaults (AWS_PROFILE, AWS_REGION, …);
 --endpoint points the Lambda client elsewhere, e.g. at the local stack.
-Exits 1 when a target answered with fewer instances than asked.`,
+Exits 1 when a target answered with fewer instances than asked. The table
+counts errors by code; below it, each cause of failed calls is said once, in
+one line, with its remedy: no credentials, a refused connection, an
+unresolvable or unreachable endpoint, access denied, a function not found.`,
 		Example: `  cogwatch warm --user-pool-id eu-west-1_AbCdEfGhI -n 3
   cogwatch warm --target cogwatch-PreSignUpFunction=5 --target cogwatch-AuthenticationFunction:live --json`,
 		Args: noArgs,
@@ -97,8 +102,16 @@ func runWarm(ctx context.Context, stdout, stderr io.Writer, f warmFlags, getenv 
 		}
 		describe = cc.DescribeUserPool
 	}
+	// Every failed call's cause, said once after the report: the report
+	// has only counts by error code.
+	var why causes
+	invoke := func(ctx context.Context, in *awslambda.InvokeInput, o ...func(*awslambda.Options)) (*awslambda.InvokeOutput, error) {
+		out, err := lc.Invoke(ctx, in, o...)
+		why.add(err, warmers.FunctionName(aws.ToString(in.FunctionName)))
+		return out, err
+	}
 	opts := warmers.Options{Config: warmers.Config{Instances: f.instances, Hold: f.hold}, Timeout: f.timeout}
-	w := warmers.New(lc.Invoke, describe, opts)
+	w := warmers.New(invoke, describe, opts)
 	in := warmers.Input{Targets: targets, UserPoolID: f.userPoolID, Instances: f.instances}
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
@@ -106,14 +119,14 @@ func runWarm(ctx context.Context, stdout, stderr io.Writer, f warmFlags, getenv 
 		// Resolve the targets first: the bar needs its total.
 		resolved, err := w.Targets(ctx, in)
 		if err != nil {
-			return err
+			return explained(err, f.userPoolID)
 		}
 		total := 0
 		for _, t := range resolved {
 			total += t.Instances
 		}
 		opts.Progress = warmProgress(stderr, total)
-		w = warmers.New(lc.Invoke, describe, opts)
+		w = warmers.New(invoke, describe, opts)
 		in = warmers.Input{Targets: resolved}
 	}
 	rep, err := w.Handle(ctx, in)
@@ -121,11 +134,12 @@ func runWarm(ctx context.Context, stdout, stderr io.Writer, f warmFlags, getenv 
 		if errors.Is(err, warmers.ErrNoTargets) {
 			return fmt.Errorf("user pool %s names no Lambda function", f.userPoolID)
 		}
-		return err
+		return explained(err, f.userPoolID)
 	}
 	if err := printWarmReport(stdout, rep, f.jsonOut); err != nil {
 		return err
 	}
+	why.print(stderr, "cogwatch warm")
 	short := 0
 	for _, t := range rep.Targets {
 		if t.Instances < t.Requested {
@@ -165,5 +179,18 @@ func printWarmReport(w io.Writer, rep warmers.Report, asJSON bool) error {
 		return err
 	}
 	_, err := fmt.Fprintf(w, "\nround took %s\n", time.Duration(rep.DurationMs)*time.Millisecond)
+	return err
+}
+
+// explained is err said as its cause and remedy when explain knows it,
+// naming the user pool whose description failed, else err itself.
+func explained(err error, userPoolID string) error {
+	line, ok := explain(err, "")
+	switch {
+	case ok && userPoolID != "":
+		return fmt.Errorf("describe user pool %s: %s", userPoolID, line)
+	case ok:
+		return errors.New(line)
+	}
 	return err
 }

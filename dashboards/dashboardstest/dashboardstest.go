@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -33,16 +34,25 @@ func Chromium(t testing.TB) string {
 			return p
 		}
 	}
-	t.Fatal("chromium is not installed: run `make deps` (local/install.sh installs Debian's chromium as root)")
+	t.Fatal("chromium is not installed: run `make deps-test` (local/install.sh --browser installs Debian's chromium as root)")
 	return ""
 }
 
 // Card is one widget as the page drew it: its heading and the counts the
 // page's script wrote to its data attributes.
 type Card struct {
-	Title  string `json:"title"`
-	Points string `json:"points"`
-	Series string `json:"series"`
+	Title   string   `json:"title"`
+	Points  string   `json:"points"`
+	Series  string   `json:"series"`
+	Legends []Legend `json:"legends"`
+}
+
+// Legend is one series' item in a card's legend: its text, and the kind
+// ("total" or "last") and value the page put in its data attributes.
+type Legend struct {
+	Text  string `json:"text"`
+	Kind  string `json:"kind"`
+	Value string `json:"value"`
 }
 
 // Page is what a loaded page showed.
@@ -52,6 +62,9 @@ type Page struct {
 	Widgets, Drawn string
 	// Status is the page's status line.
 	Status string
+	// Now is the moment (Unix ms) of the data the page drew: fetch
+	// series?…&now=Now, or call Snapshot at it, for exactly that data.
+	Now int64
 	// Lines counts the chart lines (one per series) in every SVG.
 	Lines int
 	Cards []Card
@@ -62,6 +75,19 @@ type Page struct {
 	// Problems are the console errors and warnings, uncaught exceptions and
 	// browser log errors seen while loading.
 	Problems []string
+}
+
+// drawnPage is what Load reads of the page in one evaluation: the page
+// redraws every few seconds, and separate reads could straddle a redraw.
+type drawnPage struct {
+	Drawn       string `json:"drawn"`
+	Widgets     string `json:"widgets"`
+	Now         string `json:"now"`
+	Status      string `json:"status"`
+	Lines       int    `json:"lines"`
+	Cards       []Card `json:"cards"`
+	ScrollWidth int    `json:"scrollWidth"`
+	ClientWidth int    `json:"clientWidth"`
 }
 
 // Load opens url (the page, ending in "/") in headless Chromium, waits at
@@ -128,21 +154,21 @@ func Load(t testing.TB, url, name string) Page {
 		defer mu.Unlock()
 		t.Fatalf("the page never became ready: %v\nconsole: %q\npage: %s", err, problems, html)
 	}
-	var p Page
-	body, err := chromedp.Run(bctx, chromedp.Attributes(chromedp.CSS("body")))
+	drew, err := chromedp.Run(bctx, chromedp.Evaluate[drawnPage](`(() => {
+		const b = document.body, d = document.documentElement;
+		return {drawn: b.dataset.drawn, widgets: b.dataset.widgets, now: b.dataset.now,
+			status: document.getElementById("status").textContent,
+			lines: document.querySelectorAll("svg .line").length,
+			cards: Array.from(document.querySelectorAll("section.card")).map(c => ({
+				title: c.querySelector("h2").textContent, points: c.dataset.points, series: c.dataset.series,
+				legends: Array.from(c.querySelectorAll(".legend .series")).map(l => ({text: l.textContent, kind: l.dataset.legend, value: l.dataset.value}))})),
+			scrollWidth: d.scrollWidth, clientWidth: d.clientWidth};
+	})()`))
 	require.NoError(t, err)
-	p.Drawn, p.Widgets = body["data-drawn"], body["data-widgets"]
-	p.Status, err = chromedp.Run(bctx, chromedp.Text(chromedp.ID("status")))
-	require.NoError(t, err)
-	p.Lines, err = chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll("svg .line").length`))
-	require.NoError(t, err)
-	p.Cards, err = chromedp.Run(bctx, chromedp.Evaluate[[]Card](`Array.from(document.querySelectorAll("section.card")).map(c => ({
-		title: c.querySelector("h2").textContent, points: c.dataset.points, series: c.dataset.series}))`))
-	require.NoError(t, err)
-	widths, err := chromedp.Run(bctx, chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth, document.documentElement.clientWidth]`))
-	require.NoError(t, err)
-	require.Len(t, widths, 2)
-	p.ScrollWidth, p.ClientWidth = widths[0], widths[1]
+	p := Page{Drawn: drew.Drawn, Widgets: drew.Widgets, Status: drew.Status, Lines: drew.Lines, Cards: drew.Cards,
+		ScrollWidth: drew.ScrollWidth, ClientWidth: drew.ClientWidth}
+	p.Now, err = strconv.ParseInt(drew.Now, 10, 64)
+	require.NoError(t, err, "body[data-now]")
 	png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
 	require.NoError(t, err)
 
@@ -159,11 +185,12 @@ func Load(t testing.TB, url, name string) Page {
 	return p
 }
 
-// RequireDrew fails unless the page drew what one of snaps (the source's
-// data, queried just before and just after Load, so that a 10-second step
-// ending meanwhile cannot fail the test) served: one card per widget, in
-// order, with its series and points, one line per series, one chart per
-// widget with data. It returns how many widgets had data.
+// RequireDrew fails unless the page drew what one of snaps served: the
+// source's data as of the page's Now (series?…&now=Now, or Snapshot at
+// that moment). It checks one card per widget, in order, with its series
+// and points, one line per series, one chart per widget with data, and
+// each series' legend: its kind (total or last) and value. It returns how
+// many widgets had data.
 func RequireDrew(t testing.TB, p Page, snaps ...dashboards.LocalSnapshot) int {
 	t.Helper()
 	require.NotEmpty(t, snaps)
@@ -202,6 +229,16 @@ func compare(p Page, snap dashboards.LocalSnapshot) (string, int) {
 		}
 		if c.Points != fmt.Sprint(points) {
 			return fmt.Sprintf("%s: %s points, want %d", w.Title, c.Points, points), 0
+		}
+		if len(c.Legends) != len(w.Series) {
+			return fmt.Sprintf("%s: %d legend items, want %d", w.Title, len(c.Legends), len(w.Series)), 0
+		}
+		for j, s := range w.Series {
+			l := c.Legends[j]
+			v, err := strconv.ParseFloat(l.Value, 64)
+			if l.Kind != s.Legend || err != nil || v != s.Value || !strings.HasPrefix(l.Text, s.Label+" ("+s.Legend+" ") {
+				return fmt.Sprintf("%s: legend %q (%s %s), want %s (%s %v)", w.Title, l.Text, l.Kind, l.Value, s.Label, s.Legend, s.Value), 0
+			}
 		}
 		if len(w.Series) > 0 {
 			withData++

@@ -65,6 +65,11 @@ func TestDashboardShowsLiveData(t *testing.T) {
 					for _, p := range s.Points {
 						n += p.V
 					}
+					if s.Legend == "total" {
+						require.Equal(t, n, s.Value, "%s: %s: the legend's total is the line's", widget, label)
+					} else {
+						require.Equal(t, s.Points[len(s.Points)-1].V, s.Value, "%s: %s: the legend's last value is where the line ends", widget, label)
+					}
 					return n
 				}
 			}
@@ -77,6 +82,10 @@ func TestDashboardShowsLiveData(t *testing.T) {
 		t.Fatalf("no widget %q", widget)
 		return 0
 	}
+
+	// The window fits the data: it starts before the first sample, not 15
+	// minutes back.
+	require.Less(t, snap.Now-snap.Since, (15 * time.Minute).Milliseconds())
 
 	// From the triggers' EMF lines, read as CloudWatch Logs would.
 	require.Equal(t, float64(r.Accepted()), total("Sign-ups", "accepted"))
@@ -108,7 +117,8 @@ func TestDashboardShowsLiveData(t *testing.T) {
 		require.Zero(t, total("Throttles per function", f), f)
 	}
 	require.Zero(t, total("Consumer errors, and events delivered vs emitted", "cloudwatch-consumer"))
-	require.Positive(t, total("Trigger duration p50 / p99 against Cognito's 5-second limit", "postconfirmation"))
+	require.Positive(t, total("Trigger duration p50 / p99 against Cognito's 5-second limit", "postconfirmation p50"))
+	require.Positive(t, total("Trigger duration p50 / p99 against Cognito's 5-second limit", "postconfirmation p99"))
 
 	// AWS/SNS: every event the topic delivered to the stack's own queue.
 	events := r.Accepted() + rejectedDisposable + rejectedInvalid + r.Confirm.Succeeded + r.SignInRight.Succeeded
@@ -145,9 +155,8 @@ func TestDashboardInChromium(t *testing.T) {
 	e := s.Endpoints()
 	simulateAndDrain(t, s)
 
-	before := series(t, e.Dashboard)
 	page := dashboardstest.Load(t, e.Dashboard, "local-stack-dashboard.png")
-	withData := dashboardstest.RequireDrew(t, page, before, series(t, e.Dashboard))
+	withData := dashboardstest.RequireDrew(t, page, seriesAt(t, e.Dashboard, page.Now))
 	require.GreaterOrEqual(t, withData, 14, "sign-ups, rejections, confirmations, sign-ins, durations, publishes, consumers, errors, throttles, cold starts, warm-ups, queues")
 	require.LessOrEqual(t, page.ScrollWidth, page.ClientWidth, "the grid fits the window: no horizontal scrolling")
 	require.Empty(t, page.Problems, "console errors")
@@ -176,7 +185,18 @@ func simulateAndDrain(t *testing.T, s *localstack.Stack) *simulate.Result {
 // series fetches the page's data as its script does.
 func series(t *testing.T, page string) dashboards.LocalSnapshot {
 	t.Helper()
-	data := get(t, page+"series?minutes=15&step=10")
+	return seriesAt(t, page, 0)
+}
+
+// seriesAt fetches the page's data as of now (Unix ms; 0: now), as it was
+// when the page drew it.
+func seriesAt(t *testing.T, page string, now int64) dashboards.LocalSnapshot {
+	t.Helper()
+	u := page + "series?minutes=15&step=10"
+	if now > 0 {
+		u += fmt.Sprintf("&now=%d", now)
+	}
+	data := get(t, u)
 	require.Equal(t, "application/json", data.Header.Get("Content-Type"))
 	var snap dashboards.LocalSnapshot
 	require.NoError(t, json.Unmarshal([]byte(data.body), &snap))

@@ -18,6 +18,7 @@ import (
 
 	"github.com/cogwatch/cogwatch/consumers/cloudwatch"
 	"github.com/cogwatch/cogwatch/consumers/eventbridge"
+	"github.com/cogwatch/cogwatch/consumers/exporter"
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/eventsource"
 	"github.com/cogwatch/cogwatch/internal/lambdahost"
@@ -145,17 +146,42 @@ func summarize[T any](path string, into *T, f func(io.Reader) (T, error)) error 
 	return err
 }
 
-// Print writes the summary for people.
+// FailedSignIns returns the failed sign-ins the events count, as on AWS:
+// cogwatch.signin.attempted (pre authentication) minus
+// cogwatch.signin.succeeded (post authentication). ok is false when no
+// attempt was seen: cognito-local calls no pre authentication trigger, so
+// locally the events cannot count them.
+func (sum Summary) FailedSignIns() (n int, ok bool) {
+	attempted := sum.Events[event.SignInAttempted]
+	if attempted == 0 {
+		return 0, false
+	}
+	return attempted - sum.Events[event.SignInSucceeded], true
+}
+
+// Print writes the summary for people. Where two figures differ by design
+// (per-set samples, batches, confirmations beside notifications), a note
+// says why, so that every count can be reconciled with another.
 func (sum Summary) Print(w io.Writer) {
 	fmt.Fprintln(w, "User events published to SNS, by type:")
+	total := 0
 	for _, t := range event.Types() {
 		fmt.Fprintf(w, "  %-28s %d\n", t, sum.Events[t])
+		total += sum.Events[t]
 	}
+	fmt.Fprintf(w, "  %-28s %d\n", "all", total)
 	if len(sum.Rejections) > 0 {
-		fmt.Fprintln(w, "Rejected sign-ups, by reason:")
+		fmt.Fprintf(w, "Rejected sign-ups, by reason (adding up to the %d %s):\n", sum.Events[event.SignUpRejected], event.SignUpRejected)
 		for _, r := range sortedKeys(sum.Rejections) {
 			fmt.Fprintf(w, "  %-28s %d\n", r, sum.Rejections[r])
 		}
+	}
+	if n, ok := sum.FailedSignIns(); ok {
+		fmt.Fprintf(w, "Failed sign-ins, from the events (attempted − succeeded): %d − %d = %d\n",
+			sum.Events[event.SignInAttempted], sum.Events[event.SignInSucceeded], n)
+	} else {
+		fmt.Fprintf(w, "Failed sign-ins, from the events (attempted − succeeded): not countable here: cognito-local calls no pre\n"+
+			"  authentication trigger, so there is no %s event to subtract the %d succeeded from\n", event.SignInAttempted, sum.Events[event.SignInSucceeded])
 	}
 	if sum.NoClientID > 0 || sum.Malformed > 0 {
 		fmt.Fprintf(w, "Events without a clientId: %d; messages that were no user event: %d\n", sum.NoClientID, sum.Malformed)
@@ -167,6 +193,9 @@ func (sum Summary) Print(w io.Writer) {
 		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\n", n, st.Invocations, st.Errors, st.Timeouts, st.Warmups, st.Environments)
 	}
 	_ = tw.Flush()
+	fmt.Fprintf(w, "  note: a rejected sign-up is the pre sign-up trigger's error (%s %d = %d rejected); warm-ups are answered\n"+
+		"  before the handler and not counted as invocations; cognito-local calls AuthenticationFunction after sign-ins only\n",
+		"PreSignUpFunction", sum.Functions["PreSignUpFunction"].Errors, sum.Events[event.SignUpRejected])
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "Queues (event-source mappings)\treceived\tinvocations\tdeleted\tretained\tdead-lettered")
 	for _, n := range sortedKeys(sum.Queues) {
@@ -174,20 +203,44 @@ func (sum Summary) Print(w io.Writer) {
 		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\n", n, st.Received, st.Invocations, st.Deleted, st.Retained, sum.DeadLetters[n])
 	}
 	_ = tw.Flush()
+	fmt.Fprintf(w, "  note: each queue receives every event once (%d); its function is invoked once per batch\n", total)
 	fmt.Fprintf(w, "CloudWatch PutMetricData (recorded): %d calls, %d datums\n", sum.PutMetricData.Calls, sum.PutMetricData.Datums)
 	if len(sum.PutMetricData.Samples) > 0 {
-		fmt.Fprintf(w, "  %-28s %-8s %s\n", "metric", "events", "samples over all dimension sets")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  metric\tevents\tdimension sets\tsamples")
+		for _, n := range sortedKeys(sum.PutMetricData.Samples) {
+			events, samples := sum.PutMetricData.PerPool[n], sum.PutMetricData.Samples[n]
+			sets := "-"
+			if events > 0 {
+				sets = fmt.Sprintf("× %g", samples/events)
+			}
+			fmt.Fprintf(tw, "  %s\t%g\t%s\t%g\n", n, events, sets, samples)
+		}
+		_ = tw.Flush()
+		fmt.Fprintln(w, "  note: a datum is written once per dimension set ([UserPoolId], [UserPoolId, ClientId], and for\n"+
+			"  rejections [UserPoolId, Reason]); events count the [UserPoolId] set: compare them with the events above\n"+
+			"  (TriggerLatency: one per event of every type)")
 	}
-	for _, n := range sortedKeys(sum.PutMetricData.Samples) {
-		fmt.Fprintf(w, "  %-28s %-8g %g\n", n, sum.PutMetricData.PerPool[n], sum.PutMetricData.Samples[n])
-	}
-	fmt.Fprintf(w, "EventBridge PutEvents (recorded): %d calls, %d entries\n", sum.PutEvents.Calls, sum.PutEvents.Entries)
+	fmt.Fprintf(w, "EventBridge PutEvents (recorded): %d calls, %d entries (one per event)\n", sum.PutEvents.Calls, sum.PutEvents.Entries)
 	if len(sum.Exporter) > 0 {
 		fmt.Fprintln(w, "Prometheus exporter (scraped /metrics, series other than zero, pool and client ids summed):")
 		for _, n := range sortedKeys(sum.Exporter) {
-			if sum.Exporter[n] != 0 {
-				fmt.Fprintf(w, "  %s %g\n", n, sum.Exporter[n])
+			v := sum.Exporter[n]
+			if v == 0 {
+				continue
 			}
+			if n == exporter.MetricReceived {
+				// Received counts every POST from SNS: the subscription's
+				// confirmation request too, not only notifications.
+				confirmations := sum.Exporter[exporter.MetricConfirmed]
+				plural := "s"
+				if confirmations == 1 {
+					plural = ""
+				}
+				fmt.Fprintf(w, "  %s %g (%g notifications + %g subscription confirmation%s)\n", n, v, v-confirmations, confirmations, plural)
+				continue
+			}
+			fmt.Fprintf(w, "  %s %g\n", n, v)
 		}
 	}
 }

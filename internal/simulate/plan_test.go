@@ -107,12 +107,12 @@ func TestOptionsErrors(t *testing.T) {
 		opts Options
 		want string
 	}{
-		{name: "no client", opts: Options{UserPoolID: "p"}, want: "simulate: bad options: the app client id is required"},
-		{name: "no pool nor code", opts: Options{ClientID: "c"}, want: "simulate: bad options: the user pool id is required to confirm users (or give a confirmation code)"},
-		{name: "negative users", opts: Options{ClientID: "c", UserPoolID: "p", Users: -1}, want: "simulate: bad options: users -1 is negative"},
-		{name: "shares over one", opts: Options{ClientID: "c", UserPoolID: "p", Disposable: 0.8, Invalid: 0.3}, want: "simulate: bad options: disposable 0.8 + invalid 0.3 is more than 1"},
-		{name: "wrong over one", opts: Options{ClientID: "c", UserPoolID: "p", WrongPassword: 1.5}, want: "simulate: bad options: wrong-password share 1.5 is more than 1"},
-		{name: "negative concurrency", opts: Options{ClientID: "c", UserPoolID: "p", Concurrency: -2}, want: "simulate: bad options: concurrency -2 is negative"},
+		{name: "no client", opts: Options{UserPoolID: "p"}, want: "bad simulation options: the app client id is required"},
+		{name: "no pool nor code", opts: Options{ClientID: "c"}, want: "bad simulation options: the user pool id is required to confirm users (or give a confirmation code)"},
+		{name: "negative users", opts: Options{ClientID: "c", UserPoolID: "p", Users: -1}, want: "bad simulation options: users -1 is negative"},
+		{name: "shares over one", opts: Options{ClientID: "c", UserPoolID: "p", Disposable: 0.8, Invalid: 0.3}, want: "bad simulation options: disposable 0.8 + invalid 0.3 is more than 1"},
+		{name: "wrong over one", opts: Options{ClientID: "c", UserPoolID: "p", WrongPassword: 1.5}, want: "bad simulation options: wrong-password share 1.5 is more than 1"},
+		{name: "negative concurrency", opts: Options{ClientID: "c", UserPoolID: "p", Concurrency: -2}, want: "bad simulation options: concurrency -2 is negative"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -234,7 +234,7 @@ func TestRunCanceled(t *testing.T) {
 		defer cancel()
 		r, err := Run(ctx, p, Options{Users: 100, Concurrency: 2, CallTimeout: 3 * time.Second, ClientID: "c", UserPoolID: "p"})
 		require.ErrorIs(t, err, context.DeadlineExceeded)
-		require.True(t, strings.HasPrefix(err.Error(), "simulate: stopped after 4 of 100 users"), err.Error())
+		require.True(t, strings.HasPrefix(err.Error(), "stopped after 4 of 100 users"), err.Error())
 		attempted, timeouts, interrupted := 0, 0, 0
 		for _, s := range r.SignUp {
 			attempted += s.Attempted

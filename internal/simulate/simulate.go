@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	mrand "math/rand/v2"
 	"net"
@@ -111,7 +112,7 @@ const (
 )
 
 // ErrConfig is wrapped by every error about bad Options.
-var ErrConfig = errors.New("simulate: bad options")
+var ErrConfig = errors.New("bad simulation options")
 
 func (o Options) withDefaults() (Options, error) {
 	if o.Users == 0 {
@@ -280,8 +281,11 @@ type Result struct {
 	// Failed is rejected by error code (UserLambdaValidationException when
 	// the pre sign-up trigger rejects).
 	SignUp map[Kind]*Stage `json:"signUp"`
-	// Domains counts sign-up attempts by email domain.
-	Domains map[string]int `json:"domains"`
+	// Domains counts sign-up attempts by email domain (for a malformed
+	// address, what follows its last "@"); AcceptedDomains counts the
+	// accepted ones, so that both add up to their stage's totals.
+	Domains         map[string]int `json:"domains"`
+	AcceptedDomains map[string]int `json:"acceptedDomains"`
 	// AutoConfirmed counts accepted sign-ups Cognito confirmed by itself
 	// (a pre sign-up trigger's autoConfirmUser); they are not confirmed again.
 	AutoConfirmed int `json:"autoConfirmed"`
@@ -294,6 +298,29 @@ type Result struct {
 	SignInRight Stage `json:"signInRightPassword"`
 	// Elapsed is how long the run took.
 	Elapsed time.Duration `json:"elapsedNs"`
+
+	errs map[string]error // the first error of each code, see Errors
+}
+
+// Errors returns the first error the run met for each error code (the
+// keys of the stages' Failed), so that a caller can name the cause behind a
+// count: a refused connection, missing credentials, a pool not found. They
+// stay out of the JSON: an API error's message may echo the user's input.
+func (r *Result) Errors() map[string]error { return maps.Clone(r.errs) }
+
+// record counts err (nil for a success) in stage s and keeps it as its
+// code's first error.
+func (r *Result) record(s *Stage, err error) {
+	s.record(err)
+	if err == nil {
+		return
+	}
+	if r.errs == nil {
+		r.errs = map[string]error{}
+	}
+	if code := ErrorCode(err); r.errs[code] == nil {
+		r.errs[code] = err
+	}
 }
 
 // Accepted returns the number of accepted sign-ups of every kind.
@@ -357,7 +384,7 @@ func Run(ctx context.Context, api Cognito, opts Options) (*Result, error) {
 	}
 	start := time.Now()
 	users := plan(o)
-	r := &Result{RunID: o.RunID, Users: len(users), SignUp: map[Kind]*Stage{}, Domains: map[string]int{}}
+	r := &Result{RunID: o.RunID, Users: len(users), SignUp: map[Kind]*Stage{}, Domains: map[string]int{}, AcceptedDomains: map[string]int{}}
 	for _, k := range Kinds() {
 		r.SignUp[k] = &Stage{}
 	}
@@ -385,7 +412,7 @@ feed:
 	wg.Wait()
 	r.Elapsed = time.Since(start)
 	if err := ctx.Err(); err != nil {
-		return r, fmt.Errorf("simulate: stopped after %d of %d users: %w", s.finished, len(users), err)
+		return r, fmt.Errorf("stopped after %d of %d users: %w", s.finished, len(users), err)
 	}
 	return r, nil
 }
@@ -456,8 +483,11 @@ func (s *sim) journey(ctx context.Context, u User) {
 		return err
 	})
 	s.count(func(r *Result) {
-		r.SignUp[u.Kind].record(err)
+		r.record(r.SignUp[u.Kind], err)
 		r.Domains[u.Domain]++
+		if err == nil {
+			r.AcceptedDomains[u.Domain]++
+		}
 	})
 	if err != nil {
 		return
@@ -466,17 +496,17 @@ func (s *sim) journey(ctx context.Context, u User) {
 		s.count(func(r *Result) { r.AutoConfirmed++ })
 	} else {
 		err = s.call(ctx, func(ctx context.Context) error { return s.confirm(ctx, u) })
-		s.count(func(r *Result) { r.Confirm.record(err) })
+		s.count(func(r *Result) { r.record(&r.Confirm, err) })
 		if err != nil {
 			return
 		}
 	}
 	if u.WrongPassword {
 		err = s.call(ctx, func(ctx context.Context) error { return s.signIn(ctx, u.Email, u.Password+"x") })
-		s.count(func(r *Result) { r.SignInWrong.record(err) })
+		s.count(func(r *Result) { r.record(&r.SignInWrong, err) })
 	}
 	err = s.call(ctx, func(ctx context.Context) error { return s.signIn(ctx, u.Email, u.Password) })
-	s.count(func(r *Result) { r.SignInRight.record(err) })
+	s.count(func(r *Result) { r.record(&r.SignInRight, err) })
 }
 
 func (s *sim) confirm(ctx context.Context, u User) error {
