@@ -43,7 +43,7 @@ test-short: ## unit tests only, no emulators
 
 .PHONY: test-faults
 test-faults: deps ## the fault-injection suite alone, with its counts (go test ./... runs it too)
-	@out=$$(mktemp); $(GO) test -count=1 -v ./internal/faults/ > $$out 2>&1; rc=$$?; \
+	@out=$$(mktemp); $(GO) test -count=1 -v ./local/faults/ > $$out 2>&1; rc=$$?; \
 	  grep -vE '^(=== |    --- PASS)' $$out; rm -f $$out; exit $$rc
 
 .PHONY: bench

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/event"
-	"github.com/cogwatch/cogwatch/internal/snssqs"
+	"github.com/cogwatch/cogwatch/local/goaws"
 )
 
 var update = flag.Bool("update", false, "re-record testdata/goaws-sqs-notification.json from goaws")
@@ -28,7 +28,7 @@ func TestDeliveredByGoaws(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts goaws")
 	}
-	server, err := snssqs.Start(snssqs.Options{})
+	server, err := goaws.Start(goaws.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = server.Close() })
 	ctx := t.Context()
@@ -45,7 +45,7 @@ func TestDeliveredByGoaws(t *testing.T) {
 		queues[raw] = created.QueueUrl
 		sub, err := n.Subscribe(ctx, &sns.SubscribeInput{
 			TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
-			Endpoint: aws.String("arn:aws:sqs:" + snssqs.Region + ":" + snssqs.AccountID + ":" + name),
+			Endpoint: aws.String("arn:aws:sqs:" + goaws.Region + ":" + goaws.AccountID + ":" + name),
 		})
 		require.NoError(t, err)
 		if raw {

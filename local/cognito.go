@@ -1,7 +1,7 @@
-package localstack
+package local
 
 import (
-	"github.com/cogwatch/cogwatch/internal/cognitolocal"
+	"github.com/cogwatch/cogwatch/local/cognitolocal"
 )
 
 // CognitoLocalEnv names the variable that, when set, is the path of the

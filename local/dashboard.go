@@ -1,4 +1,4 @@
-package localstack
+package local
 
 import (
 	"bytes"
@@ -20,8 +20,8 @@ import (
 
 	"github.com/cogwatch/cogwatch/consumers/cloudwatch"
 	"github.com/cogwatch/cogwatch/dashboards"
-	"github.com/cogwatch/cogwatch/internal/eventsource"
-	"github.com/cogwatch/cogwatch/internal/lambdahost"
+	"github.com/cogwatch/cogwatch/local/eventsource"
+	"github.com/cogwatch/cogwatch/local/lambdahost"
 )
 
 // DashboardPath is where the local dashboard page is served on the Lambda

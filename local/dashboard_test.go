@@ -1,4 +1,4 @@
-package localstack_test
+package local_test
 
 import (
 	"context"
@@ -15,8 +15,8 @@ import (
 	"github.com/cogwatch/cogwatch/dashboards"
 	"github.com/cogwatch/cogwatch/dashboards/dashboardstest"
 	"github.com/cogwatch/cogwatch/event"
-	"github.com/cogwatch/cogwatch/internal/localstack"
-	"github.com/cogwatch/cogwatch/internal/simulate"
+	"github.com/cogwatch/cogwatch/local"
+	"github.com/cogwatch/cogwatch/local/simulate"
 )
 
 // TestDashboardShowsLiveData runs a small simulation on the stack, then reads
@@ -26,9 +26,9 @@ import (
 // warm-ups), the CloudWatch consumer's PutMetricData calls (delivered) and
 // the stack's own AWS/Lambda, AWS/SNS and AWS/SQS measurements.
 func TestDashboardShowsLiveData(t *testing.T) {
-	s := start(t, localstack.Options{WarmInterval: time.Hour, VisibilityTimeout: 5 * time.Second})
+	s := start(t, local.Options{WarmInterval: time.Hour, VisibilityTimeout: 5 * time.Second})
 	e := s.Endpoints()
-	require.Equal(t, e.Lambda+localstack.DashboardPath, e.Dashboard)
+	require.Equal(t, e.Lambda+local.DashboardPath, e.Dashboard)
 
 	r := simulateAndDrain(t, s)
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
@@ -141,7 +141,7 @@ func TestDashboardShowsLiveData(t *testing.T) {
 // to $COGWATCH_SCREENSHOT_DIR (local-stack-dashboard.png).
 func TestDashboardInChromium(t *testing.T) {
 	dashboardstest.Chromium(t)
-	s := start(t, localstack.Options{WarmInterval: time.Hour, VisibilityTimeout: 5 * time.Second})
+	s := start(t, local.Options{WarmInterval: time.Hour, VisibilityTimeout: 5 * time.Second})
 	e := s.Endpoints()
 	simulateAndDrain(t, s)
 
@@ -157,12 +157,12 @@ func TestDashboardInChromium(t *testing.T) {
 // simulateAndDrain signs up 12 users (some with disposable or invalid
 // addresses, some first signing in with a wrong password) and waits until
 // the consumers have handled every event.
-func simulateAndDrain(t *testing.T, s *localstack.Stack) *simulate.Result {
+func simulateAndDrain(t *testing.T, s *local.Stack) *simulate.Result {
 	t.Helper()
 	e := s.Endpoints()
 	r, err := simulate.Run(t.Context(), s.Cognito(), simulate.Options{
 		Users: 12, Seed: 3, ClientID: e.ClientID, UserPoolID: e.UserPoolID,
-		ConfirmationCode: localstack.DefaultConfirmationCode,
+		ConfirmationCode: local.DefaultConfirmationCode,
 		Disposable:       0.25, Invalid: 0.25, WrongPassword: 0.5,
 	})
 	require.NoError(t, err)

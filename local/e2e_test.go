@@ -1,4 +1,4 @@
-package localstack_test
+package local_test
 
 import (
 	"context"
@@ -14,9 +14,9 @@ import (
 
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/catalog"
-	"github.com/cogwatch/cogwatch/internal/localstack"
-	"github.com/cogwatch/cogwatch/internal/redact"
-	"github.com/cogwatch/cogwatch/internal/simulate"
+	"github.com/cogwatch/cogwatch/local"
+	"github.com/cogwatch/cogwatch/local/redact"
+	"github.com/cogwatch/cogwatch/local/simulate"
 )
 
 // TestEndToEnd drives simulated users through cognito-local → triggers on
@@ -24,13 +24,13 @@ import (
 // checks that every stage counted exactly what was done.
 func TestEndToEnd(t *testing.T) {
 	begun := time.Now()
-	s := start(t, localstack.Options{WarmInterval: time.Hour, VisibilityTimeout: 5 * time.Second})
+	s := start(t, local.Options{WarmInterval: time.Hour, VisibilityTimeout: 5 * time.Second})
 	e := s.Endpoints()
 
 	const users = 30
 	simOpts := simulate.Options{
 		Users: users, Seed: 7, ClientID: e.ClientID, UserPoolID: e.UserPoolID,
-		ConfirmationCode: localstack.DefaultConfirmationCode,
+		ConfirmationCode: local.DefaultConfirmationCode,
 		Disposable:       0.2, Invalid: 0.2, WrongPassword: 0.4,
 	}
 	r, err := simulate.Run(t.Context(), s.Cognito(), simOpts)
@@ -54,13 +54,13 @@ func TestEndToEnd(t *testing.T) {
 	reachedTrigger := r.Accepted() + rejectedByTrigger
 
 	// Cognito → triggers on the Lambda host.
-	require.Equal(t, reachedTrigger, sum.Functions[localstack.PreSignUpFunction].Invocations)
-	require.Equal(t, r.Confirm.Succeeded, sum.Functions[localstack.PostConfirmationFunction].Invocations)
-	require.Equal(t, r.SignInRight.Succeeded, sum.Functions[localstack.AuthenticationFunction].Invocations,
+	require.Equal(t, reachedTrigger, sum.Functions[local.PreSignUpFunction].Invocations)
+	require.Equal(t, r.Confirm.Succeeded, sum.Functions[local.PostConfirmationFunction].Invocations)
+	require.Equal(t, r.SignInRight.Succeeded, sum.Functions[local.AuthenticationFunction].Invocations,
 		"cognito-local calls PostAuthentication on success only, and never PreAuthentication")
 	for name, st := range sum.Functions {
 		wantErrors := 0
-		if name == localstack.PreSignUpFunction {
+		if name == local.PreSignUpFunction {
 			wantErrors = rejectedByTrigger // a rejection is the trigger's error, shown to the user
 		}
 		require.Equal(t, wantErrors, st.Errors, name)
@@ -139,8 +139,8 @@ func TestEndToEnd(t *testing.T) {
 
 	// The warmer ran once at start, through the Invoke API, and kept
 	// warmInstances environments of each trigger.
-	require.Equal(t, 1, sum.Functions[localstack.WarmerFunction].Invocations)
-	for _, fn := range []string{localstack.PreSignUpFunction, localstack.AuthenticationFunction, localstack.PostConfirmationFunction} {
+	require.Equal(t, 1, sum.Functions[local.WarmerFunction].Invocations)
+	for _, fn := range []string{local.PreSignUpFunction, local.AuthenticationFunction, local.PostConfirmationFunction} {
 		require.Equal(t, 2, sum.Functions[fn].Warmups, fn)
 		require.GreaterOrEqual(t, sum.Functions[fn].Environments, 2, fn)
 	}

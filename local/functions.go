@@ -1,4 +1,4 @@
-package localstack
+package local
 
 import (
 	"context"
@@ -14,9 +14,9 @@ import (
 
 	"github.com/cogwatch/cogwatch/consumers/cloudwatch"
 	"github.com/cogwatch/cogwatch/consumers/eventbridge"
-	"github.com/cogwatch/cogwatch/internal/eventsource"
-	"github.com/cogwatch/cogwatch/internal/lambdahost"
 	"github.com/cogwatch/cogwatch/internal/logging"
+	"github.com/cogwatch/cogwatch/local/eventsource"
+	"github.com/cogwatch/cogwatch/local/lambdahost"
 )
 
 // Function names: the template's logical ids, as Cognito and the

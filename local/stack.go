@@ -1,4 +1,4 @@
-package localstack
+package local
 
 import (
 	"context"
@@ -23,15 +23,15 @@ import (
 	"github.com/cogwatch/cogwatch/consumers/cloudwatch"
 	"github.com/cogwatch/cogwatch/consumers/eventbridge"
 	"github.com/cogwatch/cogwatch/dashboards"
-	"github.com/cogwatch/cogwatch/internal/cognitolocal"
-	"github.com/cogwatch/cogwatch/internal/eventsource"
-	"github.com/cogwatch/cogwatch/internal/lambdahost"
-	"github.com/cogwatch/cogwatch/internal/redact"
-	"github.com/cogwatch/cogwatch/internal/snssqs"
+	"github.com/cogwatch/cogwatch/local/cognitolocal"
+	"github.com/cogwatch/cogwatch/local/eventsource"
+	"github.com/cogwatch/cogwatch/local/goaws"
+	"github.com/cogwatch/cogwatch/local/lambdahost"
+	"github.com/cogwatch/cogwatch/local/redact"
 )
 
 // Region is the region of every local endpoint and ARN.
-const Region = snssqs.Region
+const Region = goaws.Region
 
 // DefaultConfirmationCode is the code cognito-local gives every user, so that
 // simulated users confirm with ConfirmSignUp as real users do.
@@ -103,7 +103,7 @@ type Stack struct {
 	dir      string
 	ownDir   bool
 	ends     Endpoints
-	goaws    *snssqs.Server
+	goaws    *goaws.Server
 	host     *lambdahost.Host
 	hostSrv  *http.Server
 	cognito  *cognitolocal.Process
@@ -160,7 +160,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	// cognito-local's, is saved with email addresses redacted.
 	goawsOut := redact.NewWriter(goawsLog)
 	s.closers = append(s.closers, goawsLog.Close, goawsOut.Flush) // Flush first
-	if s.goaws, err = snssqs.Start(snssqs.Options{Log: goawsOut, VisibilityTimeout: opts.VisibilityTimeout}); err != nil {
+	if s.goaws, err = goaws.Start(goaws.Options{Log: goawsOut, VisibilityTimeout: opts.VisibilityTimeout}); err != nil {
 		return nil, err
 	}
 	s.ends.SNS, s.ends.SQS = s.goaws.URL(), s.goaws.URL()
@@ -219,7 +219,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		<-s.cognito.Exited()
 		s.crashed <- s.cognito.Err()
 	}()
-	s.idp = cip.NewFromConfig(snssqs.LocalConfig(s.ends.Cognito))
+	s.idp = cip.NewFromConfig(goaws.LocalConfig(s.ends.Cognito))
 	if err := s.createPool(ctx); err != nil {
 		return nil, err
 	}
@@ -308,7 +308,7 @@ func (s *Stack) createTopicAndQueues(ctx context.Context) error {
 		if err != nil {
 			return "", "", fmt.Errorf("create queue %s: %w", name, err)
 		}
-		return aws.ToString(out.QueueUrl), "arn:aws:sqs:" + Region + ":" + snssqs.AccountID + ":" + name, nil
+		return aws.ToString(out.QueueUrl), "arn:aws:sqs:" + Region + ":" + goaws.AccountID + ":" + name, nil
 	}
 	for _, name := range append(consumerQueues(), tapQueue) {
 		var q queue

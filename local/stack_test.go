@@ -1,4 +1,4 @@
-package localstack_test
+package local_test
 
 import (
 	"encoding/json"
@@ -11,24 +11,24 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/cogwatch/cogwatch/internal/localstack"
+	"github.com/cogwatch/cogwatch/local"
 )
 
 // start brings a stack up for the test (skipped under -short) and closes
 // it when the test ends, if the test did not.
-func start(t *testing.T, opts localstack.Options) *localstack.Stack {
+func start(t *testing.T, opts local.Options) *local.Stack {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("starts the local stack: cognito-local and goaws")
 	}
-	s, err := localstack.Start(t.Context(), opts)
+	s, err := local.Start(t.Context(), opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, s.Close()) })
 	return s
 }
 
 func TestStackStartsAndStopsEverything(t *testing.T) {
-	s := start(t, localstack.Options{WarmInterval: -1})
+	s := start(t, local.Options{WarmInterval: -1})
 	e := s.Endpoints()
 	for _, u := range []string{e.Cognito + "/health", e.SNS + "/health", e.Exporter + "/metrics"} {
 		resp, err := http.Get(u)
@@ -39,7 +39,7 @@ func TestStackStartsAndStopsEverything(t *testing.T) {
 	require.NotEmpty(t, e.UserPoolID)
 	require.NotEmpty(t, e.ClientID)
 	require.NotEmpty(t, e.Exporter)
-	require.Contains(t, e.TopicARN, ":"+localstack.TopicName)
+	require.Contains(t, e.TopicARN, ":"+local.TopicName)
 
 	path := filepath.Join(t.TempDir(), "endpoints.json")
 	require.NoError(t, s.WriteEndpoints(path))
@@ -56,7 +56,7 @@ func TestStackStartsAndStopsEverything(t *testing.T) {
 	dir := s.Dir()
 	require.NoError(t, s.Close())
 	for _, pid := range pids {
-		require.False(t, localstack.GroupAlive(pid), "process group %d outlived Close", pid)
+		require.False(t, local.GroupAlive(pid), "process group %d outlived Close", pid)
 	}
 	_, err = os.Stat(dir)
 	require.ErrorIs(t, err, os.ErrNotExist, "the temporary run directory is removed")
@@ -65,7 +65,7 @@ func TestStackStartsAndStopsEverything(t *testing.T) {
 }
 
 func TestCrashedEmulatorIsReportedAndNothingOutlivesClose(t *testing.T) {
-	s := start(t, localstack.Options{WarmInterval: -1})
+	s := start(t, local.Options{WarmInterval: -1})
 	pids := s.ChildPIDs()
 	require.Len(t, pids, 1)
 	require.NoError(t, syscall.Kill(pids[0], syscall.SIGKILL))
@@ -76,5 +76,5 @@ func TestCrashedEmulatorIsReportedAndNothingOutlivesClose(t *testing.T) {
 		t.Fatal("the crash was not reported")
 	}
 	require.NoError(t, s.Close())
-	require.False(t, localstack.GroupAlive(pids[0]))
+	require.False(t, local.GroupAlive(pids[0]))
 }

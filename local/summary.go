@@ -1,4 +1,4 @@
-package localstack
+package local
 
 import (
 	"context"
@@ -19,8 +19,8 @@ import (
 	"github.com/cogwatch/cogwatch/consumers/cloudwatch"
 	"github.com/cogwatch/cogwatch/consumers/eventbridge"
 	"github.com/cogwatch/cogwatch/event"
-	"github.com/cogwatch/cogwatch/internal/eventsource"
-	"github.com/cogwatch/cogwatch/internal/lambdahost"
+	"github.com/cogwatch/cogwatch/local/eventsource"
+	"github.com/cogwatch/cogwatch/local/lambdahost"
 )
 
 // Summary is what went through the stack.

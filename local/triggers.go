@@ -1,4 +1,4 @@
-package localstack
+package local
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/cogwatch/cogwatch/internal/lambdahost"
+	"github.com/cogwatch/cogwatch/local/lambdahost"
 	"github.com/cogwatch/cogwatch/triggers"
 )
 

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/event"
-	"github.com/cogwatch/cogwatch/internal/snssqs"
+	"github.com/cogwatch/cogwatch/local/goaws"
 	"github.com/cogwatch/cogwatch/warmers/warmup"
 )
 
@@ -55,20 +55,20 @@ func TestFromEnvNoTopic(t *testing.T) {
 	require.Contains(t, lines[1], `"message":"trigger answered"`)
 }
 
-// goaws is this test binary's goaws (one per process), started on first use.
-var goaws *snssqs.Server
+// sharedGoaws is this test binary's goaws (one per process), started on first use.
+var sharedGoaws *goaws.Server
 
-func startGoaws(t *testing.T) *snssqs.Server {
+func startGoaws(t *testing.T) *goaws.Server {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("goaws emulator test skipped under -short")
 	}
-	if goaws == nil {
-		s, err := snssqs.Start(snssqs.Options{})
+	if sharedGoaws == nil {
+		s, err := goaws.Start(goaws.Options{})
 		require.NoError(t, err)
-		goaws = s // closed with the process
+		sharedGoaws = s // closed with the process
 	}
-	return goaws
+	return sharedGoaws
 }
 
 // TestFromEnvGoaws builds each trigger as its Lambda does, with
@@ -85,13 +85,13 @@ func TestFromEnvGoaws(t *testing.T) {
 	queue, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("fromenv")})
 	require.NoError(t, err)
 	_, err = sns.NewFromConfig(cfg).Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
-		Endpoint: aws.String("arn:aws:sqs:" + snssqs.Region + ":" + snssqs.AccountID + ":fromenv")})
+		Endpoint: aws.String("arn:aws:sqs:" + goaws.Region + ":" + goaws.AccountID + ":fromenv")})
 	require.NoError(t, err)
 
 	getenv := env(map[string]string{
 		"USER_EVENTS_TOPIC_ARN": *topic.TopicArn,
 		"AWS_ENDPOINT_URL":      s.URL(),
-		"AWS_REGION":            snssqs.Region,
+		"AWS_REGION":            goaws.Region,
 		"AWS_ACCESS_KEY_ID":     "local",
 		"AWS_SECRET_ACCESS_KEY": "local",
 		"COGWATCH_HASH_KEY":     string(testKey),

@@ -14,7 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/cogwatch/cogwatch/internal/localstack"
+	"github.com/cogwatch/cogwatch/local"
 )
 
 // TestLocalSimulatesPrintsSummaryAndStops gives --duration far less time
@@ -30,7 +30,7 @@ func TestLocalSimulatesPrintsSummaryAndStops(t *testing.T) {
 		strings.NewReader(""), &out, &errOut)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
 
-	var e localstack.Endpoints
+	var e local.Endpoints
 	b, err := os.ReadFile(ep)
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(b, &e))
@@ -112,7 +112,7 @@ func TestLocalStopsOnInterrupt(t *testing.T) {
 	require.Contains(t, out.String(), "running until interrupted")
 	require.Contains(t, out.String(), "User events published to SNS, by type:")
 
-	var e localstack.Endpoints
+	var e local.Endpoints
 	b, err := os.ReadFile(ep)
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(b, &e))

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/cogwatch/cogwatch/event"
-	"github.com/cogwatch/cogwatch/internal/snsstub"
+	"github.com/cogwatch/cogwatch/local/snsstub"
 )
 
 // Trigger is one trigger whose cold start is measured.

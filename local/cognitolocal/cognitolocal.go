@@ -20,7 +20,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
-	"github.com/cogwatch/cogwatch/internal/redact"
+	"github.com/cogwatch/cogwatch/local/redact"
 )
 
 // Env names the variable that, when set, is the path of the cognito-local

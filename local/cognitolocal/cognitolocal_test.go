@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cogwatch/cogwatch/internal/cognitolocal"
+	"github.com/cogwatch/cogwatch/local/cognitolocal"
 )
 
 func TestPath(t *testing.T) {

@@ -16,14 +16,14 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cogwatch/cogwatch/internal/eventsource"
-	"github.com/cogwatch/cogwatch/internal/snssqs"
+	"github.com/cogwatch/cogwatch/local/eventsource"
+	"github.com/cogwatch/cogwatch/local/goaws"
 )
 
-var server *snssqs.Server
+var server *goaws.Server
 
 func TestMain(m *testing.M) {
-	s, err := snssqs.Start(snssqs.Options{})
+	s, err := goaws.Start(goaws.Options{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -43,7 +43,7 @@ func queue(t *testing.T, c *sqs.Client, visibility int) (url, arn string) {
 		Attributes: map[string]string{"VisibilityTimeout": fmt.Sprint(visibility)},
 	})
 	require.NoError(t, err)
-	return *out.QueueUrl, "arn:aws:sqs:" + snssqs.Region + ":" + snssqs.AccountID + ":" + name
+	return *out.QueueUrl, "arn:aws:sqs:" + goaws.Region + ":" + goaws.AccountID + ":" + name
 }
 
 // setup is the start of every goaws test: skipped under -short, a fresh

@@ -19,8 +19,8 @@ import (
 	"github.com/cogwatch/cogwatch/consumers/exporter"
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/catalog"
-	"github.com/cogwatch/cogwatch/internal/localstack"
-	"github.com/cogwatch/cogwatch/internal/simulate"
+	"github.com/cogwatch/cogwatch/local"
+	"github.com/cogwatch/cogwatch/local/simulate"
 )
 
 // faultyCloudWatch fails the first PutMetricData calls: throttled ones are
@@ -130,7 +130,7 @@ func TestConservationUnderFaults(t *testing.T) {
 	}
 	var cwf faultyCloudWatch
 	var ebf faultyEventBridge
-	s, err := localstack.Start(t.Context(), localstack.Options{
+	s, err := local.Start(t.Context(), local.Options{
 		WarmInterval: -1, VisibilityTimeout: 2 * time.Second,
 		WrapPutMetricData: cwf.wrap, WrapPutEvents: ebf.wrap,
 	})
@@ -162,7 +162,7 @@ func TestConservationUnderFaults(t *testing.T) {
 	const users = 24
 	r, err := simulate.Run(ctx, s.Cognito(), simulate.Options{
 		Users: users, Seed: 11, ClientID: e.ClientID, UserPoolID: e.UserPoolID,
-		ConfirmationCode: localstack.DefaultConfirmationCode,
+		ConfirmationCode: local.DefaultConfirmationCode,
 		Disposable:       0.2, Invalid: 0.1, WrongPassword: 0.3,
 	})
 	require.NoError(t, err)

@@ -1,5 +1,5 @@
 // Package faults is cogwatch's fault-injection suite; it holds tests only
-// (go test ./internal/faults, run by make test and make test-faults).
+// (go test ./local/faults, run by make test and make test-faults).
 //
 // It breaks what each part depends on and checks the part's promise:
 //   - SNS slow, refusing, throttling (the Query protocol's Throttling error)

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/event"
-	"github.com/cogwatch/cogwatch/internal/snsstub"
+	"github.com/cogwatch/cogwatch/local/snsstub"
 	"github.com/cogwatch/cogwatch/triggers"
 )
 

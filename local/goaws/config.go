@@ -1,4 +1,4 @@
-package snssqs
+package goaws
 
 import (
 	"github.com/aws/aws-sdk-go-v2/aws"

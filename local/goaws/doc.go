@@ -1,4 +1,4 @@
-// Package snssqs runs goaws (github.com/Admiral-Piett/goaws, pinned in go.mod)
+// Package goaws runs goaws (github.com/Admiral-Piett/goaws, pinned in go.mod)
 // in this process as the local SNS and SQS, listening on 127.0.0.1 only.
 //
 // goaws v0.4.4 speaks the query protocol only, while aws-sdk-go-v2's SQS client
@@ -15,4 +15,4 @@
 // ReceiveMessage ignores a per-call VisibilityTimeout (the queue's attribute
 // applies); ApproximateReceiveCount is always 1; a RedrivePolicy moves a
 // message only after maxReceiveCount+1 receives.
-package snssqs
+package goaws

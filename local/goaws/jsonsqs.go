@@ -1,4 +1,4 @@
-package snssqs
+package goaws
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package snssqs
+package goaws
 
 import (
 	"context"
@@ -23,7 +23,7 @@ const (
 )
 
 // ErrRunning is returned by Start while another Server runs in this process.
-var ErrRunning = errors.New("snssqs: goaws already runs in this process")
+var ErrRunning = errors.New("goaws: already runs in this process")
 
 var running atomic.Bool
 
@@ -51,7 +51,7 @@ func Start(opts Options) (*Server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		running.Store(false)
-		return nil, fmt.Errorf("snssqs: listen: %w", err)
+		return nil, fmt.Errorf("goaws: listen: %w", err)
 	}
 	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
 	vis := int(opts.VisibilityTimeout / time.Second)

@@ -1,4 +1,4 @@
-package snssqs_test
+package goaws_test
 
 import (
 	"encoding/json"
@@ -14,13 +14,13 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cogwatch/cogwatch/internal/snssqs"
+	"github.com/cogwatch/cogwatch/local/goaws"
 )
 
-var server *snssqs.Server
+var server *goaws.Server
 
 func TestMain(m *testing.M) {
-	s, err := snssqs.Start(snssqs.Options{})
+	s, err := goaws.Start(goaws.Options{})
 	if err != nil {
 		panic(err)
 	}
@@ -31,8 +31,8 @@ func TestMain(m *testing.M) {
 }
 
 func TestSecondStartIsRefused(t *testing.T) {
-	_, err := snssqs.Start(snssqs.Options{})
-	require.ErrorIs(t, err, snssqs.ErrRunning)
+	_, err := goaws.Start(goaws.Options{})
+	require.ErrorIs(t, err, goaws.ErrRunning)
 }
 
 func TestSDKSQSRoundTrip(t *testing.T) {
@@ -43,14 +43,14 @@ func TestSDKSQSRoundTrip(t *testing.T) {
 		Attributes: map[string]string{"VisibilityTimeout": "1"},
 	})
 	require.NoError(t, err)
-	require.Equal(t, server.URL()+"/"+snssqs.AccountID+"/roundtrip", *created.QueueUrl)
+	require.Equal(t, server.URL()+"/"+goaws.AccountID+"/roundtrip", *created.QueueUrl)
 
 	attrs, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
 		QueueUrl: created.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{"All"},
 	})
 	require.NoError(t, err)
 	require.Equal(t, "1", attrs.Attributes["VisibilityTimeout"])
-	require.Equal(t, "arn:aws:sqs:"+snssqs.Region+":"+snssqs.AccountID+":roundtrip", attrs.Attributes["QueueArn"])
+	require.Equal(t, "arn:aws:sqs:"+goaws.Region+":"+goaws.AccountID+":roundtrip", attrs.Attributes["QueueArn"])
 
 	for _, body := range []string{"one", "two", "three"} {
 		_, err := q.SendMessage(ctx, &sqs.SendMessageInput{
@@ -87,7 +87,7 @@ func TestSDKSQSRoundTrip(t *testing.T) {
 
 func TestSDKErrorCode(t *testing.T) {
 	q := sqs.NewFromConfig(server.AWSConfig())
-	_, err := q.ReceiveMessage(t.Context(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(server.URL() + "/" + snssqs.AccountID + "/missing")})
+	_, err := q.ReceiveMessage(t.Context(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(server.URL() + "/" + goaws.AccountID + "/missing")})
 	var apiErr smithy.APIError
 	require.ErrorAs(t, err, &apiErr)
 	require.Equal(t, "AWS.SimpleQueueService.NonExistentQueue", apiErr.ErrorCode())
@@ -102,10 +102,10 @@ func TestSNSToSQS(t *testing.T) {
 	require.NoError(t, err)
 	topic, err := n.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("events")})
 	require.NoError(t, err)
-	require.Equal(t, "arn:aws:sns:"+snssqs.Region+":"+snssqs.AccountID+":events", *topic.TopicArn)
+	require.Equal(t, "arn:aws:sns:"+goaws.Region+":"+goaws.AccountID+":events", *topic.TopicArn)
 	_, err = n.Subscribe(ctx, &sns.SubscribeInput{
 		TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
-		Endpoint: aws.String("arn:aws:sqs:" + snssqs.Region + ":" + snssqs.AccountID + ":fanout"),
+		Endpoint: aws.String("arn:aws:sqs:" + goaws.Region + ":" + goaws.AccountID + ":fanout"),
 	})
 	require.NoError(t, err)
 	_, err = n.Publish(ctx, &sns.PublishInput{

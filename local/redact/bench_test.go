@@ -4,7 +4,7 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/cogwatch/cogwatch/internal/redact"
+	"github.com/cogwatch/cogwatch/local/redact"
 )
 
 // emailRE is the obvious alternative: one regular expression over the line.

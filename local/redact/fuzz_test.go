@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/cogwatch/cogwatch/internal/redact"
+	"github.com/cogwatch/cogwatch/local/redact"
 )
 
 // FuzzWriter: whatever the output and wherever it is split, the Writer

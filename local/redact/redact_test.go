@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/cogwatch/cogwatch/internal/redact"
+	"github.com/cogwatch/cogwatch/local/redact"
 )
 
 func TestEmails(t *testing.T) {

@@ -8,15 +8,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cogwatch/cogwatch/internal/cognitotest"
-	"github.com/cogwatch/cogwatch/internal/simulate"
+	"github.com/cogwatch/cogwatch/local/cognitolocal/cognitolocaltest"
+	"github.com/cogwatch/cogwatch/local/simulate"
 )
 
 // cognito-local without triggers accepts every address that has an "@", so
 // here every sign-up succeeds; what is checked is that each call was made,
 // answered as Cognito answers it, and counted exactly.
 func TestRunAgainstCognitoLocal(t *testing.T) {
-	em := cognitotest.Start(t, cognitotest.Options{Code: "424242"})
+	em := cognitolocaltest.Start(t, cognitolocaltest.Options{Code: "424242"})
 	client := em.Client()
 
 	tests := []struct {

@@ -3,7 +3,7 @@ package simulate_test
 import (
 	"fmt"
 
-	"github.com/cogwatch/cogwatch/internal/simulate"
+	"github.com/cogwatch/cogwatch/local/simulate"
 )
 
 // The plan follows from the seed: which users have which kind of address,

@@ -5,5 +5,5 @@
 // must answer, nothing else) and the fault-injection suite.
 //
 // It is not an SNS emulator: it keeps the published messages and answers, no
-// topic, no subscription, no delivery. Use internal/snssqs for those.
+// topic, no subscription, no delivery. Use local/goaws for those.
 package snsstub

@@ -1,4 +1,4 @@
-package cognitotest
+package cognitolocaltest
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
-	"github.com/cogwatch/cogwatch/internal/cognitolocal"
+	"github.com/cogwatch/cogwatch/local/cognitolocal"
 )
 
 // BinaryEnv names an environment variable that, when set, overrides where
@@ -27,7 +27,7 @@ type Options struct {
 	// user (its CODE variable) instead of a random one.
 	Code string
 	// Lambda is the base URL of a Lambda Invoke API (e.g. an
-	// internal/lambdahost on httptest) that cognito-local calls Triggers
+	// local/lambdahost on httptest) that cognito-local calls Triggers
 	// through.
 	Lambda string
 	// Triggers maps a Cognito trigger (PreSignUp, PostAuthentication,
@@ -64,7 +64,7 @@ func Start(t testing.TB, opts Options) *Emulator {
 		t.Fatal(err)
 	}
 	if len(opts.Triggers) > 0 && opts.Lambda == "" {
-		t.Fatal("cognitotest: Options.Triggers without Options.Lambda")
+		t.Fatal("cognitolocaltest: Options.Triggers without Options.Lambda")
 	}
 	o := cognitolocal.Options{Bin: bin, Dir: t.TempDir(), Code: opts.Code}
 	if opts.Lambda != "" {

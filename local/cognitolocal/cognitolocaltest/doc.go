@@ -1,4 +1,4 @@
-// Package cognitotest runs cognito-local, the npm Cognito emulator pinned in
+// Package cognitolocaltest runs cognito-local, the npm Cognito emulator pinned in
 // local/package-lock.json, for tests that need a real Cognito API.
 //
 // It is test support, not part of any binary: Start skips under -short and
@@ -6,7 +6,7 @@
 // call starts a fresh emulator on a free loopback port in its own data
 // directory, with its triggers pointed at a Lambda Invoke API when
 // Options.Triggers is set, and stops it when the test ends. Starting,
-// configuring and stopping is internal/cognitolocal's, as for `cogwatch
+// configuring and stopping is local/cognitolocal's, as for `cogwatch
 // local`. See https://github.com/jagregory/cognito-local for what the
 // emulator serves.
-package cognitotest
+package cognitolocaltest
