@@ -20,6 +20,7 @@ import (
 
 	"github.com/cogwatch/cogwatch/consumers/cloudwatch"
 	"github.com/cogwatch/cogwatch/dashboards"
+	"github.com/cogwatch/cogwatch/local/dashboard"
 	"github.com/cogwatch/cogwatch/local/eventsource"
 	"github.com/cogwatch/cogwatch/local/lambdahost"
 )
@@ -53,7 +54,7 @@ func (s *Stack) dashboardParams() dashboards.Params {
 // mountDashboard serves the local dashboard page from now on; until then
 // DashboardPath answers 503.
 func (s *Stack) mountDashboard() {
-	h := http.StripPrefix(strings.TrimSuffix(DashboardPath, "/"), dashboards.LocalPage(s.metrics, s.dashboardParams(), nil))
+	h := http.StripPrefix(strings.TrimSuffix(DashboardPath, "/"), dashboard.LocalPage(s.metrics, s.dashboardParams(), nil))
 	s.page.Store(&h)
 	s.ends.Dashboard = s.ends.Lambda + DashboardPath
 }
@@ -112,7 +113,7 @@ func (s *Stack) measured(fn lambdahost.Function) lambdahost.Function {
 type measuredHandler struct {
 	lambda.Handler
 	name  string
-	store *dashboards.Store
+	store *dashboard.Store
 }
 
 func (m measuredHandler) Invoke(ctx context.Context, payload []byte) (out []byte, err error) {

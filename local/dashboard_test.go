@@ -13,9 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/dashboards"
-	"github.com/cogwatch/cogwatch/dashboards/dashboardstest"
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/local"
+	"github.com/cogwatch/cogwatch/local/dashboard"
+	"github.com/cogwatch/cogwatch/local/dashboard/dashboardtest"
 	"github.com/cogwatch/cogwatch/local/simulate"
 )
 
@@ -140,14 +141,14 @@ func TestDashboardShowsLiveData(t *testing.T) {
 // and logs no console error. The screenshot goes to the test's temp dir, or
 // to $COGWATCH_SCREENSHOT_DIR (local-stack-dashboard.png).
 func TestDashboardInChromium(t *testing.T) {
-	dashboardstest.Chromium(t)
+	dashboardtest.Chromium(t)
 	s := start(t, local.Options{WarmInterval: time.Hour, VisibilityTimeout: 5 * time.Second})
 	e := s.Endpoints()
 	simulateAndDrain(t, s)
 
 	before := series(t, e.Dashboard)
-	page := dashboardstest.Load(t, e.Dashboard, "local-stack-dashboard.png")
-	withData := dashboardstest.RequireDrew(t, page, before, series(t, e.Dashboard))
+	page := dashboardtest.Load(t, e.Dashboard, "local-stack-dashboard.png")
+	withData := dashboardtest.RequireDrew(t, page, before, series(t, e.Dashboard))
 	require.GreaterOrEqual(t, withData, 14, "sign-ups, rejections, confirmations, sign-ins, durations, publishes, consumers, errors, throttles, cold starts, warm-ups, queues")
 	require.LessOrEqual(t, page.ScrollWidth, page.ClientWidth, "the grid fits the window: no horizontal scrolling")
 	require.Empty(t, page.Problems, "console errors")
@@ -174,11 +175,11 @@ func simulateAndDrain(t *testing.T, s *local.Stack) *simulate.Result {
 }
 
 // series fetches the page's data as its script does.
-func series(t *testing.T, page string) dashboards.LocalSnapshot {
+func series(t *testing.T, page string) dashboard.LocalSnapshot {
 	t.Helper()
 	data := get(t, page+"series?minutes=15&step=10")
 	require.Equal(t, "application/json", data.Header.Get("Content-Type"))
-	var snap dashboards.LocalSnapshot
+	var snap dashboard.LocalSnapshot
 	require.NoError(t, json.Unmarshal([]byte(data.body), &snap))
 	return snap
 }

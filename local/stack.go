@@ -22,8 +22,8 @@ import (
 
 	"github.com/cogwatch/cogwatch/consumers/cloudwatch"
 	"github.com/cogwatch/cogwatch/consumers/eventbridge"
-	"github.com/cogwatch/cogwatch/dashboards"
 	"github.com/cogwatch/cogwatch/local/cognitolocal"
+	"github.com/cogwatch/cogwatch/local/dashboard"
 	"github.com/cogwatch/cogwatch/local/eventsource"
 	"github.com/cogwatch/cogwatch/local/goaws"
 	"github.com/cogwatch/cogwatch/local/lambdahost"
@@ -111,7 +111,7 @@ type Stack struct {
 	sns      *sns.Client
 	idp      *cip.Client
 	tap      *tap
-	metrics  *dashboards.Store            // the page's CloudWatch: EMF lines and PutMetricData calls
+	metrics  *dashboard.Store             // the page's CloudWatch: EMF lines and PutMetricData calls
 	page     atomic.Pointer[http.Handler] // the dashboard page, once the pool exists
 	pollers  map[string]*eventsource.Poller
 	queues   map[string]queue
@@ -126,7 +126,7 @@ type Stack struct {
 // Start brings the whole stack up. On error, everything it started is stopped.
 func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	s := &Stack{opts: opts, log: opts.Log, crashed: make(chan error, 4), pollers: map[string]*eventsource.Poller{}, queues: map[string]queue{},
-		metrics: dashboards.NewStore(nil, metricsRetention)}
+		metrics: dashboard.NewStore(nil, metricsRetention)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -1,4 +1,10 @@
-package dashboards
+// Package metricmath evaluates the arithmetic subset of CloudWatch metric math
+// (numbers, metric ids, + - * /, parentheses) for one period, as CloudWatch
+// would: the local dashboard page draws expression widgets with it, and the
+// dashboards' tests evaluate alarm expressions. It is not a metric-math
+// engine: functions such as SERVICE_QUOTA or PERIOD are errors. See
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html
+package metricmath
 
 import (
 	"fmt"
@@ -6,12 +12,12 @@ import (
 	"strings"
 )
 
-// evalExpr evaluates the arithmetic subset of CloudWatch metric math that
+// Eval evaluates the arithmetic subset of CloudWatch metric math that
 // the local page needs (numbers, ids, + - * /, parentheses) for one period.
 // A function call such as SERVICE_QUOTA is an error: that widget has no
 // local equivalent. Division by zero yields ok=false (no point), as in
 // CloudWatch.
-func evalExpr(expr string, vals map[string]float64) (v float64, ok bool, err error) {
+func Eval(expr string, vals map[string]float64) (v float64, ok bool, err error) {
 	p := &exprParser{s: expr, vals: vals, ok: true}
 	v = p.sum()
 	p.space()

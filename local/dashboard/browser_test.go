@@ -1,4 +1,4 @@
-package dashboards_test
+package dashboard_test
 
 import (
 	"net/http/httptest"
@@ -8,7 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/dashboards"
-	"github.com/cogwatch/cogwatch/dashboards/dashboardstest"
+	"github.com/cogwatch/cogwatch/local/dashboard"
+	"github.com/cogwatch/cogwatch/local/dashboard/dashboardtest"
 )
 
 // TestLocalPageInChromium loads the local dashboard in headless Chromium
@@ -19,22 +20,22 @@ func TestLocalPageInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}
-	store := dashboards.NewStore(nil, time.Hour)
-	dashboards.Fill(t, store, 60, time.Now)
+	store := dashboard.NewStore(nil, time.Hour)
+	dashboard.Fill(t, store, 60, time.Now)
 	params := dashboards.Params{"UserPool": "local_pool"}
-	srv := httptest.NewServer(dashboards.LocalPage(store, params, nil))
+	srv := httptest.NewServer(dashboard.LocalPage(store, params, nil))
 	defer srv.Close()
-	snapshot := func() dashboards.LocalSnapshot {
-		snap, err := dashboards.Snapshot(t.Context(), store, params, dashboards.Detail(), time.Now(), 15*time.Minute, 10*time.Second)
+	snapshot := func() dashboard.LocalSnapshot {
+		snap, err := dashboard.Snapshot(t.Context(), store, params, dashboards.Detail(), time.Now(), 15*time.Minute, 10*time.Second)
 		require.NoError(t, err)
 		return snap
 	}
 
 	before := snapshot()
-	page := dashboardstest.Load(t, srv.URL+"/", "local-dashboard.png")
+	page := dashboardtest.Load(t, srv.URL+"/", "local-dashboard.png")
 	require.LessOrEqual(t, page.ScrollWidth, page.ClientWidth, "the grid fits the window: no horizontal scrolling")
 	// What the page drew is what the source served.
-	withData := dashboardstest.RequireDrew(t, page, before, snapshot())
+	withData := dashboardtest.RequireDrew(t, page, before, snapshot())
 	require.GreaterOrEqual(t, withData, 5, "sign-ups, rejections, confirmations, sign-ins, ratio, latency at least")
 	require.Empty(t, page.Problems, "console errors")
 }

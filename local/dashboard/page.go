@@ -1,4 +1,4 @@
-package dashboards
+package dashboard
 
 import (
 	"context"
@@ -8,19 +8,22 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cogwatch/cogwatch/dashboards"
+	"github.com/cogwatch/cogwatch/internal/metricmath"
 )
 
-//go:embed local.html
+//go:embed page.html
 var localHTML []byte
 
 // LocalWidget is one widget of the local page as its script receives it.
 type LocalWidget struct {
-	Title  string   `json:"title"`
-	Unit   string   `json:"unit"`
-	Width  int      `json:"width"`
-	Height int      `json:"height"`
-	HLines []HLine  `json:"hlines,omitempty"`
-	Series []Series `json:"series"`
+	Title  string             `json:"title"`
+	Unit   string             `json:"unit"`
+	Width  int                `json:"width"`
+	Height int                `json:"height"`
+	HLines []dashboards.HLine `json:"hlines,omitempty"`
+	Series []Series           `json:"series"`
 	// Note says why a widget has no local data (AWS-only metrics, or
 	// metric math with no local equivalent).
 	Note string `json:"note,omitempty"`
@@ -43,7 +46,7 @@ type LocalSnapshot struct {
 // a dimension whose value stays a placeholder matches any value. The
 // page's URLs are relative, so it can be mounted under a prefix with
 // http.StripPrefix.
-func LocalPage(src Source, params Params, now func() time.Time) http.Handler {
+func LocalPage(src Source, params dashboards.Params, now func() time.Time) http.Handler {
 	if now == nil {
 		now = time.Now
 	}
@@ -63,7 +66,7 @@ func LocalPage(src Source, params Params, now func() time.Time) http.Handler {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
-		snap, err := Snapshot(ctx, src, params, Detail(), now(), time.Duration(minutes)*time.Minute, time.Duration(step)*time.Second)
+		snap, err := Snapshot(ctx, src, params, dashboards.Detail(), now(), time.Duration(minutes)*time.Minute, time.Duration(step)*time.Second)
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		if err != nil {
@@ -77,7 +80,7 @@ func LocalPage(src Source, params Params, now func() time.Time) http.Handler {
 }
 
 // Snapshot queries src for every widget of d over the last span.
-func Snapshot(ctx context.Context, src Source, params Params, d Dashboard, now time.Time, span, step time.Duration) (LocalSnapshot, error) {
+func Snapshot(ctx context.Context, src Source, params dashboards.Params, d dashboards.Dashboard, now time.Time, span, step time.Duration) (LocalSnapshot, error) {
 	since := now.Add(-span).Truncate(step)
 	snap := LocalSnapshot{Dashboard: d.Name, Now: now.UnixMilli(), Since: since.UnixMilli(), StepMs: step.Milliseconds()}
 	for _, w := range d.Widgets {
@@ -89,7 +92,7 @@ func Snapshot(ctx context.Context, src Source, params Params, d Dashboard, now t
 			for _, dm := range m.Dims {
 				q.Schema = append(q.Schema, dm.Name)
 				if v := params.Fill(dm.Value); !strings.Contains(v, "${") {
-					q.Filters = append(q.Filters, Dim{dm.Name, v})
+					q.Filters = append(q.Filters, dashboards.Dim{Name: dm.Name, Value: v})
 				} else {
 					q.GroupBy = append(q.GroupBy, dm.Name)
 				}
@@ -111,7 +114,7 @@ func Snapshot(ctx context.Context, src Source, params Params, d Dashboard, now t
 			fixed := map[string]bool{}
 			for _, f := range s.Filters {
 				if v := params.Fill(f.Value); !strings.Contains(v, "${") {
-					q.Filters = append(q.Filters, Dim{f.Name, v})
+					q.Filters = append(q.Filters, dashboards.Dim{Name: f.Name, Value: v})
 					fixed[f.Name] = true
 				}
 			}
@@ -147,7 +150,7 @@ func Snapshot(ctx context.Context, src Source, params Params, d Dashboard, now t
 						vals[id] = v
 					}
 				}
-				v, ok, err := evalExpr(e.Expression, vals)
+				v, ok, err := metricmath.Eval(e.Expression, vals)
 				if err != nil {
 					notes = append(notes, e.Label+": computed in CloudWatch only")
 					ser.Points = nil

@@ -1,4 +1,4 @@
-package dashboards
+package dashboard
 
 import (
 	"encoding/json"
@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cogwatch/cogwatch/dashboards"
 	"github.com/cogwatch/cogwatch/emf"
 	"github.com/cogwatch/cogwatch/internal/catalog"
 )
@@ -77,7 +78,7 @@ func TestStoreReadsEMFAsCloudWatchWould(t *testing.T) {
 
 	q := func(name string, schema []string, groupBy []string, stat string) []Series {
 		ss, err := store.Query(t.Context(), Query{Namespace: catalog.Namespace, Name: name, Schema: schema,
-			Filters: []Dim{{catalog.DimUserPoolID, "local_pool"}}, GroupBy: groupBy, Stat: stat,
+			Filters: []dashboards.Dim{{Name: catalog.DimUserPoolID, Value: "local_pool"}}, GroupBy: groupBy, Stat: stat,
 			Since: t0.Add(-30 * time.Second), Step: 10 * time.Second})
 		require.NoError(t, err)
 		return ss
@@ -120,49 +121,14 @@ func TestStoreRetention(t *testing.T) {
 	require.Equal(t, []float64{0, 0, 0, 1}, values(ss[0]), "the old sample and the NaN are gone")
 }
 
-func TestEvalExpr(t *testing.T) {
-	t.Parallel()
-	vals := map[string]float64{"m1": 10, "m2": 8}
-	tests := []struct {
-		expr    string
-		want    float64
-		ok      bool
-		wantErr string
-	}{
-		{expr: "m1 - m2", want: 2, ok: true},
-		{expr: "100 * (m1 - m2) / m1", want: 20, ok: true},
-		{expr: "-m1 + 2.5", want: -7.5, ok: true},
-		{expr: "m1 / (m2 - 8)", ok: false},
-		{expr: "m1 + m9", ok: false},
-		{expr: "100 * u1 / PERIOD(u1)", wantErr: "no local equivalent"},
-		{expr: "(m1", wantErr: "missing )"},
-		{expr: "m1 m2", wantErr: "unexpected"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.expr, func(t *testing.T) {
-			t.Parallel()
-			v, ok, err := evalExpr(tc.expr, vals)
-			if tc.wantErr != "" {
-				require.ErrorContains(t, err, tc.wantErr)
-				return
-			}
-			require.NoError(t, err)
-			require.Equal(t, tc.ok, ok)
-			if ok {
-				require.InDelta(t, tc.want, v, 1e-9)
-			}
-		})
-	}
-}
-
 func TestSnapshot(t *testing.T) {
 	t.Parallel()
 	now := func() time.Time { return t0 }
 	store := NewStore(now, time.Hour)
 	fill(t, store, 6, now)
-	snap, err := Snapshot(t.Context(), store, Params{"UserPool": "local_pool"}, Detail(), t0, time.Minute, 10*time.Second)
+	snap, err := Snapshot(t.Context(), store, dashboards.Params{"UserPool": "local_pool"}, dashboards.Detail(), t0, time.Minute, 10*time.Second)
 	require.NoError(t, err)
-	require.Len(t, snap.Widgets, len(Detail().Widgets))
+	require.Len(t, snap.Widgets, len(dashboards.Detail().Widgets))
 	byTitle := map[string]LocalWidget{}
 	for _, w := range snap.Widgets {
 		byTitle[w.Title] = w
@@ -184,7 +150,7 @@ func TestLocalPageHTTP(t *testing.T) {
 	now := func() time.Time { return t0 }
 	store := NewStore(now, time.Hour)
 	fill(t, store, 3, now)
-	srv := httptest.NewServer(http.StripPrefix("/dashboard", LocalPage(store, Params{"UserPool": "local_pool"}, now)))
+	srv := httptest.NewServer(http.StripPrefix("/dashboard", LocalPage(store, dashboards.Params{"UserPool": "local_pool"}, now)))
 	defer srv.Close()
 
 	resp, err := http.Get(srv.URL + "/dashboard/")

@@ -1,4 +1,4 @@
-package dashboards
+package dashboard
 
 import (
 	"bytes"
@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+
+	"github.com/cogwatch/cogwatch/dashboards"
 )
 
 // Point is one value of a series at a time (Unix milliseconds).
@@ -37,7 +39,7 @@ type Series struct {
 type Query struct {
 	Namespace, Name string
 	Schema          []string
-	Filters         []Dim
+	Filters         []dashboards.Dim
 	GroupBy         []string
 	Stat            string
 	Since           time.Time
@@ -310,7 +312,7 @@ func sameKeys(dims map[string]string, schema []string) bool {
 	return true
 }
 
-func matches(dims map[string]string, filters []Dim) bool {
+func matches(dims map[string]string, filters []dashboards.Dim) bool {
 	for _, f := range filters {
 		if dims[f.Name] != f.Value {
 			return false

@@ -1,9 +1,9 @@
-// Package dashboardstest loads the local dashboard page ([dashboards.LocalPage])
+// Package dashboardtest loads the local dashboard page ([dashboard.LocalPage])
 // in headless Chromium (Debian's package, installed by local/install.sh) for
 // tests: what the page drew, what it logged to the console, a screenshot, and
-// a check that the page drew what its data source served. The dashboards
-// package's own test and the local stack's test both drive the page with it.
-package dashboardstest
+// a check that the page drew what its data source served. The page's own
+// test and the local stack's test both drive the page with it.
+package dashboardtest
 
 import (
 	"context"
@@ -22,7 +22,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cogwatch/cogwatch/dashboards"
+	"github.com/cogwatch/cogwatch/local/dashboard"
 )
 
 // Chromium finds Debian's chromium, failing the test when it is missing.
@@ -164,7 +164,7 @@ func Load(t testing.TB, url, name string) Page {
 // ending meanwhile cannot fail the test) served: one card per widget, in
 // order, with its series and points, one line per series, one chart per
 // widget with data. It returns how many widgets had data.
-func RequireDrew(t testing.TB, p Page, snaps ...dashboards.LocalSnapshot) int {
+func RequireDrew(t testing.TB, p Page, snaps ...dashboard.LocalSnapshot) int {
 	t.Helper()
 	require.NotEmpty(t, snaps)
 	var diffs []string
@@ -180,7 +180,7 @@ func RequireDrew(t testing.TB, p Page, snaps ...dashboards.LocalSnapshot) int {
 }
 
 // compare describes the first difference between the page and snap.
-func compare(p Page, snap dashboards.LocalSnapshot) (string, int) {
+func compare(p Page, snap dashboard.LocalSnapshot) (string, int) {
 	if p.Widgets != fmt.Sprint(len(snap.Widgets)) {
 		return fmt.Sprintf("data-widgets %s, want %d", p.Widgets, len(snap.Widgets)), 0
 	}
