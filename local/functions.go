@@ -17,6 +17,7 @@ import (
 	"github.com/cogwatch/cogwatch/internal/logging"
 	"github.com/cogwatch/cogwatch/local/eventsource"
 	"github.com/cogwatch/cogwatch/local/lambdahost"
+	"github.com/cogwatch/cogwatch/local/recording"
 )
 
 // Function names: the template's logical ids, as Cognito and the
@@ -181,7 +182,7 @@ func (s *Stack) functions(ctx context.Context) ([]lambdahost.Function, error) {
 	// The SQS-triggered consumers, recording their calls.
 	cw, err := recordingConsumer[cloudwatch.Options, cloudwatch.PutMetricDataFunc]{
 		name: CloudWatchConsumerFunction, file: PutMetricDataFile,
-		record: s.storeCalls(cloudwatch.RecordTo), wrap: s.opts.WrapPutMetricData, load: cloudwatch.Load,
+		record: s.storeCalls(recording.PutMetricData), wrap: s.opts.WrapPutMetricData, load: cloudwatch.Load,
 		handler: func(o cloudwatch.Options, put cloudwatch.PutMetricDataFunc, log *slog.Logger) lambda.Handler {
 			return lambda.NewHandler(cloudwatch.New(o, put, log).Handle)
 		},
@@ -191,7 +192,7 @@ func (s *Stack) functions(ctx context.Context) ([]lambdahost.Function, error) {
 	}
 	eb, err := recordingConsumer[eventbridge.Options, eventbridge.PutEventsFunc]{
 		name: EventBridgeConsumerFunction, file: PutEventsFile,
-		record: eventbridge.RecordTo, wrap: s.opts.WrapPutEvents, load: eventbridge.Load,
+		record: recording.PutEvents, wrap: s.opts.WrapPutEvents, load: eventbridge.Load,
 		handler: func(o eventbridge.Options, put eventbridge.PutEventsFunc, log *slog.Logger) lambda.Handler {
 			return lambda.NewHandler(eventbridge.New(o, put, log).Handle)
 		},

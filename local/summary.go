@@ -16,11 +16,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/cogwatch/cogwatch/consumers/cloudwatch"
-	"github.com/cogwatch/cogwatch/consumers/eventbridge"
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/local/eventsource"
 	"github.com/cogwatch/cogwatch/local/lambdahost"
+	"github.com/cogwatch/cogwatch/local/recording"
 )
 
 // Summary is what went through the stack.
@@ -39,9 +38,9 @@ type Summary struct {
 	// DeadLetters counts the messages in each consumer's dead-letter queue.
 	DeadLetters map[string]int `json:"deadLetters"`
 	// PutMetricData is what the CloudWatch consumer would have sent.
-	PutMetricData cloudwatch.Summary `json:"putMetricData"`
+	PutMetricData recording.MetricDataSummary `json:"putMetricData"`
 	// PutEvents is what the EventBridge consumer would have sent.
-	PutEvents eventbridge.Summary `json:"putEvents"`
+	PutEvents recording.EventsSummary `json:"putEvents"`
 	// Exporter holds the exporter's cogwatch_* samples by series, when it runs.
 	Exporter map[string]float64 `json:"exporter,omitempty"`
 }
@@ -123,10 +122,10 @@ func (s *Stack) Summary(ctx context.Context) (Summary, error) {
 		}
 	}
 	var err error
-	if err = summarize(filepath.Join(s.dir, PutMetricDataFile), &sum.PutMetricData, cloudwatch.Summarize); err != nil {
+	if err = summarize(filepath.Join(s.dir, PutMetricDataFile), &sum.PutMetricData, recording.SummarizeMetricData); err != nil {
 		return sum, err
 	}
-	if err = summarize(filepath.Join(s.dir, PutEventsFile), &sum.PutEvents, eventbridge.Summarize); err != nil {
+	if err = summarize(filepath.Join(s.dir, PutEventsFile), &sum.PutEvents, recording.SummarizeEvents); err != nil {
 		return sum, err
 	}
 	if sum.Exporter, err = s.scrapeExporter(ctx); err != nil {

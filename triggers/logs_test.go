@@ -98,7 +98,7 @@ func TestNoEmailInLogs(t *testing.T) {
 							p := NewAuthentication(cfg, publish, metrics, log)
 							h, b = p, &p.base
 						}
-						b.SetCold(func() bool { return true })
+						b.cold = func() bool { return true }
 						_, _ = warmup.Wrap(h).Invoke(t.Context(), payload)
 
 						all := out.lines()

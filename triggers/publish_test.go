@@ -104,7 +104,7 @@ func TestPublishBudget(t *testing.T) {
 				cfg.Budget = tc.budget
 				var emfOut, logs syncBuffer
 				p := NewPostConfirmation(cfg, publish, NewMetrics(&emfOut, cfg), testLogger(&logs))
-				p.SetCold(func() bool { return false })
+				p.cold = func() bool { return false }
 
 				ctx := t.Context()
 				if tc.deadline > 0 {

@@ -1,7 +1,6 @@
 package eventbridge
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -350,25 +349,6 @@ func TestLoad(t *testing.T) {
 			require.Equal(t, tc.want, o.BusName)
 		})
 	}
-}
-
-func TestRecordToAndSummarize(t *testing.T) {
-	var buf bytes.Buffer
-	c := New(Options{}, RecordTo(&buf), nil)
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(func() {
-			resp, err := c.Handle(t.Context(), events.SQSEvent{Records: batch(t, 12)})
-			require.NoError(t, err)
-			require.Empty(t, resp.BatchItemFailures)
-		})
-	}
-	wg.Wait()
-	s, err := Summarize(&buf)
-	require.NoError(t, err)
-	require.Equal(t, 8, s.Calls)
-	require.Equal(t, 48, s.Entries)
-	require.Equal(t, 8, s.ByDetailType["cogwatch.signup.accepted"])
 }
 
 // TestFromEnvWithTheRealClient runs the handler FromEnv builds, with the

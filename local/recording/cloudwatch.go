@@ -1,4 +1,4 @@
-package cloudwatch
+package recording
 
 import (
 	"io"
@@ -6,22 +6,22 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
-	"github.com/cogwatch/cogwatch/consumers/internal/recording"
+	"github.com/cogwatch/cogwatch/consumers/cloudwatch"
 	"github.com/cogwatch/cogwatch/internal/catalog"
 )
 
-// RecordTo returns a PutMetricDataFunc that stores nothing in CloudWatch but
+// PutMetricData returns a PutMetricDataFunc that stores nothing in CloudWatch but
 // writes each call's input as one JSON line to w, and succeeds. It is safe
 // for concurrent use. The local stack uses it where no CloudWatch emulator
-// runs; Summarize reads the lines back.
-func RecordTo(w io.Writer) PutMetricDataFunc {
-	return recording.Func[PutMetricDataFunc](w, "PutMetricData", func(*cw.PutMetricDataInput) *cw.PutMetricDataOutput {
+// runs; SummarizeMetricData reads the lines back.
+func PutMetricData(w io.Writer) cloudwatch.PutMetricDataFunc {
+	return Func[cloudwatch.PutMetricDataFunc](w, "PutMetricData", func(*cw.PutMetricDataInput) *cw.PutMetricDataOutput {
 		return &cw.PutMetricDataOutput{}
 	})
 }
 
-// Summary counts what a RecordTo file holds.
-type Summary struct {
+// MetricDataSummary counts what a PutMetricData file holds.
+type MetricDataSummary struct {
 	// Calls is the number of PutMetricData calls.
 	Calls int `json:"calls"`
 	// Datums is the number of MetricData entries over all calls.
@@ -34,11 +34,11 @@ type Summary struct {
 	PerPool map[string]float64 `json:"perPool"`
 }
 
-// Summarize reads the JSON lines RecordTo wrote. Samples is keyed by metric
+// SummarizeMetricData reads the JSON lines PutMetricData wrote. Samples is keyed by metric
 // name and sums over every dimension set, so an event counts once per set.
-func Summarize(r io.Reader) (Summary, error) {
-	s := Summary{Samples: map[string]float64{}, PerPool: map[string]float64{}}
-	err := recording.Each(r, "PutMetricData", 4*MaxRequestBytes, func(in *cw.PutMetricDataInput) {
+func SummarizeMetricData(r io.Reader) (MetricDataSummary, error) {
+	s := MetricDataSummary{Samples: map[string]float64{}, PerPool: map[string]float64{}}
+	err := Each(r, "PutMetricData", 4*cloudwatch.MaxRequestBytes, func(in *cw.PutMetricDataInput) {
 		s.Calls++
 		s.Datums += len(in.MetricData)
 		for _, d := range in.MetricData {

@@ -3,6 +3,7 @@
 // local stack records the consumers' PutMetricData and PutEvents calls this
 // way.
 //
-// It is internal to consumers/: the CloudWatch and EventBridge consumers'
-// RecordTo and Summarize use it; nothing else should.
+// PutMetricData and PutEvents take the place of the consumers' CloudWatch and
+// EventBridge clients; SummarizeMetricData and SummarizeEvents read their
+// files back. No production binary links it.
 package recording

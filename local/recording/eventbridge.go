@@ -1,33 +1,34 @@
-package eventbridge
+package recording
 
 import (
 	"fmt"
 	"io"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	eb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
-	"github.com/cogwatch/cogwatch/consumers/internal/recording"
+	"github.com/cogwatch/cogwatch/consumers/eventbridge"
 )
 
-// RecordTo returns a PutEventsFunc that sends nothing to EventBridge but
+// PutEvents returns a PutEventsFunc that sends nothing to EventBridge but
 // writes each call's input as one JSON line to w, and accepts every entry.
 // It is safe for concurrent use. The local stack uses it where no EventBridge
-// emulator runs; Summarize reads the lines back.
-func RecordTo(w io.Writer) PutEventsFunc {
-	var n int // entries accepted so far; recording.Func serialises the answers
-	return recording.Func[PutEventsFunc](w, "PutEvents", func(in *eb.PutEventsInput) *eb.PutEventsOutput {
+// emulator runs; SummarizeEvents reads the lines back.
+func PutEvents(w io.Writer) eventbridge.PutEventsFunc {
+	var n int // entries accepted so far; Func serialises the answers
+	return Func[eventbridge.PutEventsFunc](w, "PutEvents", func(in *eb.PutEventsInput) *eb.PutEventsOutput {
 		out := &eb.PutEventsOutput{Entries: make([]types.PutEventsResultEntry, len(in.Entries))}
 		for i := range in.Entries {
 			n++
-			out.Entries[i].EventId = ptr(fmt.Sprintf("recorded-%d", n))
+			out.Entries[i].EventId = aws.String(fmt.Sprintf("recorded-%d", n))
 		}
 		return out
 	})
 }
 
-// Summary counts what a RecordTo file holds.
-type Summary struct {
+// EventsSummary counts what a PutEvents file holds.
+type EventsSummary struct {
 	// Calls is the number of PutEvents calls.
 	Calls int `json:"calls"`
 	// Entries is the number of entries over all calls.
@@ -36,14 +37,14 @@ type Summary struct {
 	ByDetailType map[string]int `json:"byDetailType"`
 }
 
-// Summarize reads the JSON lines RecordTo wrote.
-func Summarize(r io.Reader) (Summary, error) {
-	s := Summary{ByDetailType: map[string]int{}}
-	err := recording.Each(r, "PutEvents", 4*MaxCallBytes, func(in *eb.PutEventsInput) {
+// SummarizeEvents reads the JSON lines PutEvents wrote.
+func SummarizeEvents(r io.Reader) (EventsSummary, error) {
+	s := EventsSummary{ByDetailType: map[string]int{}}
+	err := Each(r, "PutEvents", 4*eventbridge.MaxCallBytes, func(in *eb.PutEventsInput) {
 		s.Calls++
 		s.Entries += len(in.Entries)
 		for _, e := range in.Entries {
-			s.ByDetailType[deref(e.DetailType)]++
+			s.ByDetailType[aws.ToString(e.DetailType)]++
 		}
 	})
 	return s, err
