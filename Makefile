@@ -36,6 +36,7 @@ test: deps ## run every test, emulators included
 	$(GO) vet ./...
 	@echo ">> running all tests"
 	$(GO) test -count=1 -timeout 30m ./...
+	cd bench && $(GO) vet ./... && $(GO) test -count=1 -timeout 30m ./...
 
 .PHONY: test-short
 test-short: ## unit tests only, no emulators
@@ -49,7 +50,7 @@ test-faults: deps ## the fault-injection suite alone, with its counts (go test .
 .PHONY: bench
 bench: ## run the benchmarks beside their alternatives and write BENCHMARKS.md
 	@./bench/setup.sh
-	$(GO) run ./bench -out BENCHMARKS.md
+	cd bench && $(GO) run . -out ../BENCHMARKS.md
 
 .PHONY: fuzz
 fuzz: ## run every fuzz target for FUZZTIME each

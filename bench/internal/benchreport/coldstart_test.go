@@ -11,7 +11,7 @@ import (
 )
 
 func repoRoot(t *testing.T) string {
-	root, err := filepath.Abs("../..")
+	root, err := filepath.Abs("../../..")
 	require.NoError(t, err)
 	return root
 }
