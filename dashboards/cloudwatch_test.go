@@ -387,24 +387,39 @@ func TestTemplateUpToDate(t *testing.T) {
 func TestReplaceGenerated(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name, in, want, err string
+		name, in, want string
+		err            error
 	}{
 		{name: "replaces between markers", in: "a\n" + BeginMarker + "\nold\n" + EndMarker + "\nb\n", want: "a\nNEW\nb\n"},
-		{name: "no markers", in: "a\nb\n", err: "markers"},
-		{name: "end before begin", in: EndMarker + "\n" + BeginMarker + "\n", err: "markers"},
+		{name: "no markers", in: "a\nb\n", err: ErrNoMarkers},
+		{name: "end before begin", in: EndMarker + "\n" + BeginMarker + "\n", err: ErrNoMarkers},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			got, err := ReplaceGenerated([]byte(tc.in), []byte("NEW\n"))
-			if tc.err != "" {
-				require.ErrorContains(t, err, tc.err)
+			if tc.err != nil {
+				require.ErrorIs(t, err, tc.err)
 				return
 			}
 			require.NoError(t, err)
 			require.Equal(t, tc.want, string(got))
 		})
 	}
+}
+
+// TestUpdateTemplateWithoutMarkers: the refusal is ErrNoMarkers through the
+// wrapping, and the file is left as it was.
+func TestUpdateTemplateWithoutMarkers(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "template.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("Resources: {}\n"), 0o644))
+	changed, err := UpdateTemplate(path)
+	require.ErrorIs(t, err, ErrNoMarkers)
+	require.False(t, changed)
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, "Resources: {}\n", string(got))
 }
 
 func TestParamsFill(t *testing.T) {

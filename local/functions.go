@@ -164,9 +164,9 @@ func (s *Stack) setEnv(k, v string) error {
 	return nil
 }
 
-// builders add functions of areas that register themselves (triggers.go,
-// warmer.go), so each area's wiring lives in a file of its own.
-var builders []func(*Stack) ([]lambdahost.Function, error)
+// builders add the functions of each area, whose wiring lives in a file of
+// its own (triggers.go, warmer.go).
+var builders = []func(*Stack) ([]lambdahost.Function, error){(*Stack).triggerFunctionsFor, (*Stack).warmerFunctions}
 
 // functions builds the host's function table from each area's constructors.
 func (s *Stack) functions(ctx context.Context) ([]lambdahost.Function, error) {

@@ -18,8 +18,6 @@ const triggerTimeout = 5 * time.Second
 // events carry made-up addresses.
 const localHashKey = "cogwatch-local-hash-key-not-a-secret"
 
-func init() { builders = append(builders, (*Stack).triggerFunctionsFor) }
-
 // triggerFunctionsFor builds the Cognito triggers with the environment the
 // template gives them, pointed at the local topic.
 func (s *Stack) triggerFunctionsFor() ([]lambdahost.Function, error) {

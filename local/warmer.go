@@ -14,8 +14,6 @@ import (
 // local warmer keeps warm.
 const warmInstances = 2
 
-func init() { builders = append(builders, (*Stack).warmerFunctions) }
-
 // warmerFunctions builds the warmer as its Lambda runs it: its Lambda client
 // (the SDK's default configuration) reaches the host through
 // AWS_ENDPOINT_URL_LAMBDA, so warm-ups travel the Invoke API.

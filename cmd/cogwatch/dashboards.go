@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -91,7 +90,7 @@ cogwatch dashboards render --template template.yaml --check`,
 			}
 			changed, err := dashboards.UpdateTemplate(template)
 			if err != nil {
-				if errors.Is(err, os.ErrNotExist) || strings.Contains(err.Error(), "markers") {
+				if errors.Is(err, os.ErrNotExist) || errors.Is(err, dashboards.ErrNoMarkers) {
 					return usageError(err)
 				}
 				return err
