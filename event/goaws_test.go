@@ -16,6 +16,7 @@ import (
 
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/local/goaws"
+	"github.com/cogwatch/cogwatch/local/goaws/goawstest"
 )
 
 var update = flag.Bool("update", false, "re-record testdata/goaws-sqs-notification.json from goaws")
@@ -25,12 +26,7 @@ var update = flag.Bool("update", false, "re-record testdata/goaws-sqs-notificati
 // SQS subscriber receives, enveloped and raw. With -update it records the
 // envelope as testdata/goaws-sqs-notification.json.
 func TestDeliveredByGoaws(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts goaws")
-	}
-	server, err := goaws.Start(goaws.Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = server.Close() })
+	server := goawstest.Server(t)
 	ctx := t.Context()
 	cfg := server.AWSConfig()
 	q, n := sqs.NewFromConfig(cfg), sns.NewFromConfig(cfg)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/local/goaws"
+	"github.com/cogwatch/cogwatch/local/goaws/goawstest"
 	"github.com/cogwatch/cogwatch/warmers/warmup"
 )
 
@@ -55,28 +56,12 @@ func TestFromEnvNoTopic(t *testing.T) {
 	require.Contains(t, lines[1], `"message":"trigger answered"`)
 }
 
-// sharedGoaws is this test binary's goaws (one per process), started on first use.
-var sharedGoaws *goaws.Server
-
-func startGoaws(t *testing.T) *goaws.Server {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("goaws emulator test skipped under -short")
-	}
-	if sharedGoaws == nil {
-		s, err := goaws.Start(goaws.Options{})
-		require.NoError(t, err)
-		sharedGoaws = s // closed with the process
-	}
-	return sharedGoaws
-}
-
 // TestFromEnvGoaws builds each trigger as its Lambda does, with
 // AWS_ENDPOINT_URL pointing at goaws and only the getenv it is given (as the
 // local Lambda host does), and reads the published events back from an SQS
 // queue subscribed to the topic.
 func TestFromEnvGoaws(t *testing.T) {
-	s := startGoaws(t)
+	s := goawstest.Server(t)
 	ctx := t.Context()
 	cfg := s.AWSConfig()
 	topic, err := sns.NewFromConfig(cfg).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("user-events-fromenv")})
