@@ -17,6 +17,7 @@ import (
 
 	"github.com/cogwatch/cogwatch/consumers/cloudwatch"
 	"github.com/cogwatch/cogwatch/consumers/eventbridge"
+	"github.com/cogwatch/cogwatch/consumers/sqstest"
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/catalog"
 )
@@ -49,19 +50,12 @@ func sqsMessages(t *testing.T, prefix string, n int, at time.Time) ([]events.SQS
 	for i := range n {
 		typ := testTypes[i%len(testTypes)]
 		id := fmt.Sprintf("%s-%05d", prefix, i)
-		body, err := event.Marshal(event.Event{
+		msgs[i] = sqstest.Enveloped("sqs-"+id, "sns-"+id, event.Event{
 			SpecVersion: event.SpecVersion, ID: id, Source: event.Source("us-east-1", "us-east-1_faults"), Type: typ,
 			Time: at, DataContentType: event.ContentType,
 			Data: event.Data{SchemaVersion: event.SchemaVersion, UserPoolID: "us-east-1_faults", ClientID: fmt.Sprintf("client%d", i%3),
 				TriggerSource: "PostAuthentication_Authentication", Region: "us-east-1", LatencyMs: float64(i % 7)},
 		})
-		require.NoError(t, err)
-		env, err := json.Marshal(map[string]string{
-			"Type": "Notification", "MessageId": "sns-" + id, "TopicArn": "arn:aws:sns:us-east-1:000000000000:user-events",
-			"Message": string(body), "Timestamp": at.Format(time.RFC3339),
-		})
-		require.NoError(t, err)
-		msgs[i] = events.SQSMessage{MessageId: "sqs-" + id, Body: string(env)}
 		types[msgs[i].MessageId] = typ
 	}
 	return msgs, types

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/consumers/cloudwatch"
+	"github.com/cogwatch/cogwatch/consumers/sqstest"
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/catalog"
 )
@@ -55,7 +56,7 @@ func TestPutMetricDataAndSummarize(t *testing.T) {
 func ExamplePutMetricData() {
 	var lines bytes.Buffer
 	c := cloudwatch.New(cloudwatch.Options{}, PutMetricData(&lines), nil)
-	_, _ = c.Handle(context.Background(), sqsEvent(userEvent("1", event.SignInSucceeded)))
+	_, _ = c.Handle(context.Background(), sqstest.Batch(userEvent("1", event.SignInSucceeded)))
 	s, _ := SummarizeMetricData(&lines)
 	fmt.Println(s.Calls, s.Datums, s.Samples["SignInSucceeded"], s.Samples["TriggerLatency"], s.PerPool["SignInSucceeded"])
 	// Output: 1 2 1 1 1

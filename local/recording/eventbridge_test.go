@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/consumers/eventbridge"
+	"github.com/cogwatch/cogwatch/consumers/sqstest"
 	"github.com/cogwatch/cogwatch/event"
 )
 
@@ -24,7 +25,7 @@ func TestPutEventsAndSummarize(t *testing.T) {
 			for i := range evs {
 				evs[i] = userEvent(fmt.Sprintf("e%d-%d", g, i), event.Types()[i%6])
 			}
-			resp, err := c.Handle(t.Context(), sqsEvent(evs...))
+			resp, err := c.Handle(t.Context(), sqstest.Batch(evs...))
 			require.NoError(t, err)
 			require.Empty(t, resp.BatchItemFailures)
 		})

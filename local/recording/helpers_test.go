@@ -1,10 +1,7 @@
 package recording
 
 import (
-	"fmt"
 	"time"
-
-	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/cogwatch/cogwatch/event"
 )
@@ -22,18 +19,4 @@ func userEvent(id string, typ event.Type) event.Event {
 		e.Data.Reason = event.ReasonDisposableDomain
 	}
 	return e
-}
-
-// sqsEvent returns a batch carrying evs with raw message delivery; it panics
-// on an event that does not marshal (examples have no testing.T).
-func sqsEvent(evs ...event.Event) events.SQSEvent {
-	var b events.SQSEvent
-	for i, e := range evs {
-		body, err := event.Marshal(e)
-		if err != nil {
-			panic(err)
-		}
-		b.Records = append(b.Records, events.SQSMessage{MessageId: fmt.Sprint(i), Body: string(body)})
-	}
-	return b
 }
