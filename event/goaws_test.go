@@ -2,7 +2,6 @@ package event_test
 
 import (
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,11 +14,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/event"
+	"github.com/cogwatch/cogwatch/internal/testutil"
 	"github.com/cogwatch/cogwatch/local/goaws"
 	"github.com/cogwatch/cogwatch/local/goaws/goawstest"
 )
-
-var update = flag.Bool("update", false, "re-record testdata/goaws-sqs-notification.json from goaws")
 
 // TestDeliveredByGoaws publishes an event through goaws (the local SNS and
 // SQS) with its message attributes, as a trigger does, and decodes what an
@@ -84,7 +82,7 @@ func TestDeliveredByGoaws(t *testing.T) {
 			fromEnv[k] = a.Value
 		}
 		require.Equal(t, e.Attributes(), fromEnv)
-		if *update {
+		if testutil.Update() {
 			require.True(t, json.Valid(msg))
 			require.NoError(t, os.WriteFile(filepath.Join("testdata", "goaws-sqs-notification.json"), msg, 0o644))
 		}

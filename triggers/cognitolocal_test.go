@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/event"
+	"github.com/cogwatch/cogwatch/internal/testutil"
 	"github.com/cogwatch/cogwatch/local/cognitolocal/cognitolocaltest"
 	"github.com/cogwatch/cogwatch/local/lambdahost"
 )
@@ -171,7 +172,7 @@ func TestCognitoLocal(t *testing.T) {
 	}
 
 	// One EMF line per invocation; the null clientId drops the ClientId set.
-	lines := emfOut.lines()
+	lines := emfOut.Lines()
 	require.Len(t, lines, len(wants))
 	last := decodeEMF(t, lines[len(lines)-1])
 	require.Equal(t, [][][]string{{{"UserPoolId"}}}, last.Dimensions)
@@ -183,7 +184,7 @@ func TestCognitoLocal(t *testing.T) {
 		var pretty bytes.Buffer
 		require.NoError(t, json.Indent(&pretty, payload, "", "  "))
 		pretty.WriteByte('\n')
-		if *update {
+		if testutil.Update() {
 			require.NoError(t, os.MkdirAll(cognitoLocalDir, 0o755))
 			require.NoError(t, os.WriteFile(path, pretty.Bytes(), 0o644))
 			continue

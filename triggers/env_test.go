@@ -49,7 +49,7 @@ func TestFromEnvNoTopic(t *testing.T) {
 	out, err := warmup.Wrap(h).Invoke(t.Context(), payload)
 	require.NoError(t, err)
 	require.Equal(t, string(payload), string(out))
-	lines := stdout.lines()
+	lines := stdout.Lines()
 	require.Len(t, lines, 2, "one EMF line and one debug log line")
 	doc := decodeEMF(t, lines[0])
 	require.Equal(t, "Test/Cogwatch", doc.Namespace)

@@ -101,7 +101,7 @@ func TestNoEmailInLogs(t *testing.T) {
 						b.cold = func() bool { return true }
 						_, _ = warmup.Wrap(h).Invoke(t.Context(), payload)
 
-						all := out.lines()
+						all := out.Lines()
 						require.NotEmpty(t, all)
 						local := strings.ToLower(attrs["email"])
 						if i := strings.LastIndexByte(local, '@'); i >= 0 {

@@ -1,12 +1,10 @@
 package faults
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/event"
+	"github.com/cogwatch/cogwatch/internal/testutil"
 	"github.com/cogwatch/cogwatch/local/snsstub"
 	"github.com/cogwatch/cogwatch/triggers"
 )
@@ -26,23 +25,13 @@ const budget = 400 * time.Millisecond
 // a loaded machine.
 const slack = 300 * time.Millisecond
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
+// syncBuffer takes the concurrent writes of handlers run by a Lambda host.
+type syncBuffer = testutil.SyncBuffer
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-// emf returns the EMF documents written (lines with "_aws").
-func (s *syncBuffer) emf(t *testing.T) []map[string]any {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// emfDocs returns the EMF documents written to out (lines with "_aws").
+func emfDocs(t *testing.T, out *syncBuffer) []map[string]any {
 	var docs []map[string]any
-	for _, line := range strings.Split(s.b.String(), "\n") {
+	for _, line := range out.Lines() {
 		if !strings.Contains(line, `"_aws"`) {
 			continue
 		}
@@ -139,7 +128,7 @@ func TestTriggersUnderSNSFaults(t *testing.T) {
 				require.JSONEq(t, string(payload), string(answer))
 				require.Less(t, elapsed, budget+slack, "answered after the budget")
 
-				docs := out.emf(t)
+				docs := emfDocs(t, &out)
 				require.Len(t, docs, 1)
 				wantFailures := 1.0
 				if f.wantPublished {
