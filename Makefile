@@ -40,6 +40,7 @@ test: deps-test ## run every test, emulators and browser included
 	$(GO) vet ./...
 	@echo ">> running all tests"
 	$(GO) test -count=1 -timeout 30m ./...
+	cd bench && $(GO) vet ./... && $(GO) test -count=1 -timeout 30m ./...
 
 .PHONY: test-short
 test-short: ## unit tests only, no emulators
@@ -47,7 +48,7 @@ test-short: ## unit tests only, no emulators
 
 .PHONY: test-faults
 test-faults: deps ## the fault-injection suite alone, with its counts (go test ./... runs it too)
-	@out=$$(mktemp); $(GO) test -count=1 -v ./internal/faults/ > $$out 2>&1; rc=$$?; \
+	@out=$$(mktemp); $(GO) test -count=1 -v ./local/faults/ > $$out 2>&1; rc=$$?; \
 	  grep -vE '^(=== |    --- PASS)' $$out; rm -f $$out; exit $$rc
 
 # BENCHFLAGS passes flags to the harness, e.g. BENCHFLAGS=-quick (tiny bounds, to check the wiring).
@@ -57,7 +58,7 @@ BENCHFLAGS ?=
 bench: ## run the benchmarks beside their alternatives; print the report and write it to build/BENCHMARKS.md
 	@./bench/setup.sh
 	@mkdir -p $(BUILD)
-	$(GO) run ./bench -out $(BUILD)/BENCHMARKS.md $(BENCHFLAGS)
+	cd bench && $(GO) run . -out $(abspath $(BUILD))/BENCHMARKS.md $(BENCHFLAGS)
 	@cat $(BUILD)/BENCHMARKS.md
 	@echo ">> report written to $(BUILD)/BENCHMARKS.md (make bench-update replaces BENCHMARKS.md with it)"
 

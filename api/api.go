@@ -100,6 +100,14 @@ var (
 	ErrForbidden    = errors.New("forbidden")
 )
 
+// refusal is why the user endpoint refused a request: code is ErrUnauthorized
+// or ErrForbidden (its text is the body's error code), message what the
+// caller reads.
+type refusal struct {
+	code    error
+	message string
+}
+
 // Handle answers one API Gateway proxy request.
 func (a *API) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	path := req.Resource
@@ -117,15 +125,14 @@ func (a *API) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (ev
 		if req.HTTPMethod != http.MethodGet {
 			return respond(http.StatusMethodNotAllowed, Error{"method_not_allowed", "use GET"}), nil
 		}
-		u, err := a.user(req.RequestContext.Authorizer)
-		if err != nil {
+		u, ref := a.user(req.RequestContext.Authorizer)
+		if ref != nil {
 			status := http.StatusForbidden
-			if errors.Is(err, ErrUnauthorized) {
+			if errors.Is(ref.code, ErrUnauthorized) {
 				status = http.StatusUnauthorized
 			}
-			code, msg, _ := strings.Cut(err.Error(), ": ")
-			a.log.InfoContext(ctx, "user endpoint refused", "status", status, "reason", code)
-			return respond(status, Error{code, msg}), nil
+			a.log.InfoContext(ctx, "user endpoint refused", "status", status, "reason", ref.code.Error())
+			return respond(status, Error{ref.code.Error(), ref.message}), nil
 		}
 		a.log.InfoContext(ctx, "user endpoint answered", "sub", u.Sub, "groups", len(u.Groups))
 		return respond(http.StatusOK, u), nil
@@ -134,14 +141,14 @@ func (a *API) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (ev
 }
 
 // user reads and checks the ID token's claims the authorizer passed on.
-func (a *API) user(authorizer map[string]any) (User, error) {
+func (a *API) user(authorizer map[string]any) (User, *refusal) {
 	raw, ok := authorizer["claims"]
 	if !ok || raw == nil {
-		return User{}, fmt.Errorf("%w: a valid Cognito ID token is required in the Authorization header", ErrUnauthorized)
+		return User{}, &refusal{ErrUnauthorized, "a valid Cognito ID token is required in the Authorization header"}
 	}
 	claims, ok := raw.(map[string]any)
 	if !ok {
-		return User{}, fmt.Errorf("%w: the authorizer passed no claims", ErrUnauthorized)
+		return User{}, &refusal{ErrUnauthorized, "the authorizer passed no claims"}
 	}
 	str := func(k string) string {
 		switch v := claims[k].(type) {
@@ -153,16 +160,16 @@ func (a *API) user(authorizer map[string]any) (User, error) {
 		return ""
 	}
 	if str("sub") == "" {
-		return User{}, fmt.Errorf("%w: the token has no sub claim", ErrUnauthorized)
+		return User{}, &refusal{ErrUnauthorized, "the token has no sub claim"}
 	}
 	if tu := str("token_use"); tu != "id" {
-		return User{}, fmt.Errorf("%w: an ID token is required, not an %q token", ErrForbidden, tu)
+		return User{}, &refusal{ErrForbidden, fmt.Sprintf("an ID token is required, not an %q token", tu)}
 	}
 	if a.cfg.Issuer != "" && str("iss") != a.cfg.Issuer {
-		return User{}, fmt.Errorf("%w: the token was not issued by this user pool", ErrForbidden)
+		return User{}, &refusal{ErrForbidden, "the token was not issued by this user pool"}
 	}
 	if len(a.cfg.ClientIDs) > 0 && !slices.Contains(a.cfg.ClientIDs, str("aud")) {
-		return User{}, fmt.Errorf("%w: the token was not issued to an app client of this API", ErrForbidden)
+		return User{}, &refusal{ErrForbidden, "the token was not issued to an app client of this API"}
 	}
 	return User{
 		Sub:           str("sub"),

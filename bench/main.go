@@ -1,5 +1,9 @@
 // Command bench runs cogwatch's benchmarks beside their alternatives and
-// writes BENCHMARKS.md (make bench). See internal/benchreport.
+// writes BENCHMARKS.md (make bench). See bench/internal/benchreport.
+//
+// bench is a module of its own, so that the harness's dependencies stay out
+// of what cogwatch's users get; run it from bench/ (cd bench && go run .).
+// It measures the cogwatch module at -root, the parent folder by default.
 package main
 
 import (
@@ -15,11 +19,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cogwatch/cogwatch/internal/benchreport"
+	"github.com/cogwatch/cogwatch/bench/internal/benchreport"
 )
 
 func main() {
-	out := flag.String("out", "BENCHMARKS.md", "file to write")
+	out := flag.String("out", "../BENCHMARKS.md", "file to write")
+	root := flag.String("root", "..", "the cogwatch repository whose code is measured")
 	runs := flag.Int("runs", 10, "recorded cold starts per trigger and runtime")
 	warm := flag.Int("warm", 200, "warm invocations after each cold start")
 	count := flag.Int("count", 5, "go test -count for the Go benchmarks (medians are reported)")
@@ -34,22 +39,25 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *out, *runs, *warm, *count, *benchtime, *pools, *clients, *python, *quick); err != nil {
+	if err := run(ctx, *root, *out, *runs, *warm, *count, *benchtime, *pools, *clients, *python, *quick); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
+// mainModule is the module bench measures.
+const mainModule = "github.com/cogwatch/cogwatch"
+
 func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, ">> "+format+"\n", args...) }
 
-func run(ctx context.Context, out string, runs, warm, count int, benchtime string, pools, clients int, python string, quick bool) error {
+func run(ctx context.Context, root, out string, runs, warm, count int, benchtime string, pools, clients int, python string, quick bool) error {
 	start := time.Now()
-	root, err := os.Getwd()
+	root, err := filepath.Abs(root)
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		return fmt.Errorf("run from the repository root: %w", err)
+	if b, err := os.ReadFile(filepath.Join(root, "go.mod")); err != nil || !strings.HasPrefix(string(b), "module "+mainModule+"\n") {
+		return fmt.Errorf("-root %s: not the %s module (run from bench/, or set -root)", root, mainModule)
 	}
 	work, err := os.MkdirTemp("", "cogwatch-bench-")
 	if err != nil {
@@ -58,7 +66,7 @@ func run(ctx context.Context, out string, runs, warm, count int, benchtime strin
 	defer os.RemoveAll(work)
 
 	rep := &benchreport.Report{Command: "make bench", ColdRuns: runs, Warm: warm, Go: benchreport.Results{}}
-	rep.Machine = machine(python)
+	rep.Machine = machine(root, python)
 
 	cold := benchreport.ColdConfig{Root: root, Work: work, Runs: runs, Warm: warm, Python: python, Log: logf, Runtimes: []string{"go"}}
 	if exec.Command(python, "-c", "import boto3").Run() == nil {
@@ -123,7 +131,7 @@ func run(ctx context.Context, out string, runs, warm, count int, benchtime strin
 }
 
 // machine describes this host and the alternatives' versions.
-func machine(python string) benchreport.Machine {
+func machine(root, python string) benchreport.Machine {
 	m := benchreport.Machine{CPUs: runtime.NumCPU(), Go: runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH, CPU: "unknown"}
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
@@ -142,7 +150,7 @@ func machine(python string) benchreport.Machine {
 	m.Python = cmdOut(python, "--version")
 	m.Boto3 = cmdOut(python, "-c", "import boto3; print(boto3.__version__)")
 	m.Node = cmdOut("node", "--version")
-	m.NodeSDK = cmdOut("node", "-p", "require('./bench/node/node_modules/@aws-sdk/client-sns/package.json').version")
+	m.NodeSDK = cmdOut("node", "-p", "require(process.argv[1]).version", filepath.Join(root, "bench", "node", "node_modules", "@aws-sdk", "client-sns", "package.json"))
 	return m
 }
 

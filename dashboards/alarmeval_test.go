@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/cogwatch/cogwatch/internal/metricmath"
 )
 
 // publishedEvery is how often AWS publishes a datapoint in a namespace when
@@ -66,7 +68,7 @@ func periodValues(t *testing.T, a Alarm, data map[string][]point, quota float64,
 			}
 			return strconv.FormatFloat(quota, 'f', -1, 64)
 		})
-		v, ok, err := evalExpr(expr, sums)
+		v, ok, err := metricmath.Eval(expr, sums)
 		require.NoError(t, err, a.LogicalID)
 		out = append(out, evaluation{v: v, missing: !ok})
 	}

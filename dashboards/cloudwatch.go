@@ -3,6 +3,7 @@ package dashboards
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -239,6 +240,10 @@ const (
 	EndMarker   = "  # END GENERATED"
 )
 
+// ErrNoMarkers is why ReplaceGenerated and UpdateTemplate refuse a template:
+// it lacks BeginMarker and EndMarker, in that order.
+var ErrNoMarkers = errors.New("generated-part markers not found")
+
 // TemplateResources renders the dashboards and alarms as CloudFormation
 // resources, indented as template.yaml's Resources entries, markers included.
 func TemplateResources() ([]byte, error) {
@@ -285,7 +290,7 @@ func ReplaceGenerated(template, generated []byte) ([]byte, error) {
 	begin := bytes.Index(template, []byte(BeginMarker))
 	end := bytes.Index(template, []byte(EndMarker))
 	if begin < 0 || end < begin {
-		return nil, fmt.Errorf("template: markers %q … %q not found", strings.TrimSpace(BeginMarker), strings.TrimSpace(EndMarker))
+		return nil, fmt.Errorf("template: %w: %q … %q", ErrNoMarkers, strings.TrimSpace(BeginMarker), strings.TrimSpace(EndMarker))
 	}
 	end += len(EndMarker)
 	if end < len(template) && template[end] == '\n' {

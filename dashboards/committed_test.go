@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/cogwatch/cogwatch/internal/testutil"
 	"github.com/stretchr/testify/require"
 )
 
@@ -25,7 +26,7 @@ func TestCommittedFilesUpToDate(t *testing.T) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			got, err := render()
 			require.NoError(t, err)
-			if *update {
+			if testutil.Update() {
 				require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
 				require.NoError(t, os.WriteFile(path, got, 0o644))
 			}

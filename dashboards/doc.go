@@ -5,9 +5,11 @@
 //     on CloudWatch's 24-column grid) and CloudWatch alarms, embedded in
 //     template.yaml by [UpdateTemplate];
 //   - a Grafana dashboard and Prometheus alerting rules over the metrics of
-//     cogwatch-exporter;
-//   - a self-contained HTML page ([LocalPage]) that `cogwatch local` serves,
-//     drawing the same widgets from the local stack's live data.
+//     cogwatch-exporter.
+//
+// `cogwatch local` draws the detail dashboard's widgets from the local stack's
+// live data with local/dashboard; that page and its in-memory CloudWatch are
+// not part of this package, which production code links.
 //
 // Every metric a widget or an alarm reads is either one cogwatch emits (listed
 // in internal/catalog) or one AWS publishes (AWS/Lambda, AWS/SQS, AWS/SNS,

@@ -35,12 +35,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/event"
-	"github.com/cogwatch/cogwatch/internal/cognitotest"
-	"github.com/cogwatch/cogwatch/internal/localstack"
+	"github.com/cogwatch/cogwatch/local"
+	"github.com/cogwatch/cogwatch/local/cognitolocal/cognitolocaltest"
 )
 
 // confirmationCode is the code `cogwatch local` makes cognito-local give
-// every user (localstack.DefaultConfirmationCode).
+// every user (local.DefaultConfirmationCode).
 const confirmationCode = "123456"
 
 // step is one shell command of the walkthrough, continuation lines joined.
@@ -520,10 +520,10 @@ func TestWalkthrough(t *testing.T) {
 	all := steps(t, md)
 	require.NotEmpty(t, all)
 
-	stack, err := localstack.Start(t.Context(), localstack.Options{WarmInterval: -1})
+	stack, err := local.Start(t.Context(), local.Options{WarmInterval: -1})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, stack.Close()) })
-	require.Equal(t, confirmationCode, localstack.DefaultConfirmationCode)
+	require.Equal(t, confirmationCode, local.DefaultConfirmationCode)
 	endpointsFile := filepath.Join(t.TempDir(), "endpoints.json")
 	require.NoError(t, stack.WriteEndpoints(endpointsFile))
 	b, err := os.ReadFile(endpointsFile)
@@ -682,7 +682,7 @@ func nonZero[K comparable](m map[K]int) map[K]int {
 // TestCognitoLocalLimits pins what the walkthrough says cognito-local does
 // not do, so the page is corrected when a new version does it.
 func TestCognitoLocalLimits(t *testing.T) {
-	em := cognitotest.Start(t, cognitotest.Options{})
+	em := cognitolocaltest.Start(t, cognitolocaltest.Options{})
 	pool := em.CreatePool(t.Context(), t, "limits")
 
 	t.Run("no resource servers", func(t *testing.T) {

@@ -2,7 +2,6 @@ package event_test
 
 import (
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,22 +14,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/event"
-	"github.com/cogwatch/cogwatch/internal/snssqs"
+	"github.com/cogwatch/cogwatch/internal/testutil"
+	"github.com/cogwatch/cogwatch/local/goaws"
+	"github.com/cogwatch/cogwatch/local/goaws/goawstest"
 )
-
-var update = flag.Bool("update", false, "re-record testdata/goaws-sqs-notification.json from goaws")
 
 // TestDeliveredByGoaws publishes an event through goaws (the local SNS and
 // SQS) with its message attributes, as a trigger does, and decodes what an
 // SQS subscriber receives, enveloped and raw. With -update it records the
 // envelope as testdata/goaws-sqs-notification.json.
 func TestDeliveredByGoaws(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts goaws")
-	}
-	server, err := snssqs.Start(snssqs.Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = server.Close() })
+	server := goawstest.Server(t)
 	ctx := t.Context()
 	cfg := server.AWSConfig()
 	q, n := sqs.NewFromConfig(cfg), sns.NewFromConfig(cfg)
@@ -45,7 +39,7 @@ func TestDeliveredByGoaws(t *testing.T) {
 		queues[raw] = created.QueueUrl
 		sub, err := n.Subscribe(ctx, &sns.SubscribeInput{
 			TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
-			Endpoint: aws.String("arn:aws:sqs:" + snssqs.Region + ":" + snssqs.AccountID + ":" + name),
+			Endpoint: aws.String("arn:aws:sqs:" + goaws.Region + ":" + goaws.AccountID + ":" + name),
 		})
 		require.NoError(t, err)
 		if raw {
@@ -88,7 +82,7 @@ func TestDeliveredByGoaws(t *testing.T) {
 			fromEnv[k] = a.Value
 		}
 		require.Equal(t, e.Attributes(), fromEnv)
-		if *update {
+		if testutil.Update() {
 			require.True(t, json.Valid(msg))
 			require.NoError(t, os.WriteFile(filepath.Join("testdata", "goaws-sqs-notification.json"), msg, 0o644))
 		}

@@ -40,7 +40,7 @@ func TestAuthenticationDispatch(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, string(payload), string(out))
 			evs := tt.rec.events(t)
-			require.Len(t, tt.emf.lines(), 1)
+			require.Len(t, tt.emf.Lines(), 1)
 			if tc.wantType == "" {
 				require.Empty(t, evs)
 				require.Contains(t, tt.logs.String(), "trigger source not handled")
@@ -130,7 +130,7 @@ func TestPublishingOff(t *testing.T) {
 	_, err := tt.h.Invoke(t.Context(), readFixture(t, "cognito-local/PostConfirmation_ConfirmSignUp.json"))
 	require.NoError(t, err)
 	require.Empty(t, tt.rec.events(t))
-	doc := decodeEMF(t, tt.emf.lines()[0])
+	doc := decodeEMF(t, tt.emf.Lines()[0])
 	require.Equal(t, 1.0, doc.num(t, "UserConfirmed"))
 	require.False(t, doc.has("PublishFailures"))
 	require.False(t, doc.has("PublishLatency"))

@@ -19,8 +19,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/event"
-	"github.com/cogwatch/cogwatch/internal/cognitotest"
-	"github.com/cogwatch/cogwatch/internal/lambdahost"
+	"github.com/cogwatch/cogwatch/internal/testutil"
+	"github.com/cogwatch/cogwatch/local/cognitolocal/cognitolocaltest"
+	"github.com/cogwatch/cogwatch/local/lambdahost"
 )
 
 const (
@@ -52,7 +53,7 @@ func (c *capture) last(t *testing.T) []byte {
 }
 
 // TestCognitoLocal drives the three triggers from cognito-local 5.3.0
-// through the Lambda Invoke API (internal/lambdahost), as `cogwatch local`
+// through the Lambda Invoke API (local/lambdahost), as `cogwatch local`
 // does: sign-ups (one rejected), confirmations by code and by an admin (null
 // clientId), a sign-in and a password reset. It checks what Cognito's API
 // answered, the events published and the EMF lines, and compares the shape
@@ -84,7 +85,7 @@ func TestCognitoLocal(t *testing.T) {
 	srv := httptest.NewServer(host)
 	t.Cleanup(srv.Close)
 
-	e := cognitotest.Start(t, cognitotest.Options{Code: testCode, Lambda: srv.URL, Triggers: map[string]string{
+	e := cognitolocaltest.Start(t, cognitolocaltest.Options{Code: testCode, Lambda: srv.URL, Triggers: map[string]string{
 		"PreSignUp":          "PreSignUp",
 		"PostAuthentication": "Authentication",
 		"PostConfirmation":   "PostConfirmation",
@@ -171,7 +172,7 @@ func TestCognitoLocal(t *testing.T) {
 	}
 
 	// One EMF line per invocation; the null clientId drops the ClientId set.
-	lines := emfOut.lines()
+	lines := emfOut.Lines()
 	require.Len(t, lines, len(wants))
 	last := decodeEMF(t, lines[len(lines)-1])
 	require.Equal(t, [][][]string{{{"UserPoolId"}}}, last.Dimensions)
@@ -183,7 +184,7 @@ func TestCognitoLocal(t *testing.T) {
 		var pretty bytes.Buffer
 		require.NoError(t, json.Indent(&pretty, payload, "", "  "))
 		pretty.WriteByte('\n')
-		if *update {
+		if testutil.Update() {
 			require.NoError(t, os.MkdirAll(cognitoLocalDir, 0o755))
 			require.NoError(t, os.WriteFile(path, pretty.Bytes(), 0o644))
 			continue

@@ -2,9 +2,7 @@ package triggers
 
 import (
 	"bytes"
-	"flag"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,9 +10,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files (docs/configuration.md)")
+	"github.com/cogwatch/cogwatch/internal/testutil"
+)
 
 // env returns a getenv over vars.
 func env(vars map[string]string) func(string) string {
@@ -153,12 +151,5 @@ func TestConfigLogValue(t *testing.T) {
 
 // TestConfigurationDoc checks docs/configuration.md against Variables.
 func TestConfigurationDoc(t *testing.T) {
-	golden := filepath.Join("..", "docs", "configuration.md")
-	got := Markdown()
-	if *update {
-		require.NoError(t, os.WriteFile(golden, got, 0o644))
-	}
-	want, err := os.ReadFile(golden)
-	require.NoError(t, err)
-	require.Equal(t, string(want), string(got), "docs/configuration.md is stale: go test ./triggers -run TestConfigurationDoc -update")
+	testutil.Golden(t, filepath.Join("..", "docs", "configuration.md"), Markdown())
 }

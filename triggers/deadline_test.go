@@ -16,7 +16,7 @@ import (
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cogwatch/cogwatch/internal/lambdahost"
+	"github.com/cogwatch/cogwatch/local/lambdahost"
 )
 
 // hangingSNS is an HTTP server on loopback that takes every request and
@@ -166,7 +166,7 @@ func TestDeadlineWall(t *testing.T) {
 				tc.name, len(kept), starved, kept[0], kept[len(kept)/2], Reserve-kept[0])
 			require.Positive(t, kept[0], "an answer at or after the deadline is a timeout to Lambda and a failure to Cognito")
 
-			lines := emfOut.lines()
+			lines := emfOut.Lines()
 			require.Len(t, lines, runs, "one EMF line per invocation, written before the answer")
 			for _, l := range lines {
 				require.Equal(t, 1.0, decodeEMF(t, l).num(t, "PublishFailures"))

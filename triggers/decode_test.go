@@ -94,7 +94,7 @@ func TestUnexpectedTypesInFieldsNotRead(t *testing.T) {
 				evs := tt.rec.events(t)
 				require.Len(t, evs, 1)
 				require.Equal(t, base.want, evs[0].Type)
-				lines := tt.emf.lines()
+				lines := tt.emf.Lines()
 				require.Len(t, lines, 1)
 				doc := decodeEMF(t, lines[0])
 				require.Equal(t, 1.0, doc.num(t, catalog.ForEvent(base.want)))
@@ -150,7 +150,7 @@ func TestUndecodableEventsFailOpen(t *testing.T) {
 				require.True(t, bytes.Equal(payload, out), "the answer is the event received, byte for byte")
 				require.Empty(t, tt.rec.events(t), "nothing is published of an event not read")
 
-				lines := tt.emf.lines()
+				lines := tt.emf.Lines()
 				require.Len(t, lines, 1)
 				doc := decodeEMF(t, lines[0])
 				require.Equal(t, 1.0, doc.num(t, "EventDecodeFailures"))
@@ -201,7 +201,7 @@ func TestOddWarmupsNeverReachATrigger(t *testing.T) {
 				require.NoError(t, json.Unmarshal(out, &r))
 				require.Equal(t, warmup.Marker, r.Cogwatch)
 				require.NotEmpty(t, r.Instance)
-				require.Empty(t, tt.emf.lines(), "the trigger never ran")
+				require.Empty(t, tt.emf.Lines(), "the trigger never ran")
 				require.Empty(t, tt.rec.events(t))
 			})
 		}

@@ -11,7 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/event"
-	"github.com/cogwatch/cogwatch/internal/snssqs"
+	"github.com/cogwatch/cogwatch/local/goaws"
+	"github.com/cogwatch/cogwatch/local/goaws/goawstest"
 	"github.com/cogwatch/cogwatch/warmers/warmup"
 )
 
@@ -48,27 +49,11 @@ func TestFromEnvNoTopic(t *testing.T) {
 	out, err := warmup.Wrap(h).Invoke(t.Context(), payload)
 	require.NoError(t, err)
 	require.Equal(t, string(payload), string(out))
-	lines := stdout.lines()
+	lines := stdout.Lines()
 	require.Len(t, lines, 2, "one EMF line and one debug log line")
 	doc := decodeEMF(t, lines[0])
 	require.Equal(t, "Test/Cogwatch", doc.Namespace)
 	require.Contains(t, lines[1], `"message":"trigger answered"`)
-}
-
-// goaws is this test binary's goaws (one per process), started on first use.
-var goaws *snssqs.Server
-
-func startGoaws(t *testing.T) *snssqs.Server {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("goaws emulator test skipped under -short")
-	}
-	if goaws == nil {
-		s, err := snssqs.Start(snssqs.Options{})
-		require.NoError(t, err)
-		goaws = s // closed with the process
-	}
-	return goaws
 }
 
 // TestFromEnvGoaws builds each trigger as its Lambda does, with
@@ -76,7 +61,7 @@ func startGoaws(t *testing.T) *snssqs.Server {
 // local Lambda host does), and reads the published events back from an SQS
 // queue subscribed to the topic.
 func TestFromEnvGoaws(t *testing.T) {
-	s := startGoaws(t)
+	s := goawstest.Server(t)
 	ctx := t.Context()
 	cfg := s.AWSConfig()
 	topic, err := sns.NewFromConfig(cfg).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("user-events-fromenv")})
@@ -85,13 +70,13 @@ func TestFromEnvGoaws(t *testing.T) {
 	queue, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("fromenv")})
 	require.NoError(t, err)
 	_, err = sns.NewFromConfig(cfg).Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
-		Endpoint: aws.String("arn:aws:sqs:" + snssqs.Region + ":" + snssqs.AccountID + ":fromenv")})
+		Endpoint: aws.String("arn:aws:sqs:" + goaws.Region + ":" + goaws.AccountID + ":fromenv")})
 	require.NoError(t, err)
 
 	getenv := env(map[string]string{
 		"USER_EVENTS_TOPIC_ARN": *topic.TopicArn,
 		"AWS_ENDPOINT_URL":      s.URL(),
-		"AWS_REGION":            snssqs.Region,
+		"AWS_REGION":            goaws.Region,
 		"AWS_ACCESS_KEY_ID":     "local",
 		"AWS_SECRET_ACCESS_KEY": "local",
 		"COGWATCH_HASH_KEY":     string(testKey),

@@ -96,7 +96,7 @@ func FuzzHandle(f *testing.F) {
 			require.True(t, errorAs(err, &rej), "only a rejection leaves a trigger, not %q", err)
 			require.Contains(t, rejectionTexts, rej.Reason)
 		}
-		lines := emfOut.lines()
+		lines := emfOut.Lines()
 		require.Len(t, lines, 1)
 		for _, l := range lines {
 			require.True(t, json.Valid([]byte(l)), l)

@@ -43,8 +43,8 @@ func newTestTrigger(t testing.TB, function string, cfg Config) testTrigger {
 	default:
 		t.Fatalf("unknown function %q", function)
 	}
-	b.SetClock(fixedClock(time.Millisecond))
-	b.SetCold(func() bool { return false })
+	b.now = fixedClock(time.Millisecond) // what the trigger reports; deadlines follow the real clock
+	b.cold = func() bool { return false }
 	return tt
 }
 
@@ -148,7 +148,7 @@ func TestFixtures(t *testing.T) {
 			}
 			require.Positive(t, ev.Data.LatencyMs)
 
-			lines := tt.emf.lines()
+			lines := tt.emf.Lines()
 			require.Len(t, lines, 1, "one EMF line per invocation")
 			doc := decodeEMF(t, lines[0])
 			require.Equal(t, "Cogwatch", doc.Namespace)
@@ -191,7 +191,7 @@ func TestConcurrentInvocations(t *testing.T) {
 		wg.Go(func() { _, _ = tt.h.Invoke(t.Context(), payloads[i%2]) })
 	}
 	wg.Wait()
-	lines := tt.emf.lines()
+	lines := tt.emf.Lines()
 	require.Len(t, lines, n)
 	counts := map[string]int{}
 	for _, l := range lines {

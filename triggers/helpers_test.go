@@ -1,11 +1,9 @@
 package triggers
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,39 +13,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/event"
+	"github.com/cogwatch/cogwatch/internal/testutil"
 )
 
 const testTopic = "arn:aws:sns:us-east-1:000000000000:user-events"
 
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of handlers
-// run by a Lambda host.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// lines returns the non-empty lines written so far.
-func (b *syncBuffer) lines() []string {
-	var out []string
-	for l := range strings.SplitSeq(b.String(), "\n") {
-		if l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
-}
+// syncBuffer takes the concurrent writes of handlers run by a Lambda host.
+type syncBuffer = testutil.SyncBuffer
 
 // recorder is an in-process SNS stand-in: a PublishFunc that records what
 // it is given and answers as told.

@@ -98,10 +98,10 @@ func TestNoEmailInLogs(t *testing.T) {
 							p := NewAuthentication(cfg, publish, metrics, log)
 							h, b = p, &p.base
 						}
-						b.SetCold(func() bool { return true })
+						b.cold = func() bool { return true }
 						_, _ = warmup.Wrap(h).Invoke(t.Context(), payload)
 
-						all := out.lines()
+						all := out.Lines()
 						require.NotEmpty(t, all)
 						local := strings.ToLower(attrs["email"])
 						if i := strings.LastIndexByte(local, '@'); i >= 0 {

@@ -111,7 +111,7 @@ func TestPreSignUp(t *testing.T) {
 				require.JSONEq(t, string(payload), string(out))
 			}
 			evs := tt.rec.events(t)
-			lines := tt.emf.lines()
+			lines := tt.emf.Lines()
 			require.Len(t, lines, 1)
 			doc := decodeEMF(t, lines[0])
 			if tc.wantType == "" {

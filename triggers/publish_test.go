@@ -104,7 +104,7 @@ func TestPublishBudget(t *testing.T) {
 				cfg.Budget = tc.budget
 				var emfOut, logs syncBuffer
 				p := NewPostConfirmation(cfg, publish, NewMetrics(&emfOut, cfg), testLogger(&logs))
-				p.SetCold(func() bool { return false })
+				p.cold = func() bool { return false }
 
 				ctx := t.Context()
 				if tc.deadline > 0 {
@@ -121,7 +121,7 @@ func TestPublishBudget(t *testing.T) {
 				require.Equal(t, string(payload), string(out))
 				require.Equal(t, tc.wantElapsed, elapsed)
 				require.Equal(t, tc.wantCalls, calls)
-				doc := decodeEMF(t, emfOut.lines()[0])
+				doc := decodeEMF(t, emfOut.Lines()[0])
 				require.Equal(t, tc.wantFailures, doc.num(t, "PublishFailures"))
 				require.Equal(t, 1.0, doc.num(t, "UserConfirmed"))
 				require.Equal(t, float64(elapsed.Milliseconds()), doc.num(t, "PublishLatency"))
@@ -160,7 +160,7 @@ func runAgainst(t *testing.T, endpoint string, budget time.Duration) (time.Durat
 	elapsed := time.Since(start)
 	require.NoError(t, err)
 	require.Equal(t, string(payload), string(out))
-	lines := emfOut.lines()
+	lines := emfOut.Lines()
 	require.Len(t, lines, 1)
 	return elapsed, decodeEMF(t, lines[0]), logs.String()
 }

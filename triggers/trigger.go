@@ -59,8 +59,8 @@ type base struct {
 	metrics *emf.Writer
 	log     *slog.Logger
 
-	now   func() time.Time
-	cold  func() bool
+	now   func() time.Time // what the trigger reports (event time, latencies); deadlines follow the real clock
+	cold  func() bool      // whether an invocation is its instance's first: warmup.Process.Cold
 	newID func() string
 }
 
@@ -76,16 +76,6 @@ func newBase(cfg Config, publish PublishFunc, metrics *emf.Writer, log *slog.Log
 	}
 	return base{cfg: cfg, publish: publish, metrics: metrics, log: log, now: time.Now, cold: warmup.Process.Cold, newID: newUUID}
 }
-
-// SetCold replaces how a trigger learns that an invocation is its
-// instance's first (warmup.Process.Cold by default), for hosts that run
-// several simulated instances in one process. Call it before any Handle.
-func (b *base) SetCold(cold func() bool) { b.cold = cold }
-
-// SetClock replaces time.Now in what a trigger reports (event time,
-// latencies), for tests. Deadlines follow the real clock, as contexts do.
-// Call it before any Handle.
-func (b *base) SetClock(now func() time.Time) { b.now = now }
 
 // invocation is the state of one trigger invocation.
 type invocation struct {

@@ -13,7 +13,7 @@ import (
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cogwatch/cogwatch/internal/lambdahost"
+	"github.com/cogwatch/cogwatch/local/lambdahost"
 )
 
 // TestAgainstTheLocalLambdaHost runs a round through the real SDK client

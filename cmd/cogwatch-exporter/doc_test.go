@@ -1,18 +1,15 @@
 package main
 
 import (
-	"flag"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/common/promslog"
 	promslogflag "github.com/prometheus/common/promslog/flag"
-	"github.com/stretchr/testify/require"
-)
 
-var update = flag.Bool("update", false, "rewrite the flags table in docs/exporter.md")
+	"github.com/cogwatch/cogwatch/internal/testutil"
+)
 
 const docPath = "../../docs/exporter.md"
 
@@ -44,24 +41,6 @@ func flagsTable() string {
 	return b.String()
 }
 
-// replaceBetween replaces what lies between the line starting with begin
-// and the line starting with end.
-func replaceBetween(t *testing.T, doc, begin, end, body string) string {
-	i := strings.Index(doc, begin)
-	require.GreaterOrEqual(t, i, 0, begin)
-	i += strings.Index(doc[i:], "\n") + 1
-	j := strings.Index(doc, end)
-	require.GreaterOrEqual(t, j, i, end)
-	return doc[:i] + body + doc[j:]
-}
-
 func TestFlagsDoc(t *testing.T) {
-	doc, err := os.ReadFile(docPath)
-	require.NoError(t, err)
-	want := replaceBetween(t, string(doc), "<!-- flags:begin", "<!-- flags:end", flagsTable())
-	if *update {
-		require.NoError(t, os.WriteFile(docPath, []byte(want), 0o644))
-		return
-	}
-	require.Equal(t, want, string(doc), "docs/exporter.md is stale: go test ./cmd/cogwatch-exporter -run TestFlagsDoc -update")
+	testutil.GoldenSection(t, docPath, "<!-- flags:begin", "<!-- flags:end", []byte(flagsTable()))
 }

@@ -2,13 +2,13 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"github.com/stretchr/testify/require"
+
+	"github.com/cogwatch/cogwatch/internal/testutil"
 )
 
 const cliDoc = "../../docs/cli.md"
@@ -19,13 +19,7 @@ const cliDoc = "../../docs/cli.md"
 //	go test ./cmd/cogwatch -run TestCLIReference -update
 func TestCLIReference(t *testing.T) {
 	got := cliReference(newRootCmd())
-	if *update {
-		require.NoError(t, os.WriteFile(cliDoc, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(cliDoc)
-	require.NoError(t, err)
-	require.Equal(t, string(want), got,
-		"docs/cli.md is generated from the commands: run go test ./cmd/cogwatch -run TestCLIReference -update")
+	testutil.Golden(t, cliDoc, []byte(got))
 }
 
 // cliReference renders the reference of every command as markdown.

@@ -98,7 +98,7 @@ cogwatch dashboards render --template template.yaml --check`,
 			}
 			changed, err := dashboards.UpdateTemplate(template)
 			if err != nil {
-				if errors.Is(err, os.ErrNotExist) || strings.Contains(err.Error(), "markers") {
+				if errors.Is(err, os.ErrNotExist) || errors.Is(err, dashboards.ErrNoMarkers) {
 					return usageError(err)
 				}
 				return err

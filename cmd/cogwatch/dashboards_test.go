@@ -64,6 +64,7 @@ func TestDashboardsRenderUsage(t *testing.T) {
 		{name: "nothing to do", args: nil, want: "give --out, --template or both"},
 		{name: "check without template", args: []string{"--out", "x", "--check"}, want: "--check needs --template"},
 		{name: "missing template", args: []string{"--template", "testdata/no-such-template.yaml"}, want: "no such file"},
+		{name: "template without markers", args: []string{"--template", "testdata/no-markers.yaml"}, want: "markers not found"},
 		{name: "bad param", args: []string{"--out", "x", "--param", "novalue"}, want: "novalue"},
 	}
 	for _, tc := range tests {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,9 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/event"
+	"github.com/cogwatch/cogwatch/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/**/*.golden")
 
 // TestEventsDecodeGolden runs `events decode` on every input under
 // testdata/events and compares exit code, stdout and stderr with the golden
@@ -36,12 +34,7 @@ func TestEventsDecodeGolden(t *testing.T) {
 			t.Run(filepath.Base(golden), func(t *testing.T) {
 				r := cogwatch(t.Context(), nil, args...)
 				got := fmt.Sprintf("exit %d\n--- stdout\n%s--- stderr\n%s", r.code, r.stdout, r.stderr)
-				if *update {
-					require.NoError(t, os.WriteFile(golden, []byte(got), 0o644))
-				}
-				want, err := os.ReadFile(golden)
-				require.NoError(t, err, "run go test -update to create it")
-				require.Equal(t, string(want), got)
+				testutil.Golden(t, golden, []byte(got))
 			})
 		}
 	}

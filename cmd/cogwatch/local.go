@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cogwatch/cogwatch/event"
-	"github.com/cogwatch/cogwatch/internal/localstack"
-	"github.com/cogwatch/cogwatch/internal/simulate"
+	"github.com/cogwatch/cogwatch/local"
+	"github.com/cogwatch/cogwatch/local/simulate"
 )
 
 type localFlags struct {
@@ -72,8 +72,8 @@ than --duration; the command then stops as soon as it has finished.`,
 	fl.DurationVar(&f.duration, "duration", 0, "stop this long after the stack is up, but not before a --simulate run has finished (default: run until interrupted)")
 	fl.StringVar(&f.endpointsFile, "endpoints-file", "", "write the endpoints as JSON to this file (keys cognito, sns, lambda, exporter, dashboard, userPoolId, clientId, topicArn)")
 	fl.StringVar(&f.dir, "dir", "", "run directory for logs and recorded calls, kept afterwards (default: a temporary one, removed)")
-	fl.StringVar(&f.cognitoLocal, "cognito-local", "", "cognito-local executable (default $"+localstack.CognitoLocalEnv+" or local/node_modules/.bin/cognito-local)")
-	fl.DurationVar(&f.warmInterval, "warm-interval", localstack.DefaultWarmInterval, "how often the warmer runs; 0 never")
+	fl.StringVar(&f.cognitoLocal, "cognito-local", "", "cognito-local executable (default $"+local.CognitoLocalEnv+" or local/node_modules/.bin/cognito-local)")
+	fl.DurationVar(&f.warmInterval, "warm-interval", local.DefaultWarmInterval, "how often the warmer runs; 0 never")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the simulation's plan")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar (it is shown only when standard error is a terminal)")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log the stack's own events (timeouts, failed batches) to standard error")
@@ -100,14 +100,14 @@ func runLocal(ctx context.Context, stdout, stderr io.Writer, f localFlags) (err 
 			return usageErrorf("--endpoints-file %s: is a directory", f.endpointsFile)
 		}
 	}
-	if _, err := localstack.CognitoLocalPath(f.cognitoLocal); err != nil {
+	if _, err := local.CognitoLocalPath(f.cognitoLocal); err != nil {
 		return usageError(err)
 	}
 	level := slog.LevelError
 	if f.verbose {
 		level = slog.LevelInfo
 	}
-	opts := localstack.Options{
+	opts := local.Options{
 		Dir: f.dir, CognitoLocal: f.cognitoLocal, WarmInterval: f.warmInterval,
 		Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
 	}
@@ -115,7 +115,7 @@ func runLocal(ctx context.Context, stdout, stderr io.Writer, f localFlags) (err 
 		opts.WarmInterval = -1
 	}
 	begun := time.Now()
-	s, err := localstack.Start(ctx, opts)
+	s, err := local.Start(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("start the local stack: %w", err)
 	}
@@ -151,7 +151,7 @@ func runLocal(ctx context.Context, stdout, stderr io.Writer, f localFlags) (err 
 		e := s.Endpoints()
 		simOpts := simulate.Options{
 			Users: f.simulate, Seed: f.seed, ClientID: e.ClientID, UserPoolID: e.UserPoolID,
-			ConfirmationCode: localstack.DefaultConfirmationCode,
+			ConfirmationCode: local.DefaultConfirmationCode,
 		}
 		if !f.noProgress && isTerminal(stderr) {
 			simOpts.Progress = progress(stderr, f.simulate)
@@ -215,7 +215,7 @@ func runLocal(ctx context.Context, stdout, stderr io.Writer, f localFlags) (err 
 // Failed sign-ins come from the events where they can (on AWS: attempted −
 // succeeded); cognito-local calls no pre authentication trigger, so here
 // the simulation's own refusals stand in, and the line says so.
-func printReconciliation(w io.Writer, sim *simulate.Result, sum localstack.Summary) {
+func printReconciliation(w io.Writer, sim *simulate.Result, sum local.Summary) {
 	fmt.Fprintln(w, "The simulation beside the events:")
 	row := func(what string, did, counted int) {
 		mark := "="

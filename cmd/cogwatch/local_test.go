@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/event"
-	"github.com/cogwatch/cogwatch/internal/localstack"
-	"github.com/cogwatch/cogwatch/internal/simulate"
+	"github.com/cogwatch/cogwatch/local"
+	"github.com/cogwatch/cogwatch/local/simulate"
 )
 
 // TestLocalSimulatesPrintsSummaryAndStops gives --duration far less time
@@ -33,7 +33,7 @@ func TestLocalSimulatesPrintsSummaryAndStops(t *testing.T) {
 		strings.NewReader(""), &out, &errOut)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
 
-	var e localstack.Endpoints
+	var e local.Endpoints
 	b, err := os.ReadFile(ep)
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(b, &e))
@@ -115,7 +115,7 @@ func TestLocalStopsOnInterrupt(t *testing.T) {
 	require.Contains(t, out.String(), "running until interrupted")
 	require.Contains(t, out.String(), "User events published to SNS, by type:")
 
-	var e localstack.Endpoints
+	var e local.Endpoints
 	b, err := os.ReadFile(ep)
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(b, &e))
@@ -169,7 +169,7 @@ func TestReconciliation(t *testing.T) {
 		SignInWrong: simulate.Stage{Attempted: 11, Failed: map[string]int{"InvalidPasswordException": 11}},
 		SignInRight: simulate.Stage{Attempted: 35, Succeeded: 35},
 	}
-	sum := localstack.Summary{Events: map[event.Type]int{
+	sum := local.Summary{Events: map[event.Type]int{
 		event.SignUpAccepted: 35, event.SignUpRejected: 15, event.UserConfirmed: 35, event.SignInSucceeded: 34,
 	}}
 	var b bytes.Buffer

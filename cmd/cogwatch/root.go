@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Exit codes (STYLE.md §1).
+// Exit codes; every subcommand returns one.
 const (
 	exitOK      = 0
 	exitFailure = 1 // the command ran and failed

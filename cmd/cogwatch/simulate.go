@@ -18,7 +18,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/cogwatch/cogwatch/internal/simulate"
+	"github.com/cogwatch/cogwatch/local/simulate"
 )
 
 // clientSecretEnv is where simulate reads an app client secret from, so it

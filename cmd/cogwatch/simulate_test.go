@@ -15,12 +15,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/cogwatch/cogwatch/internal/cognitotest"
-	"github.com/cogwatch/cogwatch/internal/simulate"
+	"github.com/cogwatch/cogwatch/local/cognitolocal/cognitolocaltest"
+	"github.com/cogwatch/cogwatch/local/simulate"
 )
 
 func TestSimulateAgainstCognitoLocal(t *testing.T) {
-	em := cognitotest.Start(t, cognitotest.Options{})
+	em := cognitolocaltest.Start(t, cognitolocaltest.Options{})
 	pool := em.CreatePool(t.Context(), t, "cli")
 	base := []string{"simulate", "--endpoint", em.Endpoint, "--user-pool-id", pool.UserPoolID, "--client-id", pool.ClientID}
 

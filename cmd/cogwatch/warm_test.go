@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cogwatch/cogwatch/internal/lambdahost"
+	"github.com/cogwatch/cogwatch/local/lambdahost"
 	"github.com/cogwatch/cogwatch/warmers"
 )
 

@@ -13,6 +13,7 @@ import (
 	smithy "github.com/aws/smithy-go"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cogwatch/cogwatch/consumers/sqstest"
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/catalog"
 )
@@ -92,7 +93,7 @@ func TestDimensionSetsAndValues(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &recorder{}
-			resp, err := New(Options{Now: fixed}, rec.put, nil).Handle(t.Context(), events.SQSEvent{Records: []events.SQSMessage{raw(t, "m", tc.ev)}})
+			resp, err := New(Options{Now: fixed}, rec.put, nil).Handle(t.Context(), events.SQSEvent{Records: []events.SQSMessage{sqstest.Raw("m", tc.ev)}})
 			require.NoError(t, err)
 			require.Empty(t, resp.BatchItemFailures)
 			require.Len(t, rec.calls, 1)
@@ -113,9 +114,9 @@ func TestDimensionSetsAndValues(t *testing.T) {
 func TestMinuteBuckets(t *testing.T) {
 	m0 := now.Add(-10 * time.Minute).Truncate(time.Minute)
 	msgs := []events.SQSMessage{
-		raw(t, "1", ev("1", event.SignInAttempted, "p", "", m0, 1)),
-		raw(t, "2", ev("2", event.SignInAttempted, "p", "", m0.Add(59*time.Second), 1)),
-		raw(t, "3", ev("3", event.SignInAttempted, "p", "", m0.Add(60*time.Second), 1)),
+		sqstest.Raw("1", ev("1", event.SignInAttempted, "p", "", m0, 1)),
+		sqstest.Raw("2", ev("2", event.SignInAttempted, "p", "", m0.Add(59*time.Second), 1)),
+		sqstest.Raw("3", ev("3", event.SignInAttempted, "p", "", m0.Add(60*time.Second), 1)),
 	}
 	rec := &recorder{}
 	_, err := New(Options{Now: fixed}, rec.put, nil).Handle(t.Context(), events.SQSEvent{Records: msgs})
@@ -144,7 +145,7 @@ func TestLimitSplitting(t *testing.T) {
 			msgs: func(t *testing.T) []events.SQSMessage {
 				var m []events.SQSMessage
 				for i := range 600 {
-					m = append(m, raw(t, fmt.Sprint(i), ev(fmt.Sprint(i), event.SignInAttempted, fmt.Sprintf("pool%03d", i), "", at, 1)))
+					m = append(m, sqstest.Raw(fmt.Sprint(i), ev(fmt.Sprint(i), event.SignInAttempted, fmt.Sprintf("pool%03d", i), "", at, 1)))
 				}
 				return m
 			},
@@ -159,7 +160,7 @@ func TestLimitSplitting(t *testing.T) {
 			msgs: func(t *testing.T) []events.SQSMessage {
 				var m []events.SQSMessage
 				for i := range 400 {
-					m = append(m, raw(t, fmt.Sprint(i), ev(fmt.Sprint(i), event.SignInAttempted, "p", "", at, float64(i%320))))
+					m = append(m, sqstest.Raw(fmt.Sprint(i), ev(fmt.Sprint(i), event.SignInAttempted, "p", "", at, float64(i%320))))
 				}
 				return m
 			},
@@ -187,7 +188,7 @@ func TestLimitSplitting(t *testing.T) {
 			msgs: func(t *testing.T) []events.SQSMessage {
 				var m []events.SQSMessage
 				for i := range 600 {
-					m = append(m, raw(t, fmt.Sprint(i), ev(fmt.Sprint(i), event.SignInAttempted, "p", fmt.Sprintf("c%03d", i), at, 1)))
+					m = append(m, sqstest.Raw(fmt.Sprint(i), ev(fmt.Sprint(i), event.SignInAttempted, "p", fmt.Sprintf("c%03d", i), at, 1)))
 				}
 				return m
 			},
@@ -224,7 +225,7 @@ func TestLimitSplitting(t *testing.T) {
 				for p := range 100 {
 					for v := range 150 {
 						id := fmt.Sprintf("%d-%d", p, v)
-						m = append(m, raw(t, id, ev(id, event.SignInAttempted, fmt.Sprintf("pool%02d", p), "", at, float64(v))))
+						m = append(m, sqstest.Raw(id, ev(id, event.SignInAttempted, fmt.Sprintf("pool%02d", p), "", at, float64(v))))
 					}
 				}
 				return m
@@ -277,8 +278,8 @@ func TestTimestampWindow(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &recorder{}
 			msgs := []events.SQSMessage{
-				raw(t, "ok", ev("ok", event.SignInAttempted, "p", "", now, 1)),
-				raw(t, "x", ev("x", event.SignInAttempted, "p", "", tc.at, 1)),
+				sqstest.Raw("ok", ev("ok", event.SignInAttempted, "p", "", now, 1)),
+				sqstest.Raw("x", ev("x", event.SignInAttempted, "p", "", tc.at, 1)),
 			}
 			resp, err := New(Options{Now: fixed}, rec.put, nil).Handle(t.Context(), events.SQSEvent{Records: msgs})
 			require.NoError(t, err)
@@ -297,7 +298,7 @@ func TestTimestampWindow(t *testing.T) {
 func TestBatchItemFailures(t *testing.T) {
 	at := now.Add(-time.Minute)
 	good := func(id, pool string) events.SQSMessage {
-		return enveloped(t, id, "sns-"+id, ev(id, event.SignInSucceeded, pool, "c", at, 1))
+		return sqstest.Enveloped(id, "sns-"+id, ev(id, event.SignInSucceeded, pool, "c", at, 1))
 	}
 	invalid := ev("bad", event.SignInSucceeded, "p", "", at, 1)
 	invalid.Data.Reason = "not for sign-ins"
@@ -350,7 +351,7 @@ func TestBatchItemFailures(t *testing.T) {
 			name: "an event whose datums alone exceed a call fails, the rest is stored",
 			// A rejection with a client writes 5 datums; calls may hold 4.
 			opts:   Options{MaxDatumsPerCall: 4},
-			msgs:   []events.SQSMessage{good("1", "p"), raw(t, "rejected", ev("r", event.SignUpRejected, "p", "c", at, 1)), good("2", "q")},
+			msgs:   []events.SQSMessage{good("1", "p"), sqstest.Raw("rejected", ev("r", event.SignUpRejected, "p", "c", at, 1)), good("2", "q")},
 			failed: []string{"rejected"},
 		},
 		{
@@ -388,11 +389,11 @@ func TestDuplicatesCountOnce(t *testing.T) {
 	e := ev("same-event", event.SignInSucceeded, "p", "c", at, 1)
 	other := ev("other", event.SignInSucceeded, "p", "c", at, 1)
 	msgs := []events.SQSMessage{
-		enveloped(t, "sqs-1", "sns-1", e), // first delivery
-		enveloped(t, "sqs-2", "sns-1", e), // SNS delivered the same message twice
-		enveloped(t, "sqs-3", "sns-9", e), // the trigger's publish retry: new SNS MessageId
-		raw(t, "sqs-4", e),                // raw delivery: no SNS MessageId at all
-		enveloped(t, "sqs-5", "sns-5", other),
+		sqstest.Enveloped("sqs-1", "sns-1", e), // first delivery
+		sqstest.Enveloped("sqs-2", "sns-1", e), // SNS delivered the same message twice
+		sqstest.Enveloped("sqs-3", "sns-9", e), // the trigger's publish retry: new SNS MessageId
+		sqstest.Raw("sqs-4", e),                // raw delivery: no SNS MessageId at all
+		sqstest.Enveloped("sqs-5", "sns-5", other),
 	}
 	rec := &recorder{}
 	resp, err := New(Options{Now: fixed}, rec.put, nil).Handle(t.Context(), events.SQSEvent{Records: msgs})
@@ -430,7 +431,7 @@ func TestRetryInsideTheDeadline(t *testing.T) {
 				if tc.always != nil {
 					rec.fail = func(*cwInput) error { return tc.always }
 				}
-				msgs := []events.SQSMessage{raw(t, "m1", ev("1", event.SignInAttempted, "p", "", time.Now(), 1))}
+				msgs := []events.SQSMessage{sqstest.Raw("m1", ev("1", event.SignInAttempted, "p", "", time.Now(), 1))}
 				ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 				defer cancel()
 				deadline, _ := ctx.Deadline()
@@ -459,7 +460,7 @@ func TestACancelledInvocationFailsItsMessages(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	rec := &recorder{fail: func(*cwInput) error { return ctx.Err() }}
-	msgs := []events.SQSMessage{raw(t, "m1", ev("1", event.SignInAttempted, "p", "", now, 1))}
+	msgs := []events.SQSMessage{sqstest.Raw("m1", ev("1", event.SignInAttempted, "p", "", now, 1))}
 	resp, err := New(Options{Now: fixed}, rec.put, nil).Handle(ctx, events.SQSEvent{Records: msgs})
 	require.NoError(t, err)
 	require.Equal(t, []string{"m1"}, failedIDs(resp))

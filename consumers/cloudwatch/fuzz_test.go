@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cogwatch/cogwatch/consumers/sqstest"
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/catalog"
 )
@@ -24,8 +25,8 @@ func FuzzHandle(f *testing.F) {
 		ev("seed-2", event.SignUpRejected, "eu-west-1_abc", "", at, 3),
 		ev("seed-3", event.UserConfirmed, "eu-west-1_x", "c", now.Add(-20*24*time.Hour), 1),
 	} {
-		f.Add(raw(f, "", e).Body)
-		f.Add(enveloped(f, "", "sns", e).Body)
+		f.Add(sqstest.Raw("", e).Body)
+		f.Add(sqstest.Enveloped("", "sns", e).Body)
 	}
 	f.Add(`{"Type":"SubscriptionConfirmation","MessageId":"x"}`)
 	f.Add(`{"Type":"Notification","Message":"{\"specversion\":\"1.0\"}"}`)
@@ -33,7 +34,7 @@ func FuzzHandle(f *testing.F) {
 	f.Add("")
 	f.Add("null")
 
-	good := raw(f, "good", ev("the-good-one", event.SignInAttempted, "eu-west-1_good", "", at, 1))
+	good := sqstest.Raw("good", ev("the-good-one", event.SignInAttempted, "eu-west-1_good", "", at, 1))
 	f.Fuzz(func(t *testing.T, body string) {
 		rec := &recorder{}
 		c := New(Options{Now: fixed, MaxRequestBytes: 20_000, MaxDatumsPerCall: 7}, rec.put, nil)

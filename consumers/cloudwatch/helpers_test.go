@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	cw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-	"github.com/stretchr/testify/require"
 
+	"github.com/cogwatch/cogwatch/consumers/sqstest"
 	"github.com/cogwatch/cogwatch/event"
 )
 
@@ -33,25 +33,6 @@ func ev(id string, typ event.Type, pool, client string, at time.Time, latency fl
 	return e
 }
 
-// raw returns an SQS message carrying e with raw message delivery.
-func raw(t testing.TB, msgID string, e event.Event) events.SQSMessage {
-	b, err := event.Marshal(e)
-	require.NoError(t, err)
-	return events.SQSMessage{MessageId: msgID, Body: string(b)}
-}
-
-// enveloped returns an SQS message carrying e in an SNS envelope.
-func enveloped(t testing.TB, msgID, snsID string, e event.Event) events.SQSMessage {
-	b, err := event.Marshal(e)
-	require.NoError(t, err)
-	env, err := json.Marshal(map[string]string{
-		"Type": "Notification", "MessageId": snsID, "TopicArn": "arn:aws:sns:eu-west-1:123456789012:user-events",
-		"Message": string(b), "Timestamp": e.Time.Format(time.RFC3339Nano), "SignatureVersion": "1",
-	})
-	require.NoError(t, err)
-	return events.SQSMessage{MessageId: msgID, Body: string(env)}
-}
-
 // ordinary returns n messages of ordinary cardinality: 3 pools, 4 clients
 // each (one event in 10 without a client), every event type in every pool
 // and client, latencies of 5 to 404 ms, times spread over one minute.
@@ -68,9 +49,9 @@ func ordinary(t testing.TB, n int, start time.Time) []events.SQSMessage {
 		at := start.Add(time.Duration((i/72)%60) * time.Second)
 		e := ev(fmt.Sprintf("ev-%d", i), typ, pool, client, at, 5+float64((i*37)%400)+0.25)
 		if i%2 == 0 {
-			msgs[i] = enveloped(t, fmt.Sprintf("m-%d", i), fmt.Sprintf("sns-%d", i), e)
+			msgs[i] = sqstest.Enveloped(fmt.Sprintf("m-%d", i), fmt.Sprintf("sns-%d", i), e)
 		} else {
-			msgs[i] = raw(t, fmt.Sprintf("m-%d", i), e)
+			msgs[i] = sqstest.Raw(fmt.Sprintf("m-%d", i), e)
 		}
 	}
 	return msgs
@@ -144,19 +125,6 @@ func fixed() time.Time { return now }
 type cwInput = cw.PutMetricDataInput
 
 var jsonMarshal = json.Marshal
-
-// eventsOf returns a batch carrying evs with raw message delivery.
-func eventsOf(evs ...event.Event) events.SQSEvent {
-	var b events.SQSEvent
-	for i, e := range evs {
-		body, err := event.Marshal(e)
-		if err != nil {
-			panic(err)
-		}
-		b.Records = append(b.Records, events.SQSMessage{MessageId: fmt.Sprint(i), Body: string(body)})
-	}
-	return b
-}
 
 type eventT = event.Event
 

@@ -10,6 +10,7 @@ import (
 	smithy "github.com/aws/smithy-go"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cogwatch/cogwatch/consumers/sqstest"
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/logging"
 )
@@ -23,11 +24,11 @@ func TestLogsCarryNoEmail(t *testing.T) {
 		return e
 	}
 	msgs := []events.SQSMessage{
-		raw(t, "ok", withEmail("ok", now)),
-		raw(t, "old", withEmail("old", now.AddDate(0, -1, 0))),
-		raw(t, "dup", withEmail("ok", now)),
+		sqstest.Raw("ok", withEmail("ok", now)),
+		sqstest.Raw("old", withEmail("old", now.AddDate(0, -1, 0))),
+		sqstest.Raw("dup", withEmail("ok", now)),
 		{MessageId: "junk", Body: `{"email":"jane.doe@example.com"}`},
-		{MessageId: "type", Body: strings.Replace(raw(t, "", withEmail("t", now)).Body, "cogwatch.signup.accepted", "jane.doe@example.com", 1)},
+		{MessageId: "type", Body: strings.Replace(sqstest.Raw("", withEmail("t", now)).Body, "cogwatch.signup.accepted", "jane.doe@example.com", 1)},
 	}
 	var logs bytes.Buffer
 	log := logging.New(&logs, func(k string) string { return map[string]string{"POWERTOOLS_LOG_LEVEL": "DEBUG"}[k] })

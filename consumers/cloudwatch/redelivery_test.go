@@ -16,6 +16,7 @@ import (
 	smithy "github.com/aws/smithy-go"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cogwatch/cogwatch/consumers/sqstest"
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/catalog"
 )
@@ -149,7 +150,7 @@ func TestAFailedCallCountsNothingTwiceOnRedelivery(t *testing.T) {
 		}
 		evs[i] = ev(fmt.Sprintf("ev-%d", i), types[(i/7)%len(types)], fmt.Sprintf("eu-west-1_pool%d", i%3), client,
 			start.Add(time.Duration(i%4)*time.Minute+time.Duration(i%50)*time.Second), float64(i%200))
-		msgs[i] = raw(t, fmt.Sprintf("m-%d", i), evs[i])
+		msgs[i] = sqstest.Raw(fmt.Sprintf("m-%d", i), evs[i])
 	}
 	for _, tc := range []struct {
 		name     string
@@ -219,7 +220,7 @@ func TestRedeliveryCountsEachEventOnce(t *testing.T) {
 			}
 			evs[i] = ev(fmt.Sprintf("s%d-ev%d", seed, i), types[r.IntN(len(types))], fmt.Sprintf("pool%d", r.IntN(pools)), client,
 				start.Add(time.Duration(r.IntN(minutes*60))*time.Second), float64(r.IntN(spread))+r.Float64())
-			msgs[i] = raw(t, fmt.Sprintf("m%d", i), evs[i])
+			msgs[i] = sqstest.Raw(fmt.Sprintf("m%d", i), evs[i])
 		}
 		// SNS delivers some events twice, in the same batch (duplicates
 		// across batches are not detected, by design).
@@ -230,7 +231,7 @@ func TestRedeliveryCountsEachEventOnce(t *testing.T) {
 				if r.IntN(20) == 0 {
 					e, _, err := event.FromSNS([]byte(b[i].Body))
 					require.NoError(t, err)
-					b = append(b, enveloped(t, fmt.Sprintf("dup-%s", b[i].MessageId), "sns", e))
+					b = append(b, sqstest.Enveloped(fmt.Sprintf("dup-%s", b[i].MessageId), "sns", e))
 				}
 			}
 			r.Shuffle(len(b), func(i, j int) { b[i], b[j] = b[j], b[i] })

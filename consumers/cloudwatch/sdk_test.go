@@ -20,6 +20,7 @@ import (
 	"github.com/aws/smithy-go/encoding/cbor"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cogwatch/cogwatch/consumers/sqstest"
 	"github.com/cogwatch/cogwatch/event"
 )
 
@@ -94,17 +95,17 @@ func TestRequestSizeMatchesTheSDK(t *testing.T) {
 		msgs func(t *testing.T) []events.SQSMessage
 	}{
 		{"one event", Options{}, func(t *testing.T) []events.SQSMessage {
-			return []events.SQSMessage{raw(t, "1", ev("1", event.SignUpRejected, "eu-west-1_abc", "client", at, 12))}
+			return []events.SQSMessage{sqstest.Raw("1", ev("1", event.SignUpRejected, "eu-west-1_abc", "client", at, 12))}
 		}},
 		{"10,000 ordinary events", Options{}, func(t *testing.T) []events.SQSMessage { return ordinary(t, 10_000, at.Truncate(time.Minute)) }},
 		{"1024-character dimension values, 255-character namespace", Options{Namespace: strings.Repeat("N", 255)}, func(t *testing.T) []events.SQSMessage {
-			return []events.SQSMessage{raw(t, "1", ev("1", event.SignInSucceeded, long, long, at, 1e9))}
+			return []events.SQSMessage{sqstest.Raw("1", ev("1", event.SignInSucceeded, long, long, at, 1e9))}
 		}},
 		{"full Values arrays split by size", Options{MaxRequestBytes: 20_000}, func(t *testing.T) []events.SQSMessage {
 			var m []events.SQSMessage
 			for i := range 2000 {
 				id := string(rune('a'+i%26)) + strings.Repeat("z", i%7) + "-" + time.Duration(i).String()
-				m = append(m, raw(t, id, ev(id, event.SignInAttempted, "p"+string(rune('a'+i%20)), "", at, float64(i)+0.4)))
+				m = append(m, sqstest.Raw(id, ev(id, event.SignInAttempted, "p"+string(rune('a'+i%20)), "", at, float64(i)+0.4)))
 			}
 			return m
 		}},
@@ -173,7 +174,7 @@ func TestFromEnvRetriesAThrottledCallOnce(t *testing.T) {
 	require.NoError(t, err)
 
 	e := ev("1", event.SignInSucceeded, "eu-west-1_abc", "client", time.Now().Add(-time.Minute), 12)
-	payload, err := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{enveloped(t, "m1", "s1", e)}})
+	payload, err := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{sqstest.Enveloped("m1", "s1", e)}})
 	require.NoError(t, err)
 	out, err := h.Invoke(t.Context(), payload)
 	require.NoError(t, err)

@@ -14,7 +14,7 @@ import (
 // reports events per second and calls per batch: 10 entries per call, so
 // 1,000 calls, against 10,000 for one call per event.
 func BenchmarkHandle(b *testing.B) {
-	msgs := batch(b, 10_000)
+	msgs := batch(10_000)
 	var calls, entries int
 	put := func(_ context.Context, in *eb.PutEventsInput, _ ...func(*eb.Options)) (*eb.PutEventsOutput, error) {
 		calls++

@@ -1,7 +1,6 @@
 package eventbridge
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -20,6 +19,7 @@ import (
 	smithy "github.com/aws/smithy-go"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cogwatch/cogwatch/consumers/sqstest"
 	"github.com/cogwatch/cogwatch/event"
 )
 
@@ -38,25 +38,11 @@ func ev(id string, typ event.Type) event.Event {
 	return e
 }
 
-func raw(t testing.TB, msgID string, e event.Event) events.SQSMessage {
-	b, err := event.Marshal(e)
-	require.NoError(t, err)
-	return events.SQSMessage{MessageId: msgID, Body: string(b)}
-}
-
-func enveloped(t testing.TB, msgID, snsID string, e event.Event) events.SQSMessage {
-	b, err := event.Marshal(e)
-	require.NoError(t, err)
-	env, err := json.Marshal(map[string]string{"Type": "Notification", "MessageId": snsID, "Message": string(b)})
-	require.NoError(t, err)
-	return events.SQSMessage{MessageId: msgID, Body: string(env)}
-}
-
 // batch returns n messages m0…m(n-1) carrying distinct events.
-func batch(t testing.TB, n int) []events.SQSMessage {
+func batch(n int) []events.SQSMessage {
 	msgs := make([]events.SQSMessage, n)
 	for i := range n {
-		msgs[i] = enveloped(t, fmt.Sprintf("m%d", i), fmt.Sprintf("s%d", i), ev(fmt.Sprintf("e%d", i), event.Types()[i%6]))
+		msgs[i] = sqstest.Enveloped(fmt.Sprintf("m%d", i), fmt.Sprintf("s%d", i), ev(fmt.Sprintf("e%d", i), event.Types()[i%6]))
 	}
 	return msgs
 }
@@ -116,7 +102,7 @@ func failedIDs(resp events.SQSEventResponse) []string {
 func TestEntriesCarryTheEvent(t *testing.T) {
 	e := ev("e1", event.SignUpRejected)
 	f := &fake{}
-	resp, err := New(Options{BusName: "users"}, f.put, nil).Handle(t.Context(), events.SQSEvent{Records: []events.SQSMessage{enveloped(t, "m1", "s1", e)}})
+	resp, err := New(Options{BusName: "users"}, f.put, nil).Handle(t.Context(), events.SQSEvent{Records: []events.SQSMessage{sqstest.Enveloped("m1", "s1", e)}})
 	require.NoError(t, err)
 	require.Empty(t, resp.BatchItemFailures)
 	require.Len(t, f.calls, 1)
@@ -158,12 +144,12 @@ func TestPacking(t *testing.T) {
 			// Same type for every event, so every entry has the same size.
 			msgs := make([]events.SQSMessage, tc.n)
 			for i := range tc.n {
-				msgs[i] = raw(t, fmt.Sprint(i), ev(fmt.Sprintf("e%d", i%10), event.SignUpAccepted))
+				msgs[i] = sqstest.Raw(fmt.Sprint(i), ev(fmt.Sprintf("e%d", i%10), event.SignUpAccepted))
 				if i >= 10 {
-					msgs[i] = raw(t, fmt.Sprint(i), ev(fmt.Sprintf("f%d", i%10), event.SignUpAccepted))
+					msgs[i] = sqstest.Raw(fmt.Sprint(i), ev(fmt.Sprintf("f%d", i%10), event.SignUpAccepted))
 				}
 				if i >= 20 {
-					msgs[i] = raw(t, fmt.Sprint(i), ev(fmt.Sprintf("g%d", i%10), event.SignUpAccepted))
+					msgs[i] = sqstest.Raw(fmt.Sprint(i), ev(fmt.Sprintf("g%d", i%10), event.SignUpAccepted))
 				}
 			}
 			resp, err := New(tc.opts, f.put, nil).Handle(t.Context(), events.SQSEvent{Records: msgs})
@@ -195,13 +181,13 @@ func TestBatchItemFailures(t *testing.T) {
 	}{
 		{
 			name:   "undecodable messages",
-			msgs:   append(batch(t, 3), events.SQSMessage{MessageId: "junk", Body: "{"}, events.SQSMessage{MessageId: "confirm", Body: `{"Type":"SubscriptionConfirmation"}`}),
+			msgs:   append(batch(3), events.SQSMessage{MessageId: "junk", Body: "{"}, events.SQSMessage{MessageId: "confirm", Body: `{"Type":"SubscriptionConfirmation"}`}),
 			fake:   &fake{},
 			failed: []string{"junk", "confirm"}, wantCalls: 1,
 		},
 		{
 			name: "entries with a non-retryable error code",
-			msgs: batch(t, 12),
+			msgs: batch(12),
 			fake: &fake{answer: func(n, i int, e types.PutEventsRequestEntry) string {
 				if n == 0 && i == 2 || n == 1 && i == 1 {
 					return "MalformedDetail"
@@ -212,7 +198,7 @@ func TestBatchItemFailures(t *testing.T) {
 		},
 		{
 			name: "a whole call failing with a non-retryable code",
-			msgs: batch(t, 12),
+			msgs: batch(12),
 			fake: &fake{err: func(n int) error {
 				if n == 0 {
 					return denied
@@ -223,7 +209,7 @@ func TestBatchItemFailures(t *testing.T) {
 		},
 		{
 			name: "throttled entries are sent again, alone",
-			msgs: batch(t, 4),
+			msgs: batch(4),
 			fake: &fake{answer: func(n, i int, e types.PutEventsRequestEntry) string {
 				if n == 0 && (i == 1 || i == 3) {
 					return "ThrottlingException"
@@ -234,7 +220,7 @@ func TestBatchItemFailures(t *testing.T) {
 		},
 		{
 			name: "a throttled call is sent again",
-			msgs: batch(t, 4),
+			msgs: batch(4),
 			fake: &fake{err: func(n int) error {
 				if n < 2 {
 					return &smithy.GenericAPIError{Code: "ThrottlingException"}
@@ -245,7 +231,7 @@ func TestBatchItemFailures(t *testing.T) {
 		},
 		{
 			name: "a response that does not match the request fails its entries",
-			msgs: batch(t, 3),
+			msgs: batch(3),
 			fake: &fake{},
 			opts: Options{},
 			// Answered below by a wrapper dropping one result.
@@ -276,7 +262,7 @@ func TestThrottledEntriesRetriedAlone(t *testing.T) {
 		}
 		return ""
 	}}
-	_, err := New(Options{}, f.put, nil).Handle(t.Context(), events.SQSEvent{Records: batch(t, 3)})
+	_, err := New(Options{}, f.put, nil).Handle(t.Context(), events.SQSEvent{Records: batch(3)})
 	require.NoError(t, err)
 	require.Len(t, f.calls, 2)
 	require.Len(t, f.calls[1].Entries, 1)
@@ -301,7 +287,7 @@ func TestThrottledUntilTheDeadline(t *testing.T) {
 				ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 				defer cancel()
 				deadline, _ := ctx.Deadline()
-				resp, err := New(Options{}, tc.fake.put, nil).Handle(ctx, events.SQSEvent{Records: batch(t, 2)})
+				resp, err := New(Options{}, tc.fake.put, nil).Handle(ctx, events.SQSEvent{Records: batch(2)})
 				require.NoError(t, err)
 				require.True(t, time.Now().Before(deadline))
 				require.Greater(t, len(tc.fake.calls), 3)
@@ -317,7 +303,7 @@ func TestThrottledUntilTheDeadline(t *testing.T) {
 
 func TestDuplicatesForwardedOnce(t *testing.T) {
 	e := ev("same", event.SignInSucceeded)
-	msgs := []events.SQSMessage{enveloped(t, "a", "s1", e), enveloped(t, "b", "s1", e), enveloped(t, "c", "s2", e), raw(t, "d", e)}
+	msgs := []events.SQSMessage{sqstest.Enveloped("a", "s1", e), sqstest.Enveloped("b", "s1", e), sqstest.Enveloped("c", "s2", e), sqstest.Raw("d", e)}
 	f := &fake{}
 	resp, err := New(Options{}, f.put, nil).Handle(t.Context(), events.SQSEvent{Records: msgs})
 	require.NoError(t, err)
@@ -350,25 +336,6 @@ func TestLoad(t *testing.T) {
 			require.Equal(t, tc.want, o.BusName)
 		})
 	}
-}
-
-func TestRecordToAndSummarize(t *testing.T) {
-	var buf bytes.Buffer
-	c := New(Options{}, RecordTo(&buf), nil)
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(func() {
-			resp, err := c.Handle(t.Context(), events.SQSEvent{Records: batch(t, 12)})
-			require.NoError(t, err)
-			require.Empty(t, resp.BatchItemFailures)
-		})
-	}
-	wg.Wait()
-	s, err := Summarize(&buf)
-	require.NoError(t, err)
-	require.Equal(t, 8, s.Calls)
-	require.Equal(t, 48, s.Entries)
-	require.Equal(t, 8, s.ByDetailType["cogwatch.signup.accepted"])
 }
 
 // TestFromEnvWithTheRealClient runs the handler FromEnv builds, with the
@@ -415,7 +382,7 @@ func TestFromEnvWithTheRealClient(t *testing.T) {
 	env := map[string]string{EnvBusName: "users"}
 	h, err := FromEnv(t.Context(), func(k string) string { return env[k] }, io.Discard)
 	require.NoError(t, err)
-	payload, err := json.Marshal(events.SQSEvent{Records: batch(t, 3)})
+	payload, err := json.Marshal(events.SQSEvent{Records: batch(3)})
 	require.NoError(t, err)
 	out, err := h.Invoke(t.Context(), payload)
 	require.NoError(t, err)

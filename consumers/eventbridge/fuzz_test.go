@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cogwatch/cogwatch/consumers/sqstest"
 	"github.com/cogwatch/cogwatch/event"
 )
 
@@ -16,14 +17,14 @@ import (
 // detail-type and itself as detail, and every call respects the limits.
 func FuzzHandle(f *testing.F) {
 	for _, typ := range event.Types() {
-		f.Add(raw(f, "", ev("seed-"+string(typ), typ)).Body)
-		f.Add(enveloped(f, "", "sns", ev("seed-"+string(typ), typ)).Body)
+		f.Add(sqstest.Raw("", ev("seed-"+string(typ), typ)).Body)
+		f.Add(sqstest.Enveloped("", "sns", ev("seed-"+string(typ), typ)).Body)
 	}
 	f.Add(`{"Type":"SubscriptionConfirmation","MessageId":"x"}`)
 	f.Add(`{"Type":"Notification","Message":"{}"}`)
 	f.Add("")
 
-	good := raw(f, "good", ev("the-good-one", event.SignInAttempted))
+	good := sqstest.Raw("good", ev("the-good-one", event.SignInAttempted))
 	f.Fuzz(func(t *testing.T, body string) {
 		fk := &fake{}
 		resp, err := New(Options{MaxEntriesPerCall: 1}, fk.put, nil).Handle(t.Context(), events.SQSEvent{Records: []events.SQSMessage{good, {MessageId: "fuzz", Body: body}}})

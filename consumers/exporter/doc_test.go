@@ -1,9 +1,7 @@
 package exporter_test
 
 import (
-	"flag"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -14,9 +12,8 @@ import (
 	"github.com/cogwatch/cogwatch/consumers/exporter"
 	"github.com/cogwatch/cogwatch/consumers/exporter/snsverify/snstest"
 	"github.com/cogwatch/cogwatch/event"
+	"github.com/cogwatch/cogwatch/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite the metrics table in docs/exporter.md")
 
 const docPath = "../../docs/exporter.md"
 
@@ -46,19 +43,5 @@ func metricsTable(t *testing.T) string {
 }
 
 func TestMetricsDoc(t *testing.T) {
-	doc, err := os.ReadFile(docPath)
-	require.NoError(t, err)
-	table := metricsTable(t)
-	s := string(doc)
-	i := strings.Index(s, "<!-- metrics:begin")
-	require.GreaterOrEqual(t, i, 0)
-	i += strings.Index(s[i:], "\n") + 1
-	j := strings.Index(s, "<!-- metrics:end")
-	require.GreaterOrEqual(t, j, i)
-	want := s[:i] + table + s[j:]
-	if *update {
-		require.NoError(t, os.WriteFile(docPath, []byte(want), 0o644))
-		return
-	}
-	require.Equal(t, want, s, "docs/exporter.md is stale: go test ./consumers/exporter -run TestMetricsDoc -update")
+	testutil.GoldenSection(t, docPath, "<!-- metrics:begin", "<!-- metrics:end", []byte(metricsTable(t)))
 }

@@ -3,8 +3,6 @@
 // README's reference table cannot drift apart.
 package catalog
 
-import "github.com/cogwatch/cogwatch/event"
-
 // Namespaces. The triggers write EMF into Namespace; the CloudWatch consumer
 // writes the same metric names into DeliveredNamespace, so that the two never
 // add up to a double count and their difference shows events lost between
@@ -102,20 +100,23 @@ func ByName(name string) (Metric, bool) {
 	return Metric{}, false
 }
 
-// ForEvent returns the count metric of an event type.
-func ForEvent(t event.Type) string {
-	switch t {
-	case event.SignUpAccepted:
+// ForEvent returns the count metric of an event type (an event.Type, such
+// as "cogwatch.signin.succeeded"), or "" for a type it does not know. It
+// takes any string type so that the catalog, a leaf, need not import event;
+// its test holds the mapping against event's own constants.
+func ForEvent[T ~string](t T) string {
+	switch string(t) {
+	case "cogwatch.signup.accepted":
 		return SignUpAccepted
-	case event.SignUpRejected:
+	case "cogwatch.signup.rejected":
 		return SignUpRejected
-	case event.UserConfirmed:
+	case "cogwatch.user.confirmed":
 		return UserConfirmed
-	case event.PasswordReset:
+	case "cogwatch.password.reset":
 		return PasswordReset
-	case event.SignInAttempted:
+	case "cogwatch.signin.attempted":
 		return SignInAttempted
-	case event.SignInSucceeded:
+	case "cogwatch.signin.succeeded":
 		return SignInSucceeded
 	}
 	return ""

@@ -8,9 +8,18 @@ import (
 )
 
 func TestEveryEventTypeHasACountMetric(t *testing.T) {
+	want := map[event.Type]string{
+		event.SignUpAccepted:  SignUpAccepted,
+		event.SignUpRejected:  SignUpRejected,
+		event.UserConfirmed:   UserConfirmed,
+		event.PasswordReset:   PasswordReset,
+		event.SignInAttempted: SignInAttempted,
+		event.SignInSucceeded: SignInSucceeded,
+	}
+	require.Len(t, want, len(event.Types()), "a new event type needs its count metric here and in ForEvent")
 	for _, typ := range event.Types() {
 		name := ForEvent(typ)
-		require.NotEmpty(t, name, typ)
+		require.Equal(t, want[typ], name, typ)
 		m, ok := ByName(name)
 		require.True(t, ok, name)
 		require.Equal(t, Count, m.Unit)

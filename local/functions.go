@@ -1,0 +1,252 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/cogwatch/cogwatch/consumers/cloudwatch"
+	"github.com/cogwatch/cogwatch/consumers/eventbridge"
+	"github.com/cogwatch/cogwatch/internal/logging"
+	"github.com/cogwatch/cogwatch/local/eventsource"
+	"github.com/cogwatch/cogwatch/local/lambdahost"
+	"github.com/cogwatch/cogwatch/local/recording"
+)
+
+// Function names: the template's logical ids, as Cognito and the
+// event-source mappings name them.
+const (
+	PreSignUpFunction           = "PreSignUpFunction"
+	AuthenticationFunction      = "AuthenticationFunction"
+	PostConfirmationFunction    = "PostConfirmationFunction"
+	CloudWatchConsumerFunction  = "CloudWatchConsumerFunction"
+	EventBridgeConsumerFunction = "EventBridgeConsumerFunction"
+	WarmerFunction              = "WarmerFunction"
+)
+
+// Files in the run directory where the consumers' calls to services no
+// emulator serves here are recorded, one JSON line per call.
+const (
+	PutMetricDataFile = "cloudwatch-putmetricdata.jsonl"
+	PutEventsFile     = "eventbridge-putevents.jsonl"
+)
+
+// triggerFunctions is cognito-local's TriggerFunctions: Cognito trigger →
+// function. cognito-local 5.3.0 never calls PreAuthentication; it is set
+// for when it does.
+var triggerFunctions = map[string]string{
+	"PreSignUp":          PreSignUpFunction,
+	"PreAuthentication":  AuthenticationFunction,
+	"PostAuthentication": AuthenticationFunction,
+	"PostConfirmation":   PostConfirmationFunction,
+}
+
+// Queues of the SQS-triggered consumers, named after their functions.
+const (
+	cloudWatchQueue  = "cogwatch-cloudwatch-consumer"
+	eventBridgeQueue = "cogwatch-eventbridge-consumer"
+)
+
+func consumerQueues() []string { return []string{cloudWatchQueue, eventBridgeQueue} }
+
+// mapping is one event-source mapping: a queue feeding a function on the
+// host, or (the tap) a function of the stack's own.
+type mapping struct {
+	queue, function string
+	batchSize       int
+	window          time.Duration
+	invoke          eventsource.InvokeFunc
+}
+
+func (s *Stack) mappings() []mapping {
+	ms := []mapping{{queue: tapQueue, batchSize: 10, invoke: s.published(s.tapInvoke())}}
+	for _, m := range []mapping{
+		{queue: cloudWatchQueue, function: CloudWatchConsumerFunction, batchSize: 100, window: time.Second},
+		{queue: eventBridgeQueue, function: EventBridgeConsumerFunction, batchSize: 10},
+	} {
+		if s.served(m.function) {
+			ms = append(ms, m)
+		}
+	}
+	return ms
+}
+
+func (s *Stack) tapInvoke() eventsource.InvokeFunc {
+	if s.tap == nil {
+		s.tap = newTap()
+	}
+	return s.tap.invoke
+}
+
+func (s *Stack) served(name string) bool {
+	for _, n := range s.host.Names() {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// env is the environment every local function sees: its configuration
+// variables, then this process's.
+func (s *Stack) env(vars map[string]string) func(string) string {
+	return func(k string) string {
+		if v, ok := vars[k]; ok {
+			return v
+		}
+		return os.Getenv(k)
+	}
+}
+
+// functionLog opens the function's log file in the run directory: what
+// Lambda would send to CloudWatch Logs (JSON logs and EMF lines). Its lines
+// also reach the dashboard page's store, which reads the EMF ones as
+// CloudWatch would.
+func (s *Stack) functionLog(name string) (io.Writer, error) {
+	f, err := os.OpenFile(filepath.Join(s.dir, name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, f.Close)
+	return &lockedWriter{w: io.MultiWriter(f, &lineWriter{w: s.metrics})}, nil
+}
+
+func (s *Stack) recordFile(name string) (io.Writer, error) {
+	f, err := os.OpenFile(filepath.Join(s.dir, name), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, f.Close)
+	return f, nil
+}
+
+// setSDKEnvironment points the AWS SDK's default configuration, which the
+// functions' FromEnv constructors load, at the local endpoints. Close
+// restores the variables.
+func (s *Stack) setSDKEnvironment() error {
+	for k, v := range map[string]string{
+		"AWS_REGION":                Region,
+		"AWS_ACCESS_KEY_ID":         "local",
+		"AWS_SECRET_ACCESS_KEY":     "local",
+		"AWS_SESSION_TOKEN":         "",
+		"AWS_PROFILE":               "",
+		"AWS_ENDPOINT_URL_SNS":      s.ends.SNS,
+		"AWS_ENDPOINT_URL_SQS":      s.ends.SQS,
+		"AWS_ENDPOINT_URL_LAMBDA":   s.ends.Lambda,
+		"AWS_EC2_METADATA_DISABLED": "true",
+	} {
+		if err := s.setEnv(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setEnv sets k in this process's environment until Close.
+func (s *Stack) setEnv(k, v string) error {
+	old, had := os.LookupEnv(k)
+	if err := os.Setenv(k, v); err != nil {
+		return fmt.Errorf("set %s: %w", k, err)
+	}
+	s.closers = append(s.closers, func() error {
+		if had {
+			return os.Setenv(k, old)
+		}
+		return os.Unsetenv(k)
+	})
+	return nil
+}
+
+// builders add the functions of each area, whose wiring lives in a file of
+// its own (triggers.go, warmer.go).
+var builders = []func(*Stack) ([]lambdahost.Function, error){(*Stack).triggerFunctionsFor, (*Stack).warmerFunctions}
+
+// functions builds the host's function table from each area's constructors.
+func (s *Stack) functions(ctx context.Context) ([]lambdahost.Function, error) {
+	var fns []lambdahost.Function
+	for _, build := range builders {
+		more, err := build(s)
+		if err != nil {
+			return nil, err
+		}
+		fns = append(fns, more...)
+	}
+
+	// The SQS-triggered consumers, recording their calls.
+	cw, err := recordingConsumer[cloudwatch.Options, cloudwatch.PutMetricDataFunc]{
+		name: CloudWatchConsumerFunction, file: PutMetricDataFile,
+		record: s.storeCalls(recording.PutMetricData), wrap: s.opts.WrapPutMetricData, load: cloudwatch.Load,
+		handler: func(o cloudwatch.Options, put cloudwatch.PutMetricDataFunc, log *slog.Logger) lambda.Handler {
+			return lambda.NewHandler(cloudwatch.New(o, put, log).Handle)
+		},
+	}.function(s)
+	if err != nil {
+		return nil, err
+	}
+	eb, err := recordingConsumer[eventbridge.Options, eventbridge.PutEventsFunc]{
+		name: EventBridgeConsumerFunction, file: PutEventsFile,
+		record: recording.PutEvents, wrap: s.opts.WrapPutEvents, load: eventbridge.Load,
+		handler: func(o eventbridge.Options, put eventbridge.PutEventsFunc, log *slog.Logger) lambda.Handler {
+			return lambda.NewHandler(eventbridge.New(o, put, log).Handle)
+		},
+	}.function(s)
+	if err != nil {
+		return nil, err
+	}
+	fns = append(fns, cw, eb)
+	for i := range fns {
+		fns[i] = s.measured(fns[i]) // AWS/Lambda samples for the dashboard page
+	}
+	_ = ctx
+	return fns, nil
+}
+
+// recordingConsumer is an SQS-triggered consumer whose one call to a
+// service no emulator serves here (Call: CloudWatch's PutMetricData,
+// EventBridge's PutEvents) is recorded, one JSON line per call, to file in
+// the run directory.
+type recordingConsumer[Opts, Call any] struct {
+	name, file string
+	record     func(io.Writer) Call
+	wrap       func(Call) Call // nil: the recorded call as is
+	load       func(getenv func(string) string) (Opts, error)
+	handler    func(Opts, Call, *slog.Logger) lambda.Handler
+}
+
+// function opens the consumer's log and record files and returns its
+// entry in the host's function table.
+func (c recordingConsumer[Opts, Call]) function(s *Stack) (lambdahost.Function, error) {
+	log, err := s.functionLog(c.name)
+	if err != nil {
+		return lambdahost.Function{}, err
+	}
+	rec, err := s.recordFile(c.file)
+	if err != nil {
+		return lambdahost.Function{}, err
+	}
+	call := c.record(rec)
+	if c.wrap != nil {
+		call = c.wrap(call)
+	}
+	return lambdahost.Function{
+		Name:    c.name,
+		Timeout: 30 * time.Second,
+		New: func(context.Context) (lambda.Handler, error) {
+			getenv := s.env(nil)
+			opts, err := c.load(getenv)
+			if err != nil {
+				return nil, err
+			}
+			return c.handler(opts, call, logging.New(log, getenv)), nil
+		},
+	}, nil
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

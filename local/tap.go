@@ -1,0 +1,54 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"sync"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/cogwatch/cogwatch/event"
+)
+
+// tap counts the user events the topic delivered to a queue of the stack's
+// own: the SNS stage of the pipeline, independent of every consumer.
+type tap struct {
+	mu        sync.Mutex
+	byType    map[event.Type]int
+	byReason  map[string]int
+	noClient  int // events without a clientId (PostConfirmation after admin confirmation)
+	malformed int
+}
+
+func newTap() *tap { return &tap{byType: map[event.Type]int{}, byReason: map[string]int{}} }
+
+func (t *tap) invoke(_ context.Context, payload []byte) ([]byte, error) {
+	var ev events.SQSEvent
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, r := range ev.Records {
+		e, _, err := event.FromSNS([]byte(r.Body))
+		if err != nil {
+			t.malformed++
+			continue
+		}
+		t.byType[e.Type]++
+		if e.Type == event.SignUpRejected {
+			t.byReason[e.Data.Reason]++
+		}
+		if e.Data.ClientID == "" {
+			t.noClient++
+		}
+	}
+	return []byte(`{}`), nil
+}
+
+func (t *tap) counts() (map[event.Type]int, map[string]int, int, int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return maps.Clone(t.byType), maps.Clone(t.byReason), t.noClient, t.malformed
+}

@@ -1,0 +1,54 @@
+package local
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/cogwatch/cogwatch/local/lambdahost"
+	"github.com/cogwatch/cogwatch/triggers"
+)
+
+// triggerTimeout is the triggers' function timeout: Cognito's own limit.
+const triggerTimeout = 5 * time.Second
+
+// localHashKey keys the email hash in local events. It is no secret: local
+// events carry made-up addresses.
+const localHashKey = "cogwatch-local-hash-key-not-a-secret"
+
+// triggerFunctionsFor builds the Cognito triggers with the environment the
+// template gives them, pointed at the local topic.
+func (s *Stack) triggerFunctionsFor() ([]lambdahost.Function, error) {
+	env := map[string]string{
+		"USER_EVENTS_TOPIC_ARN":   s.ends.TopicARN,
+		"COGWATCH_HASH_KEY":       localHashKey,
+		"POWERTOOLS_SERVICE_NAME": "cogwatch-local",
+		"AWS_ENDPOINT_URL_SNS":    s.ends.SNS,
+		"AWS_REGION":              Region,
+		"AWS_ACCESS_KEY_ID":       "local",
+		"AWS_SECRET_ACCESS_KEY":   "local",
+	}
+	var fns []lambdahost.Function
+	for _, t := range []struct {
+		name string
+		from func(context.Context, func(string) string, io.Writer) (lambda.Handler, error)
+	}{
+		{PreSignUpFunction, triggers.PreSignUpFromEnv},
+		{AuthenticationFunction, triggers.AuthenticationFromEnv},
+		{PostConfirmationFunction, triggers.PostConfirmationFromEnv},
+	} {
+		w, err := s.functionLog(t.name)
+		if err != nil {
+			return nil, err
+		}
+		from, getenv := t.from, s.env(env)
+		fns = append(fns, lambdahost.Function{
+			Name:    t.name,
+			Timeout: triggerTimeout,
+			New:     func(ctx context.Context) (lambda.Handler, error) { return from(ctx, getenv, w) },
+		})
+	}
+	return fns, nil
+}
