@@ -25,7 +25,7 @@ var ranks = map[string]int{
 	"event":    1, "emf": 1,
 	"triggers": 2, "consumers": 2, "warmers": 2, "custom-resources": 2, "dashboards": 2, "api": 2,
 	"local": 3,
-	"cmd":   4, "docs": 4,
+	"cmd":   4, "docs": 4, "deploy": 4,
 }
 
 // linksLocal is the one production package that may link local/: the CLI
