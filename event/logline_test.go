@@ -103,7 +103,7 @@ func FuzzParseLogLine(f *testing.F) {
 		}
 		body, err := event.Marshal(e)
 		require.NoError(t, err)
-		if !json.Valid([]byte(`"` + spill + `"`)) || strings.ContainsAny(spill, `"\`) {
+		if !json.Valid([]byte(`"`+spill+`"`)) || strings.ContainsAny(spill, `"\`) {
 			spill = "" // AppendLogLine takes codes, not arbitrary text
 		}
 		again, spill2, err := event.ParseLogLine(event.AppendLogLine(nil, body, spill))
