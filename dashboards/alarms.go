@@ -52,6 +52,13 @@ func Alarms() []Alarm {
 			Period:  300, EvaluationPeriods: 3, DatapointsToAlarm: 2, Threshold: 0, Comparison: "GreaterThanThreshold", TreatMissingData: "notBreaching",
 		},
 		{
+			LogicalID: "BreakerOpenAlarm", Name: "sns-breaker-open",
+			Summary: "Triggers have skipped SNS for 15 minutes: their circuit breaker stays open, and user events go to their logs instead (recovered only if the log forwarder is deployed).",
+			Runbook: "read the publish error codes in the triggers' logs (code key) and SNS's health; if the log forwarder is not deployed, deploy it (LogForwarder=true) or replay the {\"cogwatch\":\"event\"} lines; see docs/triggers.md.",
+			Metrics: []Metric{cog("", catalog.PublishSkipped, "Sum", "")},
+			Period:  300, EvaluationPeriods: 3, DatapointsToAlarm: 3, Threshold: 0, Comparison: "GreaterThanThreshold", TreatMissingData: "notBreaching",
+		},
+		{
 			LogicalID: "ConsumerErrorsAlarm", Name: "consumer-errors",
 			Summary: "An SQS consumer of the user-event topic fails: its messages are retried and end in its DLQ.",
 			Runbook: "read the consumer's log group for err; PutMetricData/PutEvents access errors mean the role changed; after a fix, redrive the DLQ from the SQS console.",

@@ -228,6 +228,7 @@ var (
 	wPublish = Widget{Title: "User-event publish failures and SNS deliveries", Width: 12, Height: 6, Unit: "Count",
 		Metrics: []Metric{
 			cog("", catalog.PublishFailures, "Sum", "trigger publish failures"),
+			cog("", catalog.PublishSkipped, "Sum", "skipped by the open breaker (to the log)"),
 			{Namespace: NSSNS, Name: "NumberOfNotificationsFailed", Dims: []Dim{{"TopicName", PTopicName}}, Stat: "Sum", Label: "SNS deliveries failed"},
 			{Namespace: NSSNS, Name: "NumberOfMessagesPublished", Dims: []Dim{{"TopicName", PTopicName}}, Stat: "Sum", Label: "published"},
 		},

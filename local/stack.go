@@ -69,6 +69,14 @@ type Options struct {
 	// fails some of them. A call the wrapper fails is not recorded.
 	WrapPutMetricData func(cloudwatch.PutMetricDataFunc) cloudwatch.PutMetricDataFunc
 	WrapPutEvents     func(eventbridge.PutEventsFunc) eventbridge.PutEventsFunc
+	// EventSink is the triggers' COGWATCH_EVENT_SINK: "sns" (the default)
+	// or "log". With "log", or with LogForwarder, the log forwarder runs and
+	// the trigger logs are subscribed to it, as in the template.
+	EventSink    string
+	LogForwarder bool
+	// TriggerSNS, when set, returns the SNS endpoint the triggers publish to
+	// given goaws's: the fault-injection suite puts a failing proxy there.
+	TriggerSNS func(goaws string) string
 }
 
 // DefaultWarmInterval is how often the warmer runs locally.
@@ -111,6 +119,7 @@ type Stack struct {
 	sns      *sns.Client
 	idp      *cip.Client
 	tap      *tap
+	sub      *subscription                // the trigger logs' subscription to the log forwarder
 	metrics  *dashboard.Store             // the page's CloudWatch: EMF lines and PutMetricData calls
 	page     atomic.Pointer[http.Handler] // the dashboard page, once the pool exists
 	pollers  map[string]*eventsource.Poller
@@ -199,6 +208,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		ln.Close()
 		return nil, err
 	}
+	s.startLogSubscription(runCtx)
 	// The same listener serves the dashboard page, mounted once the pool exists.
 	s.hostSrv = &http.Server{Handler: http.HandlerFunc(s.serveHostListener), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = s.hostSrv.Serve(ln) }()

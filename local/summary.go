@@ -72,7 +72,7 @@ func (s *Stack) Drain(ctx context.Context) error {
 }
 
 func (s *Stack) inFlight(ctx context.Context) (int, error) {
-	n := 0
+	n := s.sub.busy() // event lines on their way to the log forwarder
 	for name := range s.pollers {
 		q := s.queues[name]
 		c, err := s.depth(ctx, q.url)
@@ -121,6 +121,9 @@ func (s *Stack) Summary(ctx context.Context) (Summary, error) {
 			}
 			sum.DeadLetters[name] = n
 		}
+	}
+	if s.sub != nil {
+		_, sum.DeadLetters[LogForwarderFunction] = s.LogSubscription()
 	}
 	var err error
 	if err = summarize(filepath.Join(s.dir, PutMetricDataFile), &sum.PutMetricData, recording.SummarizeMetricData); err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"maps"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -19,6 +20,7 @@ type tap struct {
 	byReason  map[string]int
 	noClient  int // events without a clientId (PostConfirmation after admin confirmation)
 	malformed int
+	delays    []time.Duration // from each event's time to its receipt here
 }
 
 func newTap() *tap { return &tap{byType: map[event.Type]int{}, byReason: map[string]int{}} }
@@ -36,6 +38,7 @@ func (t *tap) invoke(_ context.Context, payload []byte) ([]byte, error) {
 			t.malformed++
 			continue
 		}
+		t.delays = append(t.delays, time.Since(e.Time))
 		t.byType[e.Type]++
 		if e.Type == event.SignUpRejected {
 			t.byReason[e.Data.Reason]++

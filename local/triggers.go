@@ -25,7 +25,8 @@ func (s *Stack) triggerFunctionsFor() ([]lambdahost.Function, error) {
 		"USER_EVENTS_TOPIC_ARN":   s.ends.TopicARN,
 		"COGWATCH_HASH_KEY":       localHashKey,
 		"POWERTOOLS_SERVICE_NAME": "cogwatch-local",
-		"AWS_ENDPOINT_URL_SNS":    s.ends.SNS,
+		"AWS_ENDPOINT_URL_SNS":    s.triggerSNS(),
+		"COGWATCH_EVENT_SINK":     s.eventSink(),
 		"AWS_REGION":              Region,
 		"AWS_ACCESS_KEY_ID":       "local",
 		"AWS_SECRET_ACCESS_KEY":   "local",
@@ -43,6 +44,7 @@ func (s *Stack) triggerFunctionsFor() ([]lambdahost.Function, error) {
 		if err != nil {
 			return nil, err
 		}
+		w = s.subscribed(t.name, w)
 		from, getenv := t.from, s.env(env)
 		fns = append(fns, lambdahost.Function{
 			Name:    t.name,

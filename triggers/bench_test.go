@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/smithy-go"
 
+	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/logging"
 )
 
@@ -41,31 +43,51 @@ func BenchmarkHandle(b *testing.B) {
 	standIn := func(context.Context, *sns.PublishInput, ...func(*sns.Options)) (*sns.PublishOutput, error) {
 		return &sns.PublishOutput{}, nil
 	}
+	failing := func(context.Context, *sns.PublishInput, ...func(*sns.Options)) (*sns.PublishOutput, error) {
+		return nil, &smithy.GenericAPIError{Code: "InternalError", Fault: smithy.FaultServer}
+	}
 	publishers := []struct {
 		name    string
 		publish PublishFunc
-	}{{"sns-off", nil}, {"sns-stand-in", standIn}, {"sns-sdk-loopback", loopback}}
+		sink    Sink
+	}{
+		{"sns-off", nil, SinkSNS},
+		{"sns-stand-in", standIn, SinkSNS},
+		{"sns-sdk-loopback", loopback, SinkSNS},
+		{"sns-breaker-open", failing, SinkSNS}, // the skip path: event line instead of a call
+		{"log-sink", nil, SinkLog},
+	}
 	for _, tr := range triggers {
 		payload := readFixture(b, tr.fixture)
 		for _, p := range publishers {
 			b.Run(tr.name+"/"+p.name, func(b *testing.B) {
 				cfg := testConfig()
+				cfg.EventSink = p.sink
 				metrics, log := NewMetrics(io.Discard, cfg), logging.New(io.Discard, func(string) string { return "" })
-				var h lambda.Handler
-				switch tr.function {
-				case "presignup":
-					h = NewPreSignUp(cfg, p.publish, metrics, log)
-				case "authentication":
-					h = NewAuthentication(cfg, p.publish, metrics, log)
-				default:
-					h = NewPostConfirmation(cfg, p.publish, metrics, log)
-				}
+				h := newTrigger(tr.function, cfg, p.publish, metrics, log, io.Discard)
 				ctx := context.Background()
+				for range cfg.Breaker.Failures { // opens the breaker of sns-breaker-open
+					_, _ = h.Invoke(ctx, payload)
+				}
 				b.ReportAllocs()
 				for b.Loop() {
 					_, _ = h.Invoke(ctx, payload)
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkEventLine is what the log sink adds to an invocation: the event
+// encoded once (as for SNS) and written as one log line.
+func BenchmarkEventLine(b *testing.B) {
+	e := event.Event{SpecVersion: event.SpecVersion, ID: newUUID(), Source: event.Source("us-east-1", "us-east-1_abc"),
+		Type: event.SignInSucceeded, Time: time.Now().UTC(), Subject: "sub", DataContentType: event.ContentType,
+		Data: event.Data{SchemaVersion: event.SchemaVersion, UserPoolID: "us-east-1_abc", ClientID: "client", TriggerSource: "PostAuthentication_Authentication",
+			Region: "us-east-1", Sub: "sub", EmailDomain: "example.com", EmailHash: HashEmail(testKey, "a@example.com"), LatencyMs: 0.01}}
+	b.ReportAllocs()
+	for b.Loop() {
+		body, _ := event.Marshal(e)
+		_, _ = io.Discard.Write(event.AppendLogLine(make([]byte, 0, len(body)+64), body, ""))
 	}
 }

@@ -49,14 +49,62 @@ type Config struct {
 	// LogLevel is the minimum log level (POWERTOOLS_LOG_LEVEL); Lambda's own
 	// AWS_LAMBDA_LOG_LEVEL, when set, wins (see internal/logging).
 	LogLevel slog.Level
+	// EventSink is where user events go (COGWATCH_EVENT_SINK): SinkSNS
+	// publishes each to TopicARN; SinkLog writes each to the function's log,
+	// where the log forwarder picks it up, and makes no network call.
+	EventSink Sink
+	// Breaker guards the SNS publish (SinkSNS only).
+	Breaker BreakerConfig
 }
+
+// Sink names where a trigger sends its user events.
+type Sink string
+
+// The event sinks.
+const (
+	SinkSNS Sink = "sns"
+	SinkLog Sink = "log"
+)
+
+// BreakerConfig configures the per-instance circuit breaker of the SNS
+// publish; see docs/triggers.md.
+type BreakerConfig struct {
+	// Failures is how many publishes in a row must fail (an error or the
+	// budget running out) to open the breaker (COGWATCH_BREAKER_FAILURES).
+	// 0 turns the breaker off.
+	Failures int
+	// Cooldown is how long an open breaker skips SNS before it lets one
+	// probe through (COGWATCH_BREAKER_COOLDOWN).
+	Cooldown time.Duration
+	// ProbeBudget bounds that probe, a single attempt
+	// (COGWATCH_BREAKER_PROBE_BUDGET): the most an invocation waits on SNS
+	// once the breaker has opened.
+	ProbeBudget time.Duration
+}
+
+// MaxBreakerFailures and MaxBreakerCooldown bound the breaker's settings.
+const (
+	MaxBreakerFailures = 1000
+	MaxBreakerCooldown = time.Hour
+)
 
 // DefaultConfig is the configuration with no environment variable set.
 var DefaultConfig = Config{
 	Budget:    3 * time.Second,
 	Namespace: catalog.Namespace,
 	LogLevel:  slog.LevelInfo,
+	EventSink: SinkSNS,
+	Breaker:   DefaultBreaker,
 }
+
+// DefaultBreaker is the breaker with no variable set: three failures in a
+// row open it, for 30 s, then one probe of at most 40 ms. An instance sees
+// Cognito's traffic one invocation at a time, so three failures are three
+// users who each waited the whole budget; a transient error rarely repeats
+// three times in a row. The probe budget is short enough that no invocation
+// after the breaker opened waits more than that on SNS, and long enough for
+// a healthy SNS Publish in the same region, new connection included.
+var DefaultBreaker = BreakerConfig{Failures: 3, Cooldown: 30 * time.Second, ProbeBudget: 40 * time.Millisecond}
 
 // LogValue leaves the hash key out of logs.
 func (c Config) LogValue() slog.Value {
@@ -70,6 +118,10 @@ func (c Config) LogValue() slog.Value {
 		slog.String("namespace", c.Namespace),
 		slog.String("service", c.ServiceName),
 		slog.String("logLevel", c.LogLevel.String()),
+		slog.String("eventSink", string(c.EventSink)),
+		slog.Int("breakerFailures", c.Breaker.Failures),
+		slog.Duration("breakerCooldown", c.Breaker.Cooldown),
+		slog.Duration("breakerProbeBudget", c.Breaker.ProbeBudget),
 	)
 }
 
@@ -92,6 +144,10 @@ var Variables = []Variable{
 	{"POWERTOOLS_METRICS_NAMESPACE", DefaultConfig.Namespace, "CloudWatch namespace of the triggers' EMF metrics."},
 	{"POWERTOOLS_SERVICE_NAME", "", "Service name added to every log line and EMF document as `service`."},
 	{"POWERTOOLS_LOG_LEVEL", "INFO", "Minimum log level: DEBUG, INFO, WARN or ERROR. Lambda's AWS_LAMBDA_LOG_LEVEL wins when set."},
+	{"COGWATCH_EVENT_SINK", string(DefaultConfig.EventSink), "Where user events go. `sns`: published to the topic, inside the budget, with the circuit breaker below. `log`: written to the function's log as one line each (`{\"cogwatch\":\"event\",…}`), no network call; the log forwarder publishes them to the topic. `log` refuses COGWATCH_INCLUDE_EMAIL=true: logs never carry an address."},
+	{"COGWATCH_BREAKER_FAILURES", strconv.Itoa(DefaultBreaker.Failures), fmt.Sprintf("Publishes failed in a row (errors or budget overruns) that open the instance's circuit breaker: SNS is then skipped and the events are written to the log instead (counted in PublishSkipped). 0 turns the breaker off; at most %d.", MaxBreakerFailures)},
+	{"COGWATCH_BREAKER_COOLDOWN", DefaultBreaker.Cooldown.String(), fmt.Sprintf("Go duration an open breaker skips SNS before it lets one publish through as a probe; success closes it, failure opens it again. Above 0, at most %s.", MaxBreakerCooldown)},
+	{"COGWATCH_BREAKER_PROBE_BUDGET", DefaultBreaker.ProbeBudget.String(), "Go duration bounding the probe (one attempt, no retry): the longest an invocation waits on SNS once the breaker has opened. Above 0, at most COGWATCH_TRIGGER_BUDGET."},
 }
 
 // LoadConfig reads the configuration from getenv (os.Getenv in a Lambda),
@@ -159,10 +215,60 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			fail("POWERTOOLS_LOG_LEVEL", "%q is not DEBUG, INFO, WARN or ERROR", v)
 		}
 	}
+	switch v := Sink(strings.ToLower(strings.TrimSpace(getenv("COGWATCH_EVENT_SINK")))); v {
+	case "":
+	case SinkSNS, SinkLog:
+		c.EventSink = v
+	default:
+		fail("COGWATCH_EVENT_SINK", "%q is not sns or log", string(v))
+	}
+	if c.EventSink == SinkLog && c.IncludeEmail {
+		fail("COGWATCH_EVENT_SINK", "log writes events to the log, which never carries an address: unset COGWATCH_INCLUDE_EMAIL or use sns")
+	}
+	if v := strings.TrimSpace(getenv("COGWATCH_BREAKER_FAILURES")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > MaxBreakerFailures {
+			fail("COGWATCH_BREAKER_FAILURES", "%q is not a whole number from 0 to %d", v, MaxBreakerFailures)
+		} else {
+			c.Breaker.Failures = n
+		}
+	}
+	if d, ok := duration(getenv, "COGWATCH_BREAKER_COOLDOWN", fail); ok {
+		if d > MaxBreakerCooldown {
+			fail("COGWATCH_BREAKER_COOLDOWN", "%s is above %s", d, MaxBreakerCooldown)
+		} else {
+			c.Breaker.Cooldown = d
+		}
+	}
+	if d, ok := duration(getenv, "COGWATCH_BREAKER_PROBE_BUDGET", fail); ok {
+		c.Breaker.ProbeBudget = d
+	}
+	if c.Breaker.ProbeBudget > c.Budget {
+		fail("COGWATCH_BREAKER_PROBE_BUDGET", "%s is above the trigger budget %s", c.Breaker.ProbeBudget, c.Budget)
+	}
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+// duration reads a positive Go duration from the variable name; ok is
+// false when it is unset or bad (then reported through fail).
+func duration(getenv func(string) string, name string, fail func(string, string, ...any)) (time.Duration, bool) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return 0, false
+	}
+	d, err := time.ParseDuration(v)
+	switch {
+	case err != nil:
+		fail(name, "%q is not a Go duration such as 30s or 40ms", v)
+	case d <= 0:
+		fail(name, "%s is not above 0", v)
+	default:
+		return d, true
+	}
+	return 0, false
 }
 
 // isTopicARN checks the shape arn:partition:sns:region:account:name.

@@ -38,6 +38,10 @@ func TestLoadConfig(t *testing.T) {
 				"POWERTOOLS_METRICS_NAMESPACE":      "Acme/Cognito",
 				"POWERTOOLS_SERVICE_NAME":           "signup",
 				"POWERTOOLS_LOG_LEVEL":              "debug",
+				"COGWATCH_EVENT_SINK":               " SNS ",
+				"COGWATCH_BREAKER_FAILURES":         "5",
+				"COGWATCH_BREAKER_COOLDOWN":         "1m",
+				"COGWATCH_BREAKER_PROBE_BUDGET":     "75ms",
 			},
 			want: Config{
 				TopicARN:               "arn:aws:sns:eu-west-1:123456789012:user-events",
@@ -49,7 +53,19 @@ func TestLoadConfig(t *testing.T) {
 				Namespace:              "Acme/Cognito",
 				ServiceName:            "signup",
 				LogLevel:               slog.LevelDebug,
+				EventSink:              SinkSNS,
+				Breaker:                BreakerConfig{Failures: 5, Cooldown: time.Minute, ProbeBudget: 75 * time.Millisecond},
 			},
+		},
+		{
+			name: "log sink, breaker off",
+			env:  map[string]string{"COGWATCH_EVENT_SINK": "log", "COGWATCH_BREAKER_FAILURES": "0"},
+			want: func() Config {
+				c := DefaultConfig
+				c.EventSink = SinkLog
+				c.Breaker.Failures = 0
+				return c
+			}(),
 		},
 		{
 			name: "goaws topic, false, budget just below the limit",
@@ -115,6 +131,22 @@ func TestLoadConfigErrors(t *testing.T) {
 			want: `POWERTOOLS_METRICS_NAMESPACE: "` + strings.Repeat("n", 256) + `" is longer than 255 bytes`},
 		{name: "log level", env: map[string]string{"POWERTOOLS_LOG_LEVEL": "verbose"},
 			want: `POWERTOOLS_LOG_LEVEL: "verbose" is not DEBUG, INFO, WARN or ERROR`},
+		{name: "sink unknown", env: map[string]string{"COGWATCH_EVENT_SINK": "kinesis"},
+			want: `COGWATCH_EVENT_SINK: "kinesis" is not sns or log`},
+		{name: "log sink with the address in events", env: map[string]string{"COGWATCH_EVENT_SINK": "log", "COGWATCH_INCLUDE_EMAIL": "true"},
+			want: `COGWATCH_EVENT_SINK: log writes events to the log, which never carries an address: unset COGWATCH_INCLUDE_EMAIL or use sns`},
+		{name: "breaker failures negative", env: map[string]string{"COGWATCH_BREAKER_FAILURES": "-1"},
+			want: `COGWATCH_BREAKER_FAILURES: "-1" is not a whole number from 0 to 1000`},
+		{name: "breaker failures not a number", env: map[string]string{"COGWATCH_BREAKER_FAILURES": "three"},
+			want: `COGWATCH_BREAKER_FAILURES: "three" is not a whole number from 0 to 1000`},
+		{name: "breaker cooldown zero", env: map[string]string{"COGWATCH_BREAKER_COOLDOWN": "0s"},
+			want: `COGWATCH_BREAKER_COOLDOWN: 0s is not above 0`},
+		{name: "breaker cooldown too long", env: map[string]string{"COGWATCH_BREAKER_COOLDOWN": "2h"},
+			want: `COGWATCH_BREAKER_COOLDOWN: 2h0m0s is above 1h0m0s`},
+		{name: "probe budget not a duration", env: map[string]string{"COGWATCH_BREAKER_PROBE_BUDGET": "40"},
+			want: `COGWATCH_BREAKER_PROBE_BUDGET: "40" is not a Go duration such as 30s or 40ms`},
+		{name: "probe budget above the budget", env: map[string]string{"COGWATCH_TRIGGER_BUDGET": "1s", "COGWATCH_BREAKER_PROBE_BUDGET": "2s"},
+			want: `COGWATCH_BREAKER_PROBE_BUDGET: 2s is above the trigger budget 1s`},
 		{name: "every error reported", env: map[string]string{"COGWATCH_TRIGGER_BUDGET": "5s", "COGWATCH_INCLUDE_EMAIL": "1x"},
 			want: "COGWATCH_TRIGGER_BUDGET: 5s is not below Cognito's 5s limit\nCOGWATCH_INCLUDE_EMAIL: \"1x\" is not true or false"},
 	}

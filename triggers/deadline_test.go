@@ -122,18 +122,10 @@ func TestDeadlineWall(t *testing.T) {
 			endpoint, requests := hangingSNS(t)
 			cfg := testConfig()
 			cfg.Budget = 3 * time.Second
-			var emfOut, logs syncBuffer
+			cfg.Breaker.Failures = 0 // every run calls the hanging SNS
+			var emfOut, logs, spilled syncBuffer
 			metrics, log := NewMetrics(&emfOut, cfg), testLogger(&logs)
-			publish := snsClient(endpoint).Publish
-			var h lambda.Handler
-			switch tc.function {
-			case "presignup":
-				h = NewPreSignUp(cfg, publish, metrics, log)
-			case "authentication":
-				h = NewAuthentication(cfg, publish, metrics, log)
-			default:
-				h = NewPostConfirmation(cfg, publish, metrics, log)
-			}
+			h := newTrigger(tc.function, cfg, snsClient(endpoint).Publish, metrics, log, &spilled)
 			payload := readFixture(t, tc.fixture)
 
 			var all, kept []time.Duration
@@ -171,6 +163,7 @@ func TestDeadlineWall(t *testing.T) {
 			for _, l := range lines {
 				require.Equal(t, 1.0, decodeEMF(t, l).num(t, "PublishFailures"))
 			}
+			require.Len(t, spilled.Lines(), runs, "every event not published is in the log, for the forwarder")
 			require.Positive(t, requests.Load(), "the publish reached the hanging endpoint")
 		})
 	}

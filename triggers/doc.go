@@ -3,10 +3,14 @@
 // and post confirmation (PostConfirmation).
 //
 // Every trigger does its Cognito job, writes one Embedded Metric Format line
-// per invocation (see package emf), and publishes one user event (see package
-// event) to SNS within its time budget, failing open: a publish that fails or
-// runs out of time is logged and counted in PublishFailures, and the user
-// gets through. Only pre sign-up may reject a user, and only with a
+// per invocation (see package emf), and sends one user event (see package
+// event) to its sink. With the SNS sink it publishes within its time budget,
+// failing open: a publish that fails or runs out of time is logged, counted
+// in PublishFailures and written to the log as an event line (see
+// event.AppendLogLine) for the log forwarder, and the user gets through; a
+// per-instance circuit breaker stops calling a failing SNS for a cool-down
+// (PublishSkipped). With the log sink the event line is all it writes: no
+// network call. Only pre sign-up may reject a user, and only with a
 // Rejection, whose text Cognito shows.
 //
 // Each trigger answers with the event it received, byte for byte (its

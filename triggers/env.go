@@ -26,7 +26,9 @@ func PreSignUpFromEnv(ctx context.Context, getenv func(string) string, stdout io
 	if err != nil {
 		return nil, err
 	}
-	return NewPreSignUp(d.cfg, d.publish, d.metrics, d.log), nil
+	t := NewPreSignUp(d.cfg, d.publish, d.metrics, d.log)
+	t.SetEventLog(d.stdout)
+	return t, nil
 }
 
 // AuthenticationFromEnv builds the authentication Lambda handler (pre and
@@ -36,7 +38,9 @@ func AuthenticationFromEnv(ctx context.Context, getenv func(string) string, stdo
 	if err != nil {
 		return nil, err
 	}
-	return NewAuthentication(d.cfg, d.publish, d.metrics, d.log), nil
+	t := NewAuthentication(d.cfg, d.publish, d.metrics, d.log)
+	t.SetEventLog(d.stdout)
+	return t, nil
 }
 
 // PostConfirmationFromEnv builds the post confirmation Lambda handler; see
@@ -46,7 +50,9 @@ func PostConfirmationFromEnv(ctx context.Context, getenv func(string) string, st
 	if err != nil {
 		return nil, err
 	}
-	return NewPostConfirmation(d.cfg, d.publish, d.metrics, d.log), nil
+	t := NewPostConfirmation(d.cfg, d.publish, d.metrics, d.log)
+	t.SetEventLog(d.stdout)
+	return t, nil
 }
 
 type deps struct {
@@ -54,10 +60,12 @@ type deps struct {
 	publish PublishFunc
 	metrics *emf.Writer
 	log     *slog.Logger
+	stdout  io.Writer // event lines go beside the EMF lines
 }
 
 // fromEnv reads the configuration and builds the logger, the EMF writer and,
-// only when a topic is configured, the SNS client.
+// only with the SNS sink and a topic, the SNS client: the log sink loads no
+// AWS configuration and makes no network call.
 func fromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (deps, error) {
 	cfg, err := LoadConfig(getenv)
 	if err != nil {
@@ -66,11 +74,11 @@ func fromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	if stdout == nil {
 		stdout = io.Discard
 	}
-	d := deps{cfg: cfg, log: logging.New(stdout, getenv), metrics: NewMetrics(stdout, cfg)}
+	d := deps{cfg: cfg, log: logging.New(stdout, getenv), metrics: NewMetrics(stdout, cfg), stdout: stdout}
 	if err := d.metrics.Err(); err != nil {
 		return deps{}, fmt.Errorf("configuration: %w", err)
 	}
-	if cfg.TopicARN != "" {
+	if cfg.TopicARN != "" && cfg.EventSink == SinkSNS {
 		awsCfg, err := awsconf.Load(ctx, awsOptions(getenv)...)
 		if err != nil {
 			return deps{}, err

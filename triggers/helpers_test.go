@@ -3,15 +3,18 @@ package triggers
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cogwatch/cogwatch/emf"
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/testutil"
 )
@@ -133,4 +136,26 @@ func fixedClock(step time.Duration) func() time.Time {
 		t = t.Add(step)
 		return t
 	}
+}
+
+// trigger is what every trigger is to the tests.
+type trigger interface {
+	lambda.Handler
+	SetEventLog(io.Writer)
+}
+
+// newTrigger builds the trigger of function (presignup, authentication,
+// postconfirmation) with its event lines going to events.
+func newTrigger(function string, cfg Config, publish PublishFunc, metrics *emf.Writer, log *slog.Logger, events io.Writer) trigger {
+	var h trigger
+	switch function {
+	case "presignup":
+		h = NewPreSignUp(cfg, publish, metrics, log)
+	case "authentication":
+		h = NewAuthentication(cfg, publish, metrics, log)
+	default:
+		h = NewPostConfirmation(cfg, publish, metrics, log)
+	}
+	h.SetEventLog(events)
+	return h
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -23,7 +24,7 @@ import (
 )
 
 // PublishFunc is the one SNS call a trigger makes; (*sns.Client).Publish
-// fills it. A nil PublishFunc turns publishing off.
+// fills it. A nil PublishFunc turns publishing off (with the SNS sink).
 type PublishFunc func(context.Context, *sns.PublishInput, ...func(*sns.Options)) (*sns.PublishOutput, error)
 
 // retryBackoff is the pause before the one retry of a failed publish.
@@ -58,6 +59,10 @@ type base struct {
 	publish PublishFunc
 	metrics *emf.Writer
 	log     *slog.Logger
+	// events receives the event lines (the log sink, events the SNS sink
+	// could not publish): the function's log, beside the EMF lines.
+	events  io.Writer
+	breaker *breaker // nil: off
 
 	now   func() time.Time // what the trigger reports (event time, latencies); deadlines follow the real clock
 	cold  func() bool      // whether an invocation is its instance's first: warmup.Process.Cold
@@ -65,7 +70,7 @@ type base struct {
 }
 
 func newBase(cfg Config, publish PublishFunc, metrics *emf.Writer, log *slog.Logger) base {
-	if cfg.TopicARN == "" {
+	if cfg.TopicARN == "" || cfg.EventSink == SinkLog {
 		publish = nil
 	}
 	if metrics == nil {
@@ -74,7 +79,24 @@ func newBase(cfg Config, publish PublishFunc, metrics *emf.Writer, log *slog.Log
 	if log == nil {
 		log = logging.Discard()
 	}
-	return base{cfg: cfg, publish: publish, metrics: metrics, log: log, now: time.Now, cold: warmup.Process.Cold, newID: newUUID}
+	b := base{cfg: cfg, publish: publish, metrics: metrics, log: log, events: os.Stdout,
+		now: time.Now, cold: warmup.Process.Cold, newID: newUUID}
+	if publish != nil {
+		b.breaker = newBreaker(cfg.Breaker, log)
+	}
+	return b
+}
+
+// SetEventLog replaces where a trigger writes its event lines (os.Stdout by
+// default, the function's log in Lambda, where the log forwarder's
+// subscription filter finds them): the log sink's events, and the events the
+// SNS sink skipped or failed to publish. Give it the writer the EMF lines go
+// to. Call it before any Handle.
+func (b *base) SetEventLog(w io.Writer) {
+	if w == nil {
+		w = io.Discard
+	}
+	b.events = w
 }
 
 // invocation is the state of one trigger invocation.
@@ -167,12 +189,15 @@ func (inv *invocation) count(t event.Type, reason string) {
 	_ = inv.m.PutWithDimensions(name, 1, emf.Count, reasonSets...)
 }
 
-// publishEvent publishes one event before the invocation's wall (budget or
-// deadline less Reserve), failing open.
+// publishEvent sends one event to the sink, failing open. With the log sink
+// it writes the event line. With the SNS sink it publishes before the
+// invocation's wall (budget or deadline less Reserve) unless the breaker is
+// open; an event it skips or fails to publish goes to the log instead.
 func (inv *invocation) publishEvent(t event.Type, d event.Data) {
 	b := inv.b
 	d.LatencyMs = ms(b.now().Sub(inv.start))
-	if b.publish == nil {
+	sinkLog := b.cfg.EventSink == SinkLog
+	if b.publish == nil && !sinkLog {
 		return
 	}
 	e := event.Event{
@@ -191,21 +216,67 @@ func (inv *invocation) publishEvent(t event.Type, d event.Data) {
 		b.log.WarnContext(inv.ctx, "user event not published", "type", t, "triggerSource", d.TriggerSource, "err", err)
 		return
 	}
+	if sinkLog {
+		inv.logEvent(&e, body, "")
+		return
+	}
+
+	var done func(error)
+	probe := false
+	if b.breaker != nil {
+		var ok bool
+		if done, probe, ok = b.breaker.allow(); !ok {
+			_ = inv.m.Put(catalog.PublishSkipped, 1, emf.Count)
+			inv.logEvent(&e, body, codeBreakerOpen)
+			return
+		}
+		_ = inv.m.Put(catalog.PublishSkipped, 0, emf.Count)
+	}
 	in := &sns.PublishInput{
 		TopicArn:          aws.String(b.cfg.TopicARN),
 		Message:           aws.String(string(body)),
 		MessageAttributes: attributes(&e),
 	}
-	ctx, cancel := context.WithDeadline(inv.ctx, inv.wall)
-	defer cancel()
 	t0 := b.now()
-	attempts := 0
-	err = ctx.Err() // no time left for even one attempt
-	if err == nil {
-		attempts++
-		_, err = b.publish(ctx, in, noSDKRetries)
+	attempts, err := inv.publish(in, probe)
+	if done != nil {
+		if attempts == 0 {
+			done(errNotAttempted) // no time left: says nothing of SNS
+		} else {
+			done(err)
+		}
 	}
-	if err != nil && retryable(ctx, err) {
+	_ = inv.m.Put(catalog.PublishLatency, ms(b.now().Sub(t0)), emf.Milliseconds)
+	if err != nil {
+		code := failureCode(err)
+		_ = inv.m.Put(catalog.PublishFailures, 1, emf.Count)
+		b.log.WarnContext(inv.ctx, "user event not published, user let through; event written to the log",
+			"type", t, "triggerSource", d.TriggerSource, "attempts", attempts, "probe", probe, "code", code, "err", safeError(err))
+		inv.logEvent(&e, body, code)
+		return
+	}
+	_ = inv.m.Put(catalog.PublishFailures, 0, emf.Count)
+}
+
+// publish calls SNS before the invocation's wall, retrying once if the
+// failure may pass and time allows; a breaker's probe is one attempt within
+// the probe budget. attempts counts the calls made.
+func (inv *invocation) publish(in *sns.PublishInput, probe bool) (attempts int, err error) {
+	b := inv.b
+	wall := inv.wall
+	if probe {
+		if w := time.Now().Add(b.cfg.Breaker.ProbeBudget); w.Before(wall) {
+			wall = w
+		}
+	}
+	ctx, cancel := context.WithDeadline(inv.ctx, wall)
+	defer cancel()
+	if err = ctx.Err(); err != nil { // no time left for even one attempt
+		return 0, err
+	}
+	attempts++
+	_, err = b.publish(ctx, in, noSDKRetries)
+	if err != nil && !probe && retryable(ctx, err) {
 		timer := time.NewTimer(retryBackoff)
 		select {
 		case <-timer.C:
@@ -215,14 +286,27 @@ func (inv *invocation) publishEvent(t event.Type, d event.Data) {
 			timer.Stop()
 		}
 	}
-	_ = inv.m.Put(catalog.PublishLatency, ms(b.now().Sub(t0)), emf.Milliseconds)
-	if err != nil {
-		_ = inv.m.Put(catalog.PublishFailures, 1, emf.Count)
-		b.log.WarnContext(inv.ctx, "user event not published, user let through",
-			"type", t, "triggerSource", d.TriggerSource, "attempts", attempts, "code", failureCode(err), "err", safeError(err))
-		return
+	return attempts, err
+}
+
+// logEvent writes the event line of e (body, its SNS message) to the event
+// log, in one Write so that it never interleaves with other lines. With
+// COGWATCH_INCLUDE_EMAIL the address is left out: logs never carry one.
+func (inv *invocation) logEvent(e *event.Event, body []byte, spill string) {
+	if e.Data.Email != "" {
+		c := *e
+		c.Data.Email = ""
+		b, err := event.Marshal(c)
+		if err != nil { // cannot happen (e was marshalled): never log the address
+			inv.b.log.ErrorContext(inv.ctx, "user event lost: event line not written", "type", e.Type, "code", spill, "err", err)
+			return
+		}
+		body = b
 	}
-	_ = inv.m.Put(catalog.PublishFailures, 0, emf.Count)
+	line := event.AppendLogLine(make([]byte, 0, len(body)+64), body, spill)
+	if _, err := inv.b.events.Write(line); err != nil {
+		inv.b.log.ErrorContext(inv.ctx, "user event lost: event line not written", "type", e.Type, "code", spill, "err", err)
+	}
 }
 
 // noSDKRetries leaves retrying to publishEvent, which retries once and

@@ -25,6 +25,8 @@ type localFlags struct {
 	cognitoLocal  string
 	warmInterval  time.Duration
 	seed          uint64
+	eventSink     string
+	logForwarder  bool
 	noProgress    bool
 	verbose       bool
 }
@@ -74,6 +76,8 @@ than --duration; the command then stops as soon as it has finished.`,
 	fl.StringVar(&f.dir, "dir", "", "run directory for logs and recorded calls, kept afterwards (default: a temporary one, removed)")
 	fl.StringVar(&f.cognitoLocal, "cognito-local", "", "cognito-local executable (default $"+local.CognitoLocalEnv+" or local/node_modules/.bin/cognito-local)")
 	fl.DurationVar(&f.warmInterval, "warm-interval", local.DefaultWarmInterval, "how often the warmer runs; 0 never")
+	fl.StringVar(&f.eventSink, "event-sink", "sns", "where the triggers send user events: sns, or log (their log lines, published by the log forwarder)")
+	fl.BoolVar(&f.logForwarder, "log-forwarder", false, "run the log forwarder with --event-sink sns too, recovering the events the triggers could not publish")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the simulation's plan")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar (it is shown only when standard error is a terminal)")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log the stack's own events (timeouts, failed batches) to standard error")
@@ -107,8 +111,12 @@ func runLocal(ctx context.Context, stdout, stderr io.Writer, f localFlags) (err 
 	if f.verbose {
 		level = slog.LevelInfo
 	}
+	if f.eventSink != "sns" && f.eventSink != "log" {
+		return usageErrorf("--event-sink %q: want sns or log", f.eventSink)
+	}
 	opts := local.Options{
 		Dir: f.dir, CognitoLocal: f.cognitoLocal, WarmInterval: f.warmInterval,
+		EventSink: f.eventSink, LogForwarder: f.logForwarder,
 		Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
 	}
 	if f.warmInterval == 0 {

@@ -32,7 +32,8 @@ const (
 
 	TriggerLatency  = "TriggerLatency"  // Milliseconds: the trigger's own work, publish included
 	PublishLatency  = "PublishLatency"  // Milliseconds: the SNS Publish call
-	PublishFailures = "PublishFailures" // Count: events not published (error or budget)
+	PublishFailures = "PublishFailures" // Count: events not published (error or budget), written to the log instead
+	PublishSkipped  = "PublishSkipped"  // Count: events the open circuit breaker kept from SNS, written to the log instead
 	ColdStarts      = "ColdStarts"      // Count: first invocation of an instance
 
 	EventDecodeFailures = "EventDecodeFailures" // Count: Cognito events a trigger could not decode, answered unchanged
@@ -41,6 +42,9 @@ const (
 	WarmupColdInstances = "WarmupColdInstances" // Count: of those, how many were cold
 	WarmupErrors        = "WarmupErrors"        // Count: warm-up invocations that failed
 	WarmupLatency       = "WarmupLatency"       // Milliseconds: slowest warm-up invocation of a target
+
+	EventsForwarded = "EventsForwarded" // Count: events the log forwarder published from trigger logs
+	ForwardFailures = "ForwardFailures" // Count: events the log forwarder could not publish or decode (the invocation fails, Lambda retries)
 )
 
 // Unit is a CloudWatch unit name.
@@ -81,13 +85,16 @@ var Metrics = []Metric{
 	{SignInSucceeded, Count, "sign-ins that reached post authentication", poolSets, []string{"triggers", "consumers/cloudwatch"}},
 	{TriggerLatency, Milliseconds, "time a trigger spent before answering Cognito", poolSets, []string{"triggers", "consumers/cloudwatch"}},
 	{PublishLatency, Milliseconds, "time of the SNS Publish call", poolSets, []string{"triggers"}},
-	{PublishFailures, Count, "user events a trigger failed to publish (the user still got through)", poolSets, []string{"triggers"}},
+	{PublishFailures, Count, "user events a trigger failed to publish, written to its log for the log forwarder (the user still got through)", poolSets, []string{"triggers"}},
+	{PublishSkipped, Count, "user events the open circuit breaker kept from SNS, written to the log for the log forwarder", poolSets, []string{"triggers"}},
 	{ColdStarts, Count, "first invocations of a trigger instance", poolSets, []string{"triggers"}},
 	{EventDecodeFailures, Count, "Cognito events a trigger could not decode, answered unchanged (the user went on)", noDims, []string{"triggers"}},
 	{WarmupInstances, Count, "distinct instances that answered a warm-up round", fnSets, []string{"warmers"}},
 	{WarmupColdInstances, Count, "instances that were cold when warmed", fnSets, []string{"warmers"}},
 	{WarmupErrors, Count, "warm-up invocations that failed", fnSets, []string{"warmers"}},
 	{WarmupLatency, Milliseconds, "slowest warm-up invocation of a round", fnSets, []string{"warmers"}},
+	{EventsForwarded, Count, "user events the log forwarder published to the topic from trigger logs", noDims, []string{"consumers/logforwarder"}},
+	{ForwardFailures, Count, "user events the log forwarder could not publish or decode (the invocation fails: Lambda retries it, then sends it to the on-failure destination)", noDims, []string{"consumers/logforwarder"}},
 }
 
 // ByName returns the metric called name.

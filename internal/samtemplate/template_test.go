@@ -160,6 +160,8 @@ func forSchema(t Template) map[string]any {
 	raw, _ := json.Marshal(t)
 	var out map[string]any
 	_ = json.Unmarshal(raw, &out)
+	// goformation's schemas lack CloudFormation's Rules section (parameter
+	// assertions); cfn-lint (TestCfnLint) checks it.
 	delete(out, "Rules")
 	res, _ := out["Resources"].(map[string]any)
 	for id, r := range res {
@@ -227,6 +229,7 @@ var variants = []struct {
 		"HostedZoneId": "Z123", "ApiDomainName": "api.example.com",
 		"ApiCertificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/def",
 	}},
+	{name: "log sink, with the log forwarder", overrides: map[string]any{"EventSink": "log"}},
 }
 
 func TestTemplateValidatesAgainstSchemas(t *testing.T) {
@@ -353,6 +356,13 @@ func checkQueuesAndTopics(t Template) error {
 	for _, q := range t.OfType("AWS::SQS::Queue") {
 		rp, _ := t.Props(q)["RedrivePolicy"].(map[string]any)
 		if d := ref(rp["deadLetterTargetArn"]); d != "" {
+			dlqs[d] = true
+		}
+	}
+	for _, c := range t.OfType("AWS::Lambda::EventInvokeConfig") { // an async function's on-failure destination
+		dc, _ := t.Props(c)["DestinationConfig"].(map[string]any)
+		of, _ := dc["OnFailure"].(map[string]any)
+		if d := ref(of["Destination"]); d != "" {
 			dlqs[d] = true
 		}
 	}
@@ -816,7 +826,7 @@ func TestFunctionsBuildWithTheMakefile(t *testing.T) {
 	fns := functions(tmpl)
 	require.ElementsMatch(t, []string{"PreSignUpFunction", "AuthenticationFunction", "PostConfirmationFunction",
 		"CloudWatchConsumerFunction", "EventBridgeConsumerFunction", "WarmerFunction", "UserPoolDomainFunction",
-		"LogEncryptionFunction", "ApiFunction"}, fns)
+		"LogEncryptionFunction", "ApiFunction", "LogForwarderFunction"}, fns)
 	for _, fn := range fns {
 		r := tmpl.Resources()[fn]
 		md, _ := r["Metadata"].(map[string]any)
@@ -835,7 +845,7 @@ func TestTriggerEnvironment(t *testing.T) {
 		env, _ := tmpl.Props(fn)["Environment"].(map[string]any)
 		vars, _ := env["Variables"].(map[string]any)
 		for _, name := range []string{"USER_EVENTS_TOPIC_ARN", "COGWATCH_TRIGGER_BUDGET", "COGWATCH_HASH_KEY",
-			"COGWATCH_INCLUDE_EMAIL", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_SERVICE_NAME"} {
+			"COGWATCH_INCLUDE_EMAIL", "COGWATCH_EVENT_SINK", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_SERVICE_NAME"} {
 			require.Contains(t, vars, name, fn)
 		}
 		require.Equal(t, "UserEventsTopic", ref(vars["USER_EVENTS_TOPIC_ARN"]), fn)

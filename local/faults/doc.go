@@ -11,6 +11,10 @@
 //     item failures, and after those are redelivered the totals are exact;
 //   - the exporter's SNS listener down in the middle of a stream, then
 //     restarted: with SNS's retries, nothing is lost and nothing counts twice.
+//   - SNS hanging in the middle of a simulated run of the whole local stack,
+//     then back: with the log forwarder deployed, the events the triggers'
+//     breakers skipped reach every consumer from the logs, none lost; with
+//     the log sink, the triggers make no call to SNS and nothing is lost.
 //
 // Each test logs the faults it injected and the events it checked, and the
 // suite ends with a summary line.

@@ -88,7 +88,7 @@ func Start(opts Options) (*Server, error) {
 		done: make(chan struct{}),
 	}
 	s.srv = &http.Server{
-		Handler:           jsonSQS(router.New(), "http://"+Region+".127.0.0.1:"+port, "http://127.0.0.1:"+port),
+		Handler:           jsonSQS(publishBatch(router.New()), "http://"+Region+".127.0.0.1:"+port, "http://127.0.0.1:"+port),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	go gosqs.PeriodicTasks(time.Second, s.quit)

@@ -4,7 +4,8 @@
 // and answering Lambda with the batch item failures.
 //
 // It is internal to consumers/: the CloudWatch aggregator and the EventBridge
-// forwarder use it; nothing else should.
+// forwarder use it, and the log forwarder its error classification and
+// retry policy; nothing else should.
 package sqsbatch
 
 import (

@@ -1,0 +1,70 @@
+package logforwarder
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/cogwatch/cogwatch/consumers/internal/sqsbatch"
+	"github.com/cogwatch/cogwatch/internal/catalog"
+)
+
+// PublishBatch limits (SNS API reference, PublishBatch).
+const (
+	// MaxEntriesPerCall is the most entries one PublishBatch call may carry.
+	MaxEntriesPerCall = 10
+	// MaxCallBytes bounds the summed message and attribute sizes of one call.
+	MaxCallBytes = 256 * 1024
+)
+
+// Options configures a Forwarder. Zero fields take DefaultOptions' values.
+type Options struct {
+	// TopicARN is the user-event topic (USER_EVENTS_TOPIC_ARN).
+	TopicARN string
+	// Namespace is the namespace of the forwarder's EMF metrics
+	// (POWERTOOLS_METRICS_NAMESPACE).
+	Namespace string
+	// MaxEntriesPerCall and MaxCallBytes bound each call; tests lower them.
+	MaxEntriesPerCall int
+	MaxCallBytes      int
+	// Retry bounds the retries of throttled calls and entries.
+	Retry sqsbatch.Policy
+}
+
+// DefaultOptions holds every default in one place.
+var DefaultOptions = Options{
+	Namespace:         catalog.Namespace,
+	MaxEntriesPerCall: MaxEntriesPerCall,
+	MaxCallBytes:      MaxCallBytes,
+	Retry:             sqsbatch.DefaultPolicy,
+}
+
+func (o Options) withDefaults() Options {
+	d := DefaultOptions
+	if o.Namespace == "" {
+		o.Namespace = d.Namespace
+	}
+	if o.MaxEntriesPerCall <= 0 || o.MaxEntriesPerCall > MaxEntriesPerCall {
+		o.MaxEntriesPerCall = d.MaxEntriesPerCall
+	}
+	if o.MaxCallBytes <= 0 || o.MaxCallBytes > MaxCallBytes {
+		o.MaxCallBytes = d.MaxCallBytes
+	}
+	if o.Retry == (sqsbatch.Policy{}) {
+		o.Retry = d.Retry
+	}
+	return o
+}
+
+// Load reads the forwarder's configuration from the environment, starting
+// from DefaultOptions. Errors name the variable.
+func Load(getenv func(string) string) (Options, error) {
+	o := DefaultOptions
+	o.TopicARN = strings.TrimSpace(getenv("USER_EVENTS_TOPIC_ARN"))
+	if p := strings.Split(o.TopicARN, ":"); len(p) != 6 || p[0] != "arn" || p[2] != "sns" || p[3] == "" || p[4] == "" || p[5] == "" {
+		return Options{}, fmt.Errorf("USER_EVENTS_TOPIC_ARN: %q is not an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<topic>)", o.TopicARN)
+	}
+	if v := strings.TrimSpace(getenv("POWERTOOLS_METRICS_NAMESPACE")); v != "" {
+		o.Namespace = v
+	}
+	return o, nil
+}
