@@ -73,11 +73,17 @@ func TestValidate(t *testing.T) {
 			want: `event: data.medium: invalid value: only cogwatch.code.sent events carry a medium`, is: event.ErrInvalid},
 		{name: "unknown medium", edit: func(e *event.Event) { e.Type, e.Data.Medium = event.CodeSent, "pigeon" },
 			want: `event: data.medium: invalid value: "pigeon", want "email" or "sms"`, is: event.ErrInvalid},
-		{name: "country code on an email", edit: func(e *event.Event) { e.Type, e.Data.Medium, e.Data.CountryCode = event.CodeSent, event.MediumEmail, "44" },
+		{name: "country code on an email", edit: func(e *event.Event) {
+			e.Type, e.Data.Medium, e.Data.CountryCode = event.CodeSent, event.MediumEmail, "44"
+		},
 			want: `event: data.countryCode: invalid value: "44": 1 to 3 digits, on an SMS only`, is: event.ErrInvalid},
-		{name: "country code not digits", edit: func(e *event.Event) { e.Type, e.Data.Medium, e.Data.CountryCode = event.CodeSent, event.MediumSMS, "+44" },
+		{name: "country code not digits", edit: func(e *event.Event) {
+			e.Type, e.Data.Medium, e.Data.CountryCode = event.CodeSent, event.MediumSMS, "+44"
+		},
 			want: `event: data.countryCode: invalid value: "+44": 1 to 3 digits, on an SMS only`, is: event.ErrInvalid},
-		{name: "country code too long", edit: func(e *event.Event) { e.Type, e.Data.Medium, e.Data.CountryCode = event.CodeSent, event.MediumSMS, "4412" },
+		{name: "country code too long", edit: func(e *event.Event) {
+			e.Type, e.Data.Medium, e.Data.CountryCode = event.CodeSent, event.MediumSMS, "4412"
+		},
 			want: `event: data.countryCode: invalid value: "4412": 1 to 3 digits, on an SMS only`, is: event.ErrInvalid},
 		{name: "missing user pool", edit: func(e *event.Event) { e.Data.UserPoolID = "" },
 			want: "event: data.userPoolId: missing required field", is: event.ErrMissing},
