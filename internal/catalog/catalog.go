@@ -45,6 +45,22 @@ const (
 	WarmupLatency       = "WarmupLatency"       // Milliseconds: slowest warm-up invocation of a target
 )
 
+// Journeys: tokens, codes sent, federation (pre token generation and custom
+// message triggers; federated sign-ups from pre sign-up).
+const (
+	DimTriggerSource = "TriggerSource" // Cognito's triggerSource: a fixed, documented set per trigger
+	DimMedium        = "Medium"        // event.MediumEmail or event.MediumSMS
+	DimCountryCode   = "CountryCode"   // an E.164 country calling code (at most 3 digits), or "unknown"
+	DimProvider      = "Provider"      // an identity provider name, capped (see triggers.Providers)
+
+	TokensIssued      = "TokensIssued"      // Count: token sets the pre token generation trigger saw, by source
+	CodesSent         = "CodesSent"         // Count: messages with a code, by source and medium
+	SMSSent           = "SMSSent"           // Count: of those, SMS, by source and destination country calling code
+	SMSSentUnexpected = "SMSSentUnexpected" // Count: SMS to a country calling code outside COGWATCH_SMS_COUNTRIES
+	FederatedSignUps  = "FederatedSignUps"  // Count: PreSignUp_ExternalProvider sign-ups, by provider
+	FederatedSignIns  = "FederatedSignIns"  // Count: hosted sign-ins of federated users, by provider
+)
+
 // Unit is a CloudWatch unit name.
 type Unit string
 
@@ -70,6 +86,13 @@ var (
 	reasonSets = [][]string{{DimUserPoolID}, {DimUserPoolID, DimClientID}, {DimUserPoolID, DimReason}}
 	fnSets     = [][]string{{DimFunction}}
 	noDims     = [][]string{{}} // the empty dimension set: one series per namespace
+
+	// TokenSets, CodeSets, SMSSets and ProviderSets are the journey
+	// metrics' dimension sets; the triggers emit them with exactly these.
+	TokenSets    = [][]string{{DimUserPoolID}, {DimUserPoolID, DimClientID}, {DimUserPoolID, DimTriggerSource}}
+	CodeSets     = [][]string{{DimUserPoolID}, {DimUserPoolID, DimClientID}, {DimUserPoolID, DimTriggerSource, DimMedium}}
+	SMSSets      = [][]string{{DimUserPoolID}, {DimUserPoolID, DimTriggerSource}, {DimUserPoolID, DimCountryCode}}
+	ProviderSets = [][]string{{DimUserPoolID}, {DimUserPoolID, DimProvider}}
 )
 
 // Metrics lists every metric, in a stable order.
@@ -91,6 +114,19 @@ var Metrics = []Metric{
 	{WarmupErrors, Count, "warm-up invocations that failed", fnSets, []string{"warmers"}},
 	{WarmupLatency, Milliseconds, "slowest warm-up invocation of a round", fnSets, []string{"warmers"}},
 }
+
+// journeyMetrics are appended to Metrics: they came with the pre token
+// generation and custom message triggers.
+var journeyMetrics = []Metric{
+	{TokensIssued, Count, "token sets issued (pre token generation), by trigger source: sign-in, hosted UI, refresh, new password, device", TokenSets, []string{"triggers", "consumers/cloudwatch"}},
+	{CodesSent, Count, "messages carrying a code or temporary password (custom message), by trigger source and medium", CodeSets, []string{"triggers", "consumers/cloudwatch"}},
+	{SMSSent, Count, "of those, SMS, by trigger source and destination country calling code (never the number)", SMSSets, []string{"triggers"}},
+	{SMSSentUnexpected, Count, "SMS to a country calling code outside COGWATCH_SMS_COUNTRIES (only when it is set)", poolSets[:1], []string{"triggers"}},
+	{FederatedSignUps, Count, "sign-ups through an external identity provider, by provider", ProviderSets, []string{"triggers"}},
+	{FederatedSignIns, Count, "hosted-UI sign-ins of federated users, by provider", ProviderSets, []string{"triggers"}},
+}
+
+func init() { Metrics = append(Metrics, journeyMetrics...) }
 
 // ByName returns the metric called name.
 func ByName(name string) (Metric, bool) {
@@ -117,6 +153,10 @@ func ForEvent(t event.Type) string {
 		return SignInAttempted
 	case event.SignInSucceeded:
 		return SignInSucceeded
+	case event.TokenIssued:
+		return TokensIssued
+	case event.CodeSent:
+		return CodesSent
 	}
 	return ""
 }
