@@ -49,6 +49,14 @@ type Config struct {
 	// LogLevel is the minimum log level (POWERTOOLS_LOG_LEVEL); Lambda's own
 	// AWS_LAMBDA_LOG_LEVEL, when set, wins (see internal/logging).
 	LogLevel slog.Level
+	// TokenEvents publishes a cogwatch.token.issued event per token set
+	// (COGWATCH_TOKEN_EVENTS). Off by default: pre token generation runs on
+	// every refresh; its metrics are always written.
+	TokenEvents bool
+	// SMSCountries are the country calling codes SMS are expected to go to
+	// (COGWATCH_SMS_COUNTRIES, e.g. "1,44"); an SMS elsewhere counts in
+	// SMSSentUnexpected. Empty: no SMS is unexpected.
+	SMSCountries []string
 }
 
 // DefaultConfig is the configuration with no environment variable set.
@@ -70,6 +78,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("namespace", c.Namespace),
 		slog.String("service", c.ServiceName),
 		slog.String("logLevel", c.LogLevel.String()),
+		slog.Bool("tokenEvents", c.TokenEvents),
+		slog.Any("smsCountries", c.SMSCountries),
 	)
 }
 
@@ -92,6 +102,8 @@ var Variables = []Variable{
 	{"POWERTOOLS_METRICS_NAMESPACE", DefaultConfig.Namespace, "CloudWatch namespace of the triggers' EMF metrics."},
 	{"POWERTOOLS_SERVICE_NAME", "", "Service name added to every log line and EMF document as `service`."},
 	{"POWERTOOLS_LOG_LEVEL", "INFO", "Minimum log level: DEBUG, INFO, WARN or ERROR. Lambda's AWS_LAMBDA_LOG_LEVEL wins when set."},
+	{"COGWATCH_TOKEN_EVENTS", "false", "`true` makes the pre token generation trigger publish a `cogwatch.token.issued` event per token set. Off by default: it runs on every token refresh, and a Publish costs $0.50 per million plus delivery; its EMF metrics are always written."},
+	{"COGWATCH_SMS_COUNTRIES", "", "Comma-separated country calling codes (`1,44`) SMS are expected to go to; the custom message trigger counts an SMS elsewhere in SMSSentUnexpected, which the SMS-pumping alarm weighs. Unset: none is unexpected."},
 }
 
 // LoadConfig reads the configuration from getenv (os.Getenv in a Lambda),
@@ -159,6 +171,24 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			fail("POWERTOOLS_LOG_LEVEL", "%q is not DEBUG, INFO, WARN or ERROR", v)
 		}
 	}
+	if v := strings.TrimSpace(getenv("COGWATCH_TOKEN_EVENTS")); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			fail("COGWATCH_TOKEN_EVENTS", "%q is not true or false", v)
+		}
+		c.TokenEvents = b
+	}
+	for cc := range strings.SplitSeq(getenv("COGWATCH_SMS_COUNTRIES"), ",") {
+		cc = strings.TrimPrefix(strings.TrimSpace(cc), "+")
+		if cc == "" {
+			continue
+		}
+		if !isCallingCode(cc) {
+			fail("COGWATCH_SMS_COUNTRIES", "%q is not a country calling code such as 44", cc)
+			continue
+		}
+		c.SMSCountries = append(c.SMSCountries, cc)
+	}
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)
 	}
@@ -211,7 +241,8 @@ func Markdown() []byte {
 	var b strings.Builder
 	b.WriteString("# Trigger configuration\n\n")
 	b.WriteString("<!-- Generated from triggers.Variables by `go test ./triggers -run TestConfigurationDoc -update`; do not edit. -->\n\n")
-	b.WriteString("The triggers (pre sign-up, authentication, post confirmation) read these environment variables\n")
+	b.WriteString("The triggers (pre sign-up, authentication, post confirmation, pre token generation, custom\n")
+	b.WriteString("message) read these environment variables\n")
 	b.WriteString("once at start. A bad value stops the function at start with a message naming the variable.\n")
 	b.WriteString("AWS endpoints and credentials come the SDK's standard way (`AWS_REGION`, `AWS_ENDPOINT_URL`,\n")
 	b.WriteString("`AWS_ENDPOINT_URL_SNS`, …), so the same binary talks to AWS or to a local emulator.\n\n")

@@ -106,3 +106,23 @@ func awsOptions(getenv func(string) string) []func(*config.LoadOptions) error {
 	}
 	return opts
 }
+
+// PreTokenGenerationFromEnv builds the pre token generation Lambda handler;
+// see PreSignUpFromEnv.
+func PreTokenGenerationFromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
+	d, err := fromEnv(ctx, getenv, stdout)
+	if err != nil {
+		return nil, err
+	}
+	return NewPreTokenGeneration(d.cfg, d.publish, d.metrics, d.log), nil
+}
+
+// CustomMessageFromEnv builds the custom message Lambda handler; see
+// PreSignUpFromEnv.
+func CustomMessageFromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
+	d, err := fromEnv(ctx, getenv, stdout)
+	if err != nil {
+		return nil, err
+	}
+	return NewCustomMessage(d.cfg, d.publish, d.metrics, d.log), nil
+}
