@@ -52,7 +52,7 @@ func (c *CustomMessage) Handle(ctx context.Context, ev events.CognitoEventUserPo
 	str := func(k string) string { s, _ := ev.Request.UserAttributes[k].(string); return s }
 	c.handle(ctx, journeyEvent{
 		header:        header{TriggerSource: ev.TriggerSource, Region: ev.Region, UserPoolID: ev.UserPoolID, ClientID: ev.CallerContext.ClientID},
-		user:          user{Email: str("email"), Sub: str("sub")},
+		user:          user{Email: str("email"), Sub: str("sub"), UserName: ev.UserName, Identities: str("identities")},
 		Phone:         str("phone_number"),
 		CodeParameter: ev.Request.CodeParameter,
 		SMSMessage:    ev.Response.SMSMessage,

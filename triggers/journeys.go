@@ -20,7 +20,6 @@ import (
 type journeyEvent struct {
 	header
 	user
-	Identities    string // the identities attribute: a JSON array, as a string
 	Phone         string
 	CodeParameter string
 	SMSMessage    string
@@ -30,6 +29,7 @@ type journeyWire struct {
 	TriggerSource string `json:"triggerSource"`
 	Region        string `json:"region"`
 	UserPoolID    string `json:"userPoolId"`
+	UserName      string `json:"userName"`
 	CallerContext struct {
 		ClientID string `json:"clientId"`
 	} `json:"callerContext"`
@@ -55,6 +55,7 @@ func decodeJourney(payload []byte, withMessage bool) (journeyEvent, error) {
 			TriggerSource string `json:"triggerSource"`
 			Region        string `json:"region"`
 			UserPoolID    string `json:"userPoolId"`
+			UserName      string `json:"userName"`
 			CallerContext struct {
 				ClientID string `json:"clientId"`
 			} `json:"callerContext"`
@@ -63,7 +64,7 @@ func decodeJourney(payload []byte, withMessage bool) (journeyEvent, error) {
 			} `json:"request"`
 		}
 		err = json.Unmarshal(payload, &lite)
-		w.TriggerSource, w.Region, w.UserPoolID, w.CallerContext = lite.TriggerSource, lite.Region, lite.UserPoolID, lite.CallerContext
+		w.TriggerSource, w.Region, w.UserPoolID, w.UserName, w.CallerContext = lite.TriggerSource, lite.Region, lite.UserPoolID, lite.UserName, lite.CallerContext
 		w.Request.UserAttributes = lite.Request.UserAttributes
 	}
 	if err != nil {
@@ -71,6 +72,7 @@ func decodeJourney(payload []byte, withMessage bool) (journeyEvent, error) {
 	}
 	e := journeyEvent{
 		header:        header{TriggerSource: w.TriggerSource, Region: w.Region, UserPoolID: w.UserPoolID, ClientID: w.CallerContext.ClientID},
+		user:          user{UserName: w.UserName},
 		CodeParameter: w.Request.CodeParameter,
 		SMSMessage:    w.Response.SMSMessage,
 	}

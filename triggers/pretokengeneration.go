@@ -48,7 +48,7 @@ func NewPreTokenGeneration(cfg Config, publish PublishFunc, metrics *emf.Writer,
 // always nil.
 func (p *PreTokenGeneration) Handle(ctx context.Context, ev events.CognitoEventUserPoolsPreTokenGen) (events.CognitoEventUserPoolsPreTokenGen, error) {
 	h, u := fromEvents(ev.CognitoEventUserPoolsHeader, ev.Request.UserAttributes)
-	p.handle(ctx, journeyEvent{header: h, user: u, Identities: ev.Request.UserAttributes["identities"]})
+	p.handle(ctx, journeyEvent{header: h, user: u})
 	return ev, nil
 }
 
@@ -56,7 +56,7 @@ func (p *PreTokenGeneration) Handle(ctx context.Context, ev events.CognitoEventU
 // always nil.
 func (p *PreTokenGeneration) HandleV2(ctx context.Context, ev events.CognitoEventUserPoolsPreTokenGenV2_0) (events.CognitoEventUserPoolsPreTokenGenV2_0, error) {
 	h, u := fromEvents(ev.CognitoEventUserPoolsHeader, ev.Request.UserAttributes)
-	p.handle(ctx, journeyEvent{header: h, user: u, Identities: ev.Request.UserAttributes["identities"]})
+	p.handle(ctx, journeyEvent{header: h, user: u})
 	return ev, nil
 }
 
