@@ -45,6 +45,8 @@ var deadlineCases = []struct{ name, function, fixture string }{
 	{"authentication-pre", "authentication", "aws-lambda-go/cognito-event-userpools-preauthentication.json"},
 	{"authentication-post", "authentication", "cognito-local/PostAuthentication_Authentication.json"},
 	{"postconfirmation", "postconfirmation", "cognito-local/PostConfirmation_ConfirmSignUp.json"},
+	{"pretokengeneration", "pretokengeneration", "aws-docs/TokenGeneration_RefreshTokens-v2.json"},
+	{"custommessage", "custommessage", "aws-docs/CustomMessage_ForgotPassword.json"},
 }
 
 // stallWatch watches this process's scheduling: a goroutine asks to wake
@@ -122,6 +124,7 @@ func TestDeadlineWall(t *testing.T) {
 			endpoint, requests := hangingSNS(t)
 			cfg := testConfig()
 			cfg.Budget = 3 * time.Second
+			cfg.TokenEvents = true
 			var emfOut, logs syncBuffer
 			metrics, log := NewMetrics(&emfOut, cfg), testLogger(&logs)
 			publish := snsClient(endpoint).Publish
@@ -131,6 +134,10 @@ func TestDeadlineWall(t *testing.T) {
 				h = NewPreSignUp(cfg, publish, metrics, log)
 			case "authentication":
 				h = NewAuthentication(cfg, publish, metrics, log)
+			case "pretokengeneration":
+				h = NewPreTokenGeneration(cfg, publish, metrics, log)
+			case "custommessage":
+				h = NewCustomMessage(cfg, publish, metrics, log)
 			default:
 				h = NewPostConfirmation(cfg, publish, metrics, log)
 			}
@@ -186,10 +193,11 @@ func TestDeadlineThroughTheLambdaHost(t *testing.T) {
 	getenv := env(map[string]string{
 		"USER_EVENTS_TOPIC_ARN": testTopic, "COGWATCH_TRIGGER_BUDGET": "3s",
 		"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-		"AWS_ENDPOINT_URL_SNS": endpoint,
+		"AWS_ENDPOINT_URL_SNS": endpoint, "COGWATCH_TOKEN_EVENTS": "true",
 	})
 	builders := map[string]func(context.Context, func(string) string, io.Writer) (lambda.Handler, error){
 		"presignup": PreSignUpFromEnv, "authentication": AuthenticationFromEnv, "postconfirmation": PostConfirmationFromEnv,
+		"pretokengeneration": PreTokenGenerationFromEnv, "custommessage": CustomMessageFromEnv,
 	}
 	var fns []lambdahost.Function
 	for name, build := range builders {

@@ -40,6 +40,12 @@ func newTestTrigger(t testing.TB, function string, cfg Config) testTrigger {
 	case "postconfirmation":
 		p := NewPostConfirmation(cfg, tt.rec.publish, metrics, log)
 		tt.h, b = p, &p.base
+	case "pretokengeneration":
+		p := NewPreTokenGeneration(cfg, tt.rec.publish, metrics, log)
+		tt.h, b = p, &p.base
+	case "custommessage":
+		c := NewCustomMessage(cfg, tt.rec.publish, metrics, log)
+		tt.h, b = c, &c.base
 	default:
 		t.Fatalf("unknown function %q", function)
 	}
