@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -61,7 +62,7 @@ func FuzzEmailValidation(f *testing.F) {
 func FuzzHandle(f *testing.F) {
 	for _, fx := range fixtures(f) {
 		b := readFixture(f, fx)
-		for fn := range byte(3) {
+		for fn := range byte(5) {
 			f.Add(fn, b)
 		}
 	}
@@ -72,19 +73,28 @@ func FuzzHandle(f *testing.F) {
 	f.Add(byte(0), []byte(`{"triggerSource":"PreSignUp_SignUp","userPoolId":"p","request":{"userAttributes":{"email":"a@example.com","email_verified":true},"clientMetadata":{"n":1}}}`))
 	f.Add(byte(1), []byte(`{"triggerSource":"PostAuthentication_Authentication","userPoolId":7,"request":{"userAttributes":{"email":false}}}`))
 	f.Add(byte(2), []byte(`[1e400]`))
+	f.Add(byte(3), []byte(`{"triggerSource":"TokenGeneration_HostedAuth","userPoolId":"p","region":"r","request":{"userAttributes":{"identities":"[{\"providerName\":\"Google\"}]"}}}`))
+	f.Add(byte(4), []byte(`{"triggerSource":"CustomMessage_ForgotPassword","userPoolId":"p","region":"r","request":{"userAttributes":{"phone_number":"+998901234567"},"codeParameter":"{####}"},"response":{"smsMessage":"{####}"}}`))
+	f.Add(byte(4), []byte(`{"triggerSource":"CustomMessage_SignUp","request":{"codeParameter":null},"response":{"smsMessage":7}}`))
 	cfg := testConfig()
+	cfg.TokenEvents = true
+	cfg.SMSCountries = []string{"44"}
 	f.Fuzz(func(t *testing.T, fn byte, payload []byte) {
 		rec := &recorder{}
 		var emfOut, logs syncBuffer
 		metrics, log := NewMetrics(&emfOut, cfg), testLogger(&logs)
 		var h lambda.Handler
-		switch fn % 3 {
+		switch fn % 5 {
 		case 0:
 			h = NewPreSignUp(cfg, rec.publish, metrics, log)
 		case 1:
 			h = NewAuthentication(cfg, rec.publish, metrics, log)
-		default:
+		case 2:
 			h = NewPostConfirmation(cfg, rec.publish, metrics, log)
+		case 3:
+			h = NewPreTokenGeneration(cfg, rec.publish, metrics, log)
+		default:
+			h = NewCustomMessage(cfg, rec.publish, metrics, log)
 		}
 		in := bytes.Clone(payload)
 		out, err := h.Invoke(context.Background(), in)
@@ -117,4 +127,42 @@ func errorAs(err error, target **Rejection) bool {
 		*target = r
 	}
 	return ok
+}
+
+// FuzzCountryCode: any string gives "" or a country calling code, and never
+// echoes more of the number than that.
+func FuzzCountryCode(f *testing.F) {
+	for _, s := range []string{"+447700900123", "+16846330000", "+998901234567", "+", "+0", "4155550100", "+1 (415) 555-0100", "+44\u00a07700", "++44"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, number string) {
+		cc := CountryCode(number)
+		if cc != "" {
+			require.True(t, isCallingCode(cc), "%q from %q", cc, number)
+		}
+	})
+}
+
+// FuzzProviders: whatever the identities attribute or user name holds, the
+// provider is empty, "other", a social name or a short plain name, and an
+// instance never reports more than MaxProviders distinct plain names.
+func FuzzProviders(f *testing.F) {
+	f.Add(`[{"providerName":"Google","primary":"true"}]`, "Google_123")
+	f.Add(`[{"providerName":"a b"}]`, "x_")
+	f.Add(`[{"providerName":null},{"providerName":"Corp","primary":true}]`, "_")
+	f.Add(`not json`, "SignInWithApple_000.1")
+	var p providers
+	f.Fuzz(func(t *testing.T, identities, userName string) {
+		for _, got := range []string{p.fromIdentities(identities), p.fromUserName(userName)} {
+			if got == "" || got == ProviderOther || slices.Contains(socialProviders, got) {
+				continue
+			}
+			require.LessOrEqual(t, len(got), MaxProviderLength)
+			require.NotContains(t, got, " ")
+		}
+		p.mu.Lock()
+		n := len(p.seen)
+		p.mu.Unlock()
+		require.LessOrEqual(t, n, MaxProviders)
+	})
 }
