@@ -36,6 +36,10 @@ func BenchmarkHandle(b *testing.B) {
 		{"authentication-pre", "authentication", "aws-lambda-go/cognito-event-userpools-preauthentication.json"},
 		{"authentication-post", "authentication", "cognito-local/PostAuthentication_Authentication.json"},
 		{"postconfirmation", "postconfirmation", "cognito-local/PostConfirmation_ConfirmSignUp.json"},
+		{"pretokengeneration-refresh", "pretokengeneration", "aws-docs/TokenGeneration_RefreshTokens-v2.json"},
+		{"pretokengeneration-hostedauth-federated", "pretokengeneration", "aws-docs/TokenGeneration_HostedAuth-v2.json"},
+		{"custommessage-sms", "custommessage", "aws-docs/CustomMessage_ForgotPassword.json"},
+		{"custommessage-email", "custommessage", "aws-docs/CustomMessage_SignUp.json"},
 	}
 	loopback := snsClient(snsLoopback(b)).Publish
 	standIn := func(context.Context, *sns.PublishInput, ...func(*sns.Options)) (*sns.PublishOutput, error) {
@@ -50,6 +54,8 @@ func BenchmarkHandle(b *testing.B) {
 		for _, p := range publishers {
 			b.Run(tr.name+"/"+p.name, func(b *testing.B) {
 				cfg := testConfig()
+				cfg.TokenEvents = p.publish != nil // sns-off is pre token generation's default: metrics only
+				cfg.SMSCountries = []string{"1", "44"}
 				metrics, log := NewMetrics(io.Discard, cfg), logging.New(io.Discard, func(string) string { return "" })
 				var h lambda.Handler
 				switch tr.function {
@@ -57,6 +63,10 @@ func BenchmarkHandle(b *testing.B) {
 					h = NewPreSignUp(cfg, p.publish, metrics, log)
 				case "authentication":
 					h = NewAuthentication(cfg, p.publish, metrics, log)
+				case "pretokengeneration":
+					h = NewPreTokenGeneration(cfg, p.publish, metrics, log)
+				case "custommessage":
+					h = NewCustomMessage(cfg, p.publish, metrics, log)
 				default:
 					h = NewPostConfirmation(cfg, p.publish, metrics, log)
 				}
