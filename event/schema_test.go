@@ -245,3 +245,17 @@ func TestSchemaAndDecodeRefuse(t *testing.T) {
 		})
 	}
 }
+
+// TestSchemaAcceptsFixtures: every event fixture, of schema version 1 or 2,
+// decodes and validates under the schema.
+func TestSchemaAcceptsFixtures(t *testing.T) {
+	for _, name := range []string{"signup-accepted.json", "signup-rejected.json", "user-confirmed-null-client.json",
+		"signin-succeeded-with-email.json", "code-sent-sms.json", "token-issued-federated.json"} {
+		t.Run(name, func(t *testing.T) {
+			b := readFile(t, name)
+			_, err := event.Decode(b)
+			require.NoError(t, err)
+			require.NoError(t, schemaValidate(t, b))
+		})
+	}
+}
