@@ -79,3 +79,17 @@ func BenchmarkHandle(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCountryCode is the custom message trigger's cost per SMS of
+// finding the destination's country calling code with the phone number
+// library.
+func BenchmarkCountryCode(b *testing.B) {
+	for _, n := range []string{"+447700900123", "+16846330000", "+998901234567"} {
+		b.Run(n[:4], func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = CountryCode(n)
+			}
+		})
+	}
+}
