@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/cogwatch/cogwatch/internal/logging"
+	"github.com/cogwatch/cogwatch/triggers/phone"
 )
 
 // snsLoopback is an SNS endpoint on loopback that answers every Publish, so
@@ -66,7 +67,7 @@ func BenchmarkHandle(b *testing.B) {
 				case "pretokengeneration":
 					h = NewPreTokenGeneration(cfg, p.publish, metrics, log)
 				case "custommessage":
-					h = NewCustomMessage(cfg, p.publish, metrics, log)
+					h = NewCustomMessage(cfg, p.publish, metrics, log, phone.CountryCode)
 				default:
 					h = NewPostConfirmation(cfg, p.publish, metrics, log)
 				}
@@ -77,19 +78,5 @@ func BenchmarkHandle(b *testing.B) {
 				}
 			})
 		}
-	}
-}
-
-// BenchmarkCountryCode is the custom message trigger's cost per SMS of
-// finding the destination's country calling code with the phone number
-// library.
-func BenchmarkCountryCode(b *testing.B) {
-	for _, n := range []string{"+447700900123", "+16846330000", "+998901234567"} {
-		b.Run(n[:4], func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				_ = CountryCode(n)
-			}
-		})
 	}
 }

@@ -38,12 +38,19 @@ const CountryUnknown = "unknown"
 // cogwatch.code.sent, and answers with the event as Cognito sent it, so
 // Cognito sends its own default message. It never fails the user. It is
 // safe for concurrent use.
-type CustomMessage struct{ base }
+type CustomMessage struct {
+	base
+	countryCode CountryCodeFunc
+}
 
 // NewCustomMessage returns the custom message trigger; see NewPreSignUp
-// for the arguments.
-func NewCustomMessage(cfg Config, publish PublishFunc, metrics *emf.Writer, log *slog.Logger) *CustomMessage {
-	return &CustomMessage{newBase(cfg, publish, metrics, log)}
+// for the other arguments. countryCode finds an SMS destination's country
+// calling code (phone.CountryCode); nil counts every SMS as CountryUnknown.
+func NewCustomMessage(cfg Config, publish PublishFunc, metrics *emf.Writer, log *slog.Logger, countryCode CountryCodeFunc) *CustomMessage {
+	if countryCode == nil {
+		countryCode = func(string) string { return "" }
+	}
+	return &CustomMessage{base: newBase(cfg, publish, metrics, log), countryCode: countryCode}
 }
 
 // Handle counts and publishes one message and returns ev unchanged. The
@@ -72,7 +79,9 @@ func (c *CustomMessage) handle(ctx context.Context, e journeyEvent) {
 	inv.m.SetDimension(catalog.DimMedium, d.Medium)
 	_ = inv.m.PutWithDimensions(catalog.CodesSent, 1, emf.Count, catalog.CodeSets...)
 	if d.Medium == event.MediumSMS {
-		d.CountryCode = CountryCode(e.Phone)
+		if d.CountryCode = c.countryCode(e.Phone); !isCallingCode(d.CountryCode) {
+			d.CountryCode = "" // whatever the function says, the dimension stays bounded
+		}
 		cc := d.CountryCode
 		if cc == "" {
 			cc = CountryUnknown

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/internal/lambdahost"
+	"github.com/cogwatch/cogwatch/triggers/phone"
 )
 
 // hangingSNS is an HTTP server on loopback that takes every request and
@@ -137,7 +138,7 @@ func TestDeadlineWall(t *testing.T) {
 			case "pretokengeneration":
 				h = NewPreTokenGeneration(cfg, publish, metrics, log)
 			case "custommessage":
-				h = NewCustomMessage(cfg, publish, metrics, log)
+				h = NewCustomMessage(cfg, publish, metrics, log, phone.CountryCode)
 			default:
 				h = NewPostConfirmation(cfg, publish, metrics, log)
 			}
@@ -197,7 +198,9 @@ func TestDeadlineThroughTheLambdaHost(t *testing.T) {
 	})
 	builders := map[string]func(context.Context, func(string) string, io.Writer) (lambda.Handler, error){
 		"presignup": PreSignUpFromEnv, "authentication": AuthenticationFromEnv, "postconfirmation": PostConfirmationFromEnv,
-		"pretokengeneration": PreTokenGenerationFromEnv, "custommessage": CustomMessageFromEnv,
+		"pretokengeneration": PreTokenGenerationFromEnv, "custommessage": func(ctx context.Context, getenv func(string) string, w io.Writer) (lambda.Handler, error) {
+			return CustomMessageFromEnv(ctx, getenv, w, phone.CountryCode)
+		},
 	}
 	var fns []lambdahost.Function
 	for name, build := range builders {

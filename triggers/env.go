@@ -117,12 +117,13 @@ func PreTokenGenerationFromEnv(ctx context.Context, getenv func(string) string, 
 	return NewPreTokenGeneration(d.cfg, d.publish, d.metrics, d.log), nil
 }
 
-// CustomMessageFromEnv builds the custom message Lambda handler; see
+// CustomMessageFromEnv builds the custom message Lambda handler with
+// countryCode (phone.CountryCode in cmd/custommessage); see
 // PreSignUpFromEnv.
-func CustomMessageFromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
+func CustomMessageFromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer, countryCode CountryCodeFunc) (lambda.Handler, error) {
 	d, err := fromEnv(ctx, getenv, stdout)
 	if err != nil {
 		return nil, err
 	}
-	return NewCustomMessage(d.cfg, d.publish, d.metrics, d.log), nil
+	return NewCustomMessage(d.cfg, d.publish, d.metrics, d.log, countryCode), nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/triggers/disposable"
+	"github.com/cogwatch/cogwatch/triggers/phone"
 )
 
 // idnaDots replaces the dot forms that IDNA maps to '.' with '.'.
@@ -94,7 +95,7 @@ func FuzzHandle(f *testing.F) {
 		case 3:
 			h = NewPreTokenGeneration(cfg, rec.publish, metrics, log)
 		default:
-			h = NewCustomMessage(cfg, rec.publish, metrics, log)
+			h = NewCustomMessage(cfg, rec.publish, metrics, log, phone.CountryCode)
 		}
 		in := bytes.Clone(payload)
 		out, err := h.Invoke(context.Background(), in)
@@ -127,20 +128,6 @@ func errorAs(err error, target **Rejection) bool {
 		*target = r
 	}
 	return ok
-}
-
-// FuzzCountryCode: any string gives "" or a country calling code, and never
-// echoes more of the number than that.
-func FuzzCountryCode(f *testing.F) {
-	for _, s := range []string{"+447700900123", "+16846330000", "+998901234567", "+", "+0", "4155550100", "+1 (415) 555-0100", "+44\u00a07700", "++44"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, number string) {
-		cc := CountryCode(number)
-		if cc != "" {
-			require.True(t, isCallingCode(cc), "%q from %q", cc, number)
-		}
-	})
 }
 
 // FuzzProviders: whatever the identities attribute or user name holds, the

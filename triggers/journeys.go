@@ -2,11 +2,8 @@ package triggers
 
 import (
 	"encoding/json"
-	"strconv"
 	"strings"
 	"sync"
-
-	"github.com/nyaruka/phonenumbers"
 
 	"github.com/cogwatch/cogwatch/event"
 )
@@ -102,18 +99,12 @@ func Medium(phone, codeParameter, smsMessage string) string {
 	return event.MediumEmail
 }
 
-// CountryCode returns the country calling code of an E.164 phone number
-// ("+447700900123" → "44"), or "" when it does not parse. The number itself
-// never leaves this function. Several countries share a code (+1: the US,
-// Canada, American Samoa…; +44: the UK, Jersey…): the code is what the
-// dimension carries, a bounded set of at most a few hundred values.
-func CountryCode(number string) string {
-	n, err := phonenumbers.Parse(number, "ZZ") // ZZ: no default region, the number must start with +
-	if err != nil || n.GetCountryCode() == 0 {
-		return ""
-	}
-	return strconv.Itoa(int(n.GetCountryCode()))
-}
+// CountryCodeFunc returns the country calling code of an E.164 phone
+// number ("+447700900123" → "44"), or "" when it does not parse;
+// phone.CountryCode is the one cmd/custommessage passes. It is a parameter
+// so that only the custom message binary links the phone number library,
+// whose metadata loads at program start.
+type CountryCodeFunc func(e164 string) string
 
 // isCallingCode reports whether s is 1 to 3 digits not starting with 0.
 func isCallingCode(s string) bool {

@@ -221,49 +221,6 @@ func TestSMSUnexpectedCountry(t *testing.T) {
 	}
 }
 
-// TestCountryCode: the country calling code of numbers from many countries,
-// including codes shared by several (+1 US and American Samoa, +44 UK and
-// Jersey), and what does not parse.
-func TestCountryCode(t *testing.T) {
-	tests := []struct{ number, want string }{
-		{"+14155550100", "1"},     // United States
-		{"+16846330000", "1"},     // American Samoa: +1-684, still +1
-		{"+16135550100", "1"},     // Canada
-		{"+447700900123", "44"},   // United Kingdom
-		{"+447797712345", "44"},   // Jersey
-		{"+74951234567", "7"},     // Russia
-		{"+77012345678", "7"},     // Kazakhstan
-		{"+8613812345678", "86"},  // China
-		{"+919812345678", "91"},   // India
-		{"+2348031234567", "234"}, // Nigeria
-		{"+380501234567", "380"},  // Ukraine
-		{"+998901234567", "998"},  // Uzbekistan
-		{"+33612345678", "33"},    // France
-		{"+5511912345678", "55"},  // Brazil
-		{"+61412345678", "61"},    // Australia
-		{"+2250712345678", "225"}, // Côte d'Ivoire
-		{"+35312345678", "353"},   // Ireland
-		{"+44 7700 900123", "44"}, // spaces
-		{"", ""},
-		{"4155550100", ""},    // no +, no default region
-		{"+999123456", ""},    // no such code
-		{"+0123456", ""},      // codes never start with 0
-		{"not a number", ""},  // letters
-		{"+", ""},             // nothing after +
-		{"+1", ""},            // a code alone
-		{"+44abcdefghij", ""}, // letters after the code
-	}
-	for _, tc := range tests {
-		t.Run(tc.number, func(t *testing.T) {
-			got := CountryCode(tc.number)
-			require.Equal(t, tc.want, got)
-			if got != "" {
-				require.True(t, isCallingCode(got), got)
-			}
-		})
-	}
-}
-
 func TestMedium(t *testing.T) {
 	tests := []struct {
 		name, phone, code, sms, want string

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/internal/logging"
+	"github.com/cogwatch/cogwatch/triggers/phone"
 	"github.com/cogwatch/cogwatch/warmers/warmup"
 )
 
@@ -103,7 +104,7 @@ func TestNoEmailInLogs(t *testing.T) {
 							p := NewPreTokenGeneration(cfg, publish, metrics, log)
 							h, b = p, &p.base
 						case "custommessage":
-							c := NewCustomMessage(cfg, publish, metrics, log)
+							c := NewCustomMessage(cfg, publish, metrics, log, phone.CountryCode)
 							h, b = c, &c.base
 						default:
 							p := NewAuthentication(cfg, publish, metrics, log)

@@ -9,11 +9,12 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/cogwatch/cogwatch/triggers"
+	"github.com/cogwatch/cogwatch/triggers/phone"
 	"github.com/cogwatch/cogwatch/warmers/warmup"
 )
 
 func main() {
-	h, err := triggers.CustomMessageFromEnv(context.Background(), os.Getenv, os.Stdout)
+	h, err := triggers.CustomMessageFromEnv(context.Background(), os.Getenv, os.Stdout, phone.CountryCode)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)

@@ -12,6 +12,7 @@ import (
 	"regexp"
 
 	"github.com/cogwatch/cogwatch/triggers"
+	"github.com/cogwatch/cogwatch/triggers/phone"
 )
 
 const event = `{"version":"1","region":"us-east-1","userPoolId":"us-east-1_abc","userName":"u",
@@ -21,7 +22,7 @@ const event = `{"version":"1","region":"us-east-1","userPoolId":"us-east-1_abc",
 
 func main() {
 	var out bytes.Buffer
-	h, err := triggers.CustomMessageFromEnv(context.Background(), func(string) string { return "" }, &out)
+	h, err := triggers.CustomMessageFromEnv(context.Background(), func(string) string { return "" }, &out, phone.CountryCode)
 	if err != nil {
 		os.Stderr.WriteString(err.Error() + "\n")
 		os.Exit(2)
