@@ -129,6 +129,8 @@ endef
 $(eval $(call sam_target,PreSignUpFunction,presignup))
 $(eval $(call sam_target,AuthenticationFunction,authentication))
 $(eval $(call sam_target,PostConfirmationFunction,postconfirmation))
+$(eval $(call sam_target,PreTokenGenerationFunction,pretokengeneration))
+$(eval $(call sam_target,CustomMessageFunction,custommessage))
 $(eval $(call sam_target,CloudWatchConsumerFunction,cloudwatch-consumer))
 $(eval $(call sam_target,EventBridgeConsumerFunction,eventbridge-consumer))
 $(eval $(call sam_target,WarmerFunction,warmer))

@@ -90,8 +90,35 @@ func Alarms() []Alarm {
 			Metrics: []Metric{cog("", catalog.SignUpRejected, "Sum", "")}, ThresholdParameter: "RejectedSignUpThreshold",
 			Period: 300, EvaluationPeriods: 1, DatapointsToAlarm: 1, Threshold: 50, Comparison: "GreaterThanThreshold", TreatMissingData: "notBreaching",
 		},
+		smsPumpingAlarm(),
 		quotaAlarm("QuotaUserAuthenticationAlarm", "quota-user-authentication", "UserAuthentication"),
 		quotaAlarm("QuotaUserCreationAlarm", "quota-user-creation", "UserCreation"),
+	}
+}
+
+// SMSPumpingWeight is how much more an SMS to a country outside
+// COGWATCH_SMS_COUNTRIES weighs than one to an expected country in the
+// SMS-pumping alarm: toll fraud goes to countries the product has no users in.
+const SMSPumpingWeight = 10
+
+// smsPumpingAlarm pages on an SMS burst, the shape of SMS pumping (toll
+// fraud: bots trigger sign-up, resend-code or forgot-password SMS to
+// premium numbers): in five minutes, every SMS counts 1 and one to an
+// unexpected country SMSPumpingWeight, against SMSPumpingThreshold. The
+// custom message trigger writes SMSSent and SMSSentUnexpected (0 or 1)
+// with every SMS, so both terms are there whenever an SMS went out.
+func smsPumpingAlarm() Alarm {
+	return Alarm{
+		LogicalID: "SMSPumpingAlarm", Name: "sms-pumping",
+		Summary: "An SMS burst: in 5 minutes, SMS sent plus 10 times those to countries outside COGWATCH_SMS_COUNTRIES pass the threshold. SMS pumping (toll fraud through sign-up, resend-code or forgot-password codes) costs money per message.",
+		Runbook: "open 'SMS by destination country calling code' and 'Codes sent by source and medium'; if one unexpected country or ResendCode/ForgotPassword dominates, block it: Cognito threat protection, WAF rate rules on the pool, SNS SMS country restrictions or spend limit; then review the clients sending them.",
+		Metrics: []Metric{
+			withHidden(cog("m1", catalog.SMSSentUnexpected, "Sum", "")),
+			withHidden(cog("m2", catalog.SMSSent, "Sum", "")),
+		},
+		Exprs:    []Expr{{ID: "e1", Expression: itoa(SMSPumpingWeight) + " * m1 + m2", Label: "SMS pumping score"}},
+		ReturnID: "e1", ThresholdParameter: "SMSPumpingThreshold",
+		Period: 300, EvaluationPeriods: 2, DatapointsToAlarm: 1, Threshold: 100, Comparison: "GreaterThanThreshold", TreatMissingData: "notBreaching",
 	}
 }
 
@@ -158,6 +185,12 @@ func PromRules() []PromRule {
 			Expr:    `sum by (user_pool_id) (increase(cogwatch_user_events_total{type="cogwatch.signup.rejected"}[5m])) > 50`,
 			Summary: "More than 50 sign-ups rejected in 5 minutes in user pool {{ $labels.user_pool_id }}",
 			Runbook: "group by reason: disposable_domain means bots; a new reason after a deploy means roll back.",
+		},
+		{
+			Alert: "CogwatchCodeSentBurst", For: "5m", Severity: "ticket",
+			Expr:    `sum by (user_pool_id) (increase(cogwatch_user_events_total{type="cogwatch.code.sent"}[5m])) > 100`,
+			Summary: "More than 100 codes sent in 5 minutes in user pool {{ $labels.user_pool_id }}: a possible SMS-pumping burst",
+			Runbook: "the exporter counts codes by type only: open the CloudWatch dashboard's SMS-by-country and codes-by-source widgets; block the country or client with WAF or Cognito threat protection.",
 		},
 		{
 			Alert: "CogwatchTriggerLatencyNearLimit", For: "5m", Severity: "page",

@@ -47,6 +47,8 @@ var Functions = []Function{
 	{"PreSignUpFunction", "presignup", true, false},
 	{"AuthenticationFunction", "authentication", true, false},
 	{"PostConfirmationFunction", "postconfirmation", true, false},
+	{"PreTokenGenerationFunction", "pretokengeneration", true, false},
+	{"CustomMessageFunction", "custommessage", true, false},
 	{"CloudWatchConsumerFunction", "cloudwatch-consumer", false, true},
 	{"EventBridgeConsumerFunction", "eventbridge-consumer", false, true},
 	{"WarmerFunction", "warmer", false, false},
@@ -277,6 +279,32 @@ func queueWidget(title, name, stat, unit string, dlq bool) Widget {
 	return w
 }
 
+// The journeys' widgets: tokens, codes and SMS, federation.
+var (
+	wTokens = Widget{Title: "Tokens issued by source (pre token generation)", Width: 8, Height: 6, Unit: "Count", Stacked: true,
+		Searches: []Search{{ID: "s1", Namespace: catalog.Namespace, Name: catalog.TokensIssued,
+			Schema: []string{catalog.DimTriggerSource, catalog.DimUserPoolID}, Filters: pool(), Stat: "Sum"}},
+		Prom: []PromTarget{{ev(event.TokenIssued), "tokens issued (COGWATCH_TOKEN_EVENTS only)"}}}
+
+	wCodes = Widget{Title: "Codes sent by source and medium (custom message)", Width: 8, Height: 6, Unit: "Count", Stacked: true,
+		Searches: []Search{{ID: "s1", Namespace: catalog.Namespace, Name: catalog.CodesSent,
+			Schema: []string{catalog.DimMedium, catalog.DimTriggerSource, catalog.DimUserPoolID}, Filters: pool(), Stat: "Sum"}},
+		Prom: []PromTarget{{ev(event.CodeSent), "codes sent"}}}
+
+	wSMS = Widget{Title: "SMS by destination country calling code", Width: 8, Height: 6, Unit: "Count",
+		Metrics: []Metric{cog("", catalog.SMSSentUnexpected, "Sum", "to an unexpected country (COGWATCH_SMS_COUNTRIES)")},
+		Searches: []Search{{ID: "s1", Namespace: catalog.Namespace, Name: catalog.SMSSent,
+			Schema: []string{catalog.DimCountryCode, catalog.DimUserPoolID}, Filters: pool(), Stat: "Sum"}}}
+
+	wFederated = Widget{Title: "Federated sign-ups and hosted sign-ins by identity provider", Width: 24, Height: 6, Unit: "Count",
+		Searches: []Search{
+			{ID: "s1", Namespace: catalog.Namespace, Name: catalog.FederatedSignUps,
+				Schema: []string{catalog.DimProvider, catalog.DimUserPoolID}, Filters: pool(), Stat: "Sum"},
+			{ID: "s2", Namespace: catalog.Namespace, Name: catalog.FederatedSignIns,
+				Schema: []string{catalog.DimProvider, catalog.DimUserPoolID}, Filters: pool(), Stat: "Sum"},
+		}}
+)
+
 // Summary is the two-week dashboard: how users fare and whether cogwatch keeps up.
 func Summary() Dashboard {
 	return Dashboard{Name: "summary", Start: "-P14D", Period: 3600, Widgets: []Widget{
@@ -285,6 +313,7 @@ func Summary() Dashboard {
 		wCognito, wQuota,
 		wDuration, wErrors.withWidth(12),
 		wPublish, wDLQ.withWidth(12),
+		wTokens, wCodes, wSMS, wFederated,
 	}}
 }
 
@@ -300,6 +329,7 @@ func Detail() Dashboard {
 		wErrors, wThrottles, wCold,
 		wWarmups.withWidth(24),
 		wDepth, wAge, wDLQ,
+		wTokens, wCodes, wSMS, wFederated,
 	}}
 }
 

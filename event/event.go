@@ -13,9 +13,15 @@ import (
 // SpecVersion is the CloudEvents version of every event.
 const SpecVersion = "1.0"
 
-// SchemaVersion is the version of Data. A change that a strict decoder would
-// refuse (a new or renamed field) bumps it.
-const SchemaVersion = 1
+// SchemaVersion is the version of Data that Marshal writes. A change that a
+// strict decoder would refuse (a new or renamed field) bumps it.
+const SchemaVersion = 2
+
+// MinSchemaVersion is the oldest version Decode still reads, so events
+// published before an upgrade (in a queue, or from a trigger not yet
+// updated) are not refused by an upgraded consumer. A version 1 event has
+// none of the version 2 types or members.
+const MinSchemaVersion = 1
 
 // ContentType is the datacontenttype of every event.
 const ContentType = "application/json"
@@ -23,7 +29,8 @@ const ContentType = "application/json"
 // Type is a CloudEvents event type.
 type Type string
 
-// The six event types, one per Cognito outcome (DESIGN.md, "The user event").
+// The event types, one per Cognito outcome (docs/event.md). The first six
+// are schema version 1's; TokenIssued and CodeSent came with version 2.
 const (
 	SignUpAccepted  Type = "cogwatch.signup.accepted"
 	SignUpRejected  Type = "cogwatch.signup.rejected"
@@ -31,14 +38,19 @@ const (
 	PasswordReset   Type = "cogwatch.password.reset"
 	SignInAttempted Type = "cogwatch.signin.attempted"
 	SignInSucceeded Type = "cogwatch.signin.succeeded"
+	TokenIssued     Type = "cogwatch.token.issued"
+	CodeSent        Type = "cogwatch.code.sent"
 )
 
-var types = []Type{SignUpAccepted, SignUpRejected, UserConfirmed, PasswordReset, SignInAttempted, SignInSucceeded}
+var types = []Type{SignUpAccepted, SignUpRejected, UserConfirmed, PasswordReset, SignInAttempted, SignInSucceeded, TokenIssued, CodeSent}
+
+// v1Types is how many of types schema version 1 has.
+const v1Types = 6
 
 // Types returns every event type, in a stable order.
 func Types() []Type { return slices.Clone(types) }
 
-// Valid reports whether t is one of the six event types.
+// Valid reports whether t is one of the event types.
 func (t Type) Valid() bool { return slices.Contains(types, t) }
 
 // Reason codes of rejected sign-ups. They are stable: they appear as EMF
@@ -46,6 +58,12 @@ func (t Type) Valid() bool { return slices.Contains(types, t) }
 const (
 	ReasonDisposableDomain = "disposable_domain"
 	ReasonInvalidEmail     = "invalid_email"
+)
+
+// Delivery media of a cogwatch.code.sent event.
+const (
+	MediumEmail = "email"
+	MediumSMS   = "sms"
 )
 
 // Event is one user event as published to SNS.
@@ -73,6 +91,11 @@ type Data struct {
 	Email         string  `json:"email,omitempty"`     // only when the operator opts in
 	Reason        string  `json:"reason,omitempty"`    // rejections only
 	LatencyMs     float64 `json:"latencyMs"`           // the trigger's own processing time
+
+	// Schema version 2.
+	Provider    string `json:"provider,omitempty"`    // external identity provider of a federated user
+	Medium      string `json:"medium,omitempty"`      // cogwatch.code.sent only: MediumEmail or MediumSMS
+	CountryCode string `json:"countryCode,omitempty"` // SMS only: the destination's country calling code, digits
 }
 
 // Source returns the CloudEvents source of events from a user pool.
@@ -122,8 +145,8 @@ func (e *Event) Validate() error {
 		return missing("time")
 	case e.DataContentType != ContentType:
 		return invalid("datacontenttype", "%q, want %q", e.DataContentType, ContentType)
-	case e.Data.SchemaVersion != SchemaVersion:
-		return invalid("data.schemaVersion", "%d, want %d", e.Data.SchemaVersion, SchemaVersion)
+	case e.Data.SchemaVersion < MinSchemaVersion || e.Data.SchemaVersion > SchemaVersion:
+		return invalid("data.schemaVersion", "%d, want %d to %d", e.Data.SchemaVersion, MinSchemaVersion, SchemaVersion)
 	case e.Data.UserPoolID == "":
 		return missing("data.userPoolId")
 	case e.Data.TriggerSource == "":
@@ -136,8 +159,34 @@ func (e *Event) Validate() error {
 		return invalid("data.reason", "only %s events carry a reason", SignUpRejected)
 	case e.Data.LatencyMs < 0 || math.IsNaN(e.Data.LatencyMs) || math.IsInf(e.Data.LatencyMs, 0):
 		return invalid("data.latencyMs", "latency %v is not a finite number >= 0", e.Data.LatencyMs)
+	case e.Data.SchemaVersion == 1 && slices.Index(types, e.Type) >= v1Types:
+		return invalid("type", "%q is not in schema version 1", e.Type)
+	case e.Data.SchemaVersion == 1 && (e.Data.Provider != "" || e.Data.Medium != "" || e.Data.CountryCode != ""):
+		return invalid("data.schemaVersion", "1 has no provider, medium or countryCode")
+	case e.Type == CodeSent && e.Data.Medium == "":
+		return missing("data.medium")
+	case e.Type != CodeSent && e.Data.Medium != "":
+		return invalid("data.medium", "only %s events carry a medium", CodeSent)
+	case e.Data.Medium != "" && e.Data.Medium != MediumEmail && e.Data.Medium != MediumSMS:
+		return invalid("data.medium", "%q, want %q or %q", e.Data.Medium, MediumEmail, MediumSMS)
+	case e.Data.CountryCode != "" && (e.Data.Medium != MediumSMS || !isCallingCode(e.Data.CountryCode)):
+		return invalid("data.countryCode", "%q: 1 to 3 digits, on an SMS only", e.Data.CountryCode)
 	}
 	return nil
+}
+
+// isCallingCode reports whether s is 1 to 3 ASCII digits, not starting with 0
+// (ITU-T E.164 country calling codes).
+func isCallingCode(s string) bool {
+	if len(s) < 1 || len(s) > 3 || s[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Marshal validates e and encodes it as JSON.

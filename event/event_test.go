@@ -17,6 +17,7 @@ func TestTypes(t *testing.T) {
 	require.Equal(t, []event.Type{
 		"cogwatch.signup.accepted", "cogwatch.signup.rejected", "cogwatch.user.confirmed",
 		"cogwatch.password.reset", "cogwatch.signin.attempted", "cogwatch.signin.succeeded",
+		"cogwatch.token.issued", "cogwatch.code.sent",
 	}, types)
 	for _, ty := range types {
 		require.True(t, ty.Valid(), ty)
@@ -58,8 +59,32 @@ func TestValidate(t *testing.T) {
 			want: "event: time: missing required field", is: event.ErrMissing},
 		{name: "content type", edit: func(e *event.Event) { e.DataContentType = "text/plain" },
 			want: `event: datacontenttype: invalid value: "text/plain", want "application/json"`, is: event.ErrInvalid},
-		{name: "schema version", edit: func(e *event.Event) { e.Data.SchemaVersion = 2 },
-			want: "event: data.schemaVersion: invalid value: 2, want 1", is: event.ErrInvalid},
+		{name: "schema version", edit: func(e *event.Event) { e.Data.SchemaVersion = 3 },
+			want: "event: data.schemaVersion: invalid value: 3, want 1 to 2", is: event.ErrInvalid},
+		{name: "schema version 0", edit: func(e *event.Event) { e.Data.SchemaVersion = 0 },
+			want: "event: data.schemaVersion: invalid value: 0, want 1 to 2", is: event.ErrInvalid},
+		{name: "version 2 type in version 1", edit: func(e *event.Event) { e.Data.SchemaVersion, e.Type = 1, event.TokenIssued },
+			want: `event: type: invalid value: "cogwatch.token.issued" is not in schema version 1`, is: event.ErrInvalid},
+		{name: "version 2 member in version 1", edit: func(e *event.Event) { e.Data.SchemaVersion, e.Data.Provider = 1, "Google" },
+			want: "event: data.schemaVersion: invalid value: 1 has no provider, medium or countryCode", is: event.ErrInvalid},
+		{name: "code without medium", edit: func(e *event.Event) { e.Type = event.CodeSent },
+			want: "event: data.medium: missing required field", is: event.ErrMissing},
+		{name: "medium on a sign-in", edit: func(e *event.Event) { e.Data.Medium = event.MediumSMS },
+			want: `event: data.medium: invalid value: only cogwatch.code.sent events carry a medium`, is: event.ErrInvalid},
+		{name: "unknown medium", edit: func(e *event.Event) { e.Type, e.Data.Medium = event.CodeSent, "pigeon" },
+			want: `event: data.medium: invalid value: "pigeon", want "email" or "sms"`, is: event.ErrInvalid},
+		{name: "country code on an email", edit: func(e *event.Event) {
+			e.Type, e.Data.Medium, e.Data.CountryCode = event.CodeSent, event.MediumEmail, "44"
+		},
+			want: `event: data.countryCode: invalid value: "44": 1 to 3 digits, on an SMS only`, is: event.ErrInvalid},
+		{name: "country code not digits", edit: func(e *event.Event) {
+			e.Type, e.Data.Medium, e.Data.CountryCode = event.CodeSent, event.MediumSMS, "+44"
+		},
+			want: `event: data.countryCode: invalid value: "+44": 1 to 3 digits, on an SMS only`, is: event.ErrInvalid},
+		{name: "country code too long", edit: func(e *event.Event) {
+			e.Type, e.Data.Medium, e.Data.CountryCode = event.CodeSent, event.MediumSMS, "4412"
+		},
+			want: `event: data.countryCode: invalid value: "4412": 1 to 3 digits, on an SMS only`, is: event.ErrInvalid},
 		{name: "missing user pool", edit: func(e *event.Event) { e.Data.UserPoolID = "" },
 			want: "event: data.userPoolId: missing required field", is: event.ErrMissing},
 		{name: "missing trigger source", edit: func(e *event.Event) { e.Data.TriggerSource = "" },
@@ -113,7 +138,7 @@ func TestMarshal(t *testing.T) {
 		"subject": "7f3e1c2a-5b4d-4e6f-9a8b-0c1d2e3f4a5b",
 		"datacontenttype": "application/json",
 		"data": {
-			"schemaVersion": 1,
+			"schemaVersion": 2,
 			"userPoolId": "eu-west-1_AbCdEf123",
 			"clientId": "4example7clientid",
 			"triggerSource": "PreSignUp_SignUp",

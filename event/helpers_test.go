@@ -33,8 +33,11 @@ func valid(t event.Type) event.Event {
 			LatencyMs:     2.4,
 		},
 	}
-	if t == event.SignUpRejected {
+	switch t {
+	case event.SignUpRejected:
 		e.Data.Reason = event.ReasonDisposableDomain
+	case event.CodeSent:
+		e.Data.Medium, e.Data.CountryCode = event.MediumSMS, "44"
 	}
 	return e
 }

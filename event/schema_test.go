@@ -92,7 +92,9 @@ func TestSchemaMatchesGoTypes(t *testing.T) {
 	require.Equal(t, event.Types(), enum)
 	require.Equal(t, event.SpecVersion, s["properties"].(map[string]any)["specversion"].(map[string]any)["const"])
 	require.Equal(t, event.ContentType, s["properties"].(map[string]any)["datacontenttype"].(map[string]any)["const"])
-	require.Equal(t, float64(event.SchemaVersion), data["properties"].(map[string]any)["schemaVersion"].(map[string]any)["const"])
+	version := data["properties"].(map[string]any)["schemaVersion"].(map[string]any)
+	require.Equal(t, float64(event.MinSchemaVersion), version["minimum"])
+	require.Equal(t, float64(event.SchemaVersion), version["maximum"])
 }
 
 // TestSchemaAcceptsMarshalled: every event Go builds and marshals is valid
@@ -194,7 +196,32 @@ func TestSchemaAndDecodeRefuse(t *testing.T) {
 		{"hour 24", func(m map[string]any) { m["time"] = "2026-03-01T24:00:00Z" }},
 		{"impossible date", func(m map[string]any) { m["time"] = "2026-02-30T10:15:30Z" }},
 		{"other content type", func(m map[string]any) { m["datacontenttype"] = "text/plain" }},
-		{"schema version 2", func(m map[string]any) { m["data"].(map[string]any)["schemaVersion"] = 2 }},
+		{"schema version 3", func(m map[string]any) { m["data"].(map[string]any)["schemaVersion"] = 3 }},
+		{"schema version 0", func(m map[string]any) { m["data"].(map[string]any)["schemaVersion"] = 0 }},
+		{"version 2 type in version 1", func(m map[string]any) {
+			m["type"] = string(event.TokenIssued)
+			m["data"].(map[string]any)["schemaVersion"] = 1
+		}},
+		{"version 2 member in version 1", func(m map[string]any) {
+			m["data"].(map[string]any)["schemaVersion"] = 1
+			m["data"].(map[string]any)["provider"] = "Google"
+		}},
+		{"code without medium", func(m map[string]any) { m["type"] = string(event.CodeSent) }},
+		{"medium on a sign-in", func(m map[string]any) { m["data"].(map[string]any)["medium"] = "sms" }},
+		{"unknown medium", func(m map[string]any) {
+			m["type"] = string(event.CodeSent)
+			m["data"].(map[string]any)["medium"] = "pigeon"
+		}},
+		{"country code on an email", func(m map[string]any) {
+			m["type"] = string(event.CodeSent)
+			m["data"].(map[string]any)["medium"] = "email"
+			m["data"].(map[string]any)["countryCode"] = "44"
+		}},
+		{"country code with a plus", func(m map[string]any) {
+			m["type"] = string(event.CodeSent)
+			m["data"].(map[string]any)["medium"] = "sms"
+			m["data"].(map[string]any)["countryCode"] = "+44"
+		}},
 		{"empty user pool", func(m map[string]any) { m["data"].(map[string]any)["userPoolId"] = "" }},
 		{"empty trigger source", func(m map[string]any) { m["data"].(map[string]any)["triggerSource"] = "" }},
 		{"empty region", func(m map[string]any) { m["data"].(map[string]any)["region"] = "" }},
@@ -215,6 +242,20 @@ func TestSchemaAndDecodeRefuse(t *testing.T) {
 			_, derr := event.Decode(b)
 			require.Error(t, derr, "Decode accepts %s", b)
 			require.Error(t, schemaValidate(t, b), "the schema accepts %s", b)
+		})
+	}
+}
+
+// TestSchemaAcceptsFixtures: every event fixture, of schema version 1 or 2,
+// decodes and validates under the schema.
+func TestSchemaAcceptsFixtures(t *testing.T) {
+	for _, name := range []string{"signup-accepted.json", "signup-rejected.json", "user-confirmed-null-client.json",
+		"signin-succeeded-with-email.json", "code-sent-sms.json", "token-issued-federated.json"} {
+		t.Run(name, func(t *testing.T) {
+			b := readFile(t, name)
+			_, err := event.Decode(b)
+			require.NoError(t, err)
+			require.NoError(t, schemaValidate(t, b))
 		})
 	}
 }

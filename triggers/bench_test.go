@@ -38,6 +38,10 @@ func BenchmarkHandle(b *testing.B) {
 		{"authentication-pre", "authentication", "aws-lambda-go/cognito-event-userpools-preauthentication.json"},
 		{"authentication-post", "authentication", "cognito-local/PostAuthentication_Authentication.json"},
 		{"postconfirmation", "postconfirmation", "cognito-local/PostConfirmation_ConfirmSignUp.json"},
+		{"pretokengeneration-refresh", "pretokengeneration", "aws-docs/TokenGeneration_RefreshTokens-v2.json"},
+		{"pretokengeneration-hostedauth-federated", "pretokengeneration", "aws-docs/TokenGeneration_HostedAuth-v2.json"},
+		{"custommessage-sms", "custommessage", "aws-docs/CustomMessage_ForgotPassword.json"},
+		{"custommessage-email", "custommessage", "aws-docs/CustomMessage_SignUp.json"},
 	}
 	loopback := snsClient(snsLoopback(b)).Publish
 	standIn := func(context.Context, *sns.PublishInput, ...func(*sns.Options)) (*sns.PublishOutput, error) {
@@ -63,6 +67,8 @@ func BenchmarkHandle(b *testing.B) {
 			b.Run(tr.name+"/"+p.name, func(b *testing.B) {
 				cfg := testConfig()
 				cfg.EventSink = p.sink
+				cfg.TokenEvents = p.publish != nil // sns-off is pre token generation's default: metrics only
+				cfg.SMSCountries = []string{"1", "44"}
 				metrics, log := NewMetrics(io.Discard, cfg), logging.New(io.Discard, func(string) string { return "" })
 				h := newTrigger(tr.function, cfg, p.publish, metrics, log, io.Discard)
 				ctx := context.Background()

@@ -25,6 +25,7 @@ import (
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/local/goaws"
 	"github.com/cogwatch/cogwatch/local/goaws/goawstest"
+	"github.com/cogwatch/cogwatch/triggers/phone"
 	"github.com/cogwatch/cogwatch/warmers/warmup"
 )
 
@@ -248,12 +249,15 @@ func TestLogSink(t *testing.T) {
 	}
 	for _, tc := range deadlineCases {
 		t.Run(tc.name, func(t *testing.T) {
-			vars := map[string]string{"COGWATCH_EVENT_SINK": "log"}
+			vars := map[string]string{"COGWATCH_EVENT_SINK": "log", "COGWATCH_TOKEN_EVENTS": "true"}
 			for k, v := range base {
 				vars[k] = v
 			}
 			build := map[string]func(context.Context, func(string) string, io.Writer) (lambda.Handler, error){
 				"presignup": PreSignUpFromEnv, "authentication": AuthenticationFromEnv, "postconfirmation": PostConfirmationFromEnv,
+				"pretokengeneration": PreTokenGenerationFromEnv, "custommessage": func(ctx context.Context, getenv func(string) string, w io.Writer) (lambda.Handler, error) {
+					return CustomMessageFromEnv(ctx, getenv, w, phone.CountryCode)
+				},
 			}[tc.function]
 			var stdout syncBuffer
 			h, err := build(t.Context(), env(vars), &stdout)
@@ -272,6 +276,7 @@ func TestLogSink(t *testing.T) {
 			// The same invocation through the SNS sink, same id and clock.
 			r := &recorder{}
 			cfg := testConfig()
+			cfg.TokenEvents = true
 			trig := newTrigger(tc.function, cfg, r.publish, nil, nil, nil)
 			setSame(trig, e)
 			_, _ = trig.Invoke(t.Context(), payload)
@@ -298,6 +303,10 @@ func setSame(trig trigger, e event.Event) {
 	case *Authentication:
 		b = &v.base
 	case *PostConfirmation:
+		b = &v.base
+	case *PreTokenGeneration:
+		b = &v.base
+	case *CustomMessage:
 		b = &v.base
 	}
 	b.newID = func() string { return e.ID }

@@ -55,6 +55,14 @@ type Config struct {
 	EventSink Sink
 	// Breaker guards the SNS publish (SinkSNS only).
 	Breaker BreakerConfig
+	// TokenEvents publishes a cogwatch.token.issued event per token set
+	// (COGWATCH_TOKEN_EVENTS). Off by default: pre token generation runs on
+	// every refresh; its metrics are always written.
+	TokenEvents bool
+	// SMSCountries are the country calling codes SMS are expected to go to
+	// (COGWATCH_SMS_COUNTRIES, e.g. "1,44"); an SMS elsewhere counts in
+	// SMSSentUnexpected. Empty: no SMS is unexpected.
+	SMSCountries []string
 }
 
 // Sink names where a trigger sends its user events.
@@ -122,6 +130,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("breakerFailures", c.Breaker.Failures),
 		slog.Duration("breakerCooldown", c.Breaker.Cooldown),
 		slog.Duration("breakerProbeBudget", c.Breaker.ProbeBudget),
+		slog.Bool("tokenEvents", c.TokenEvents),
+		slog.Any("smsCountries", c.SMSCountries),
 	)
 }
 
@@ -148,6 +158,8 @@ var Variables = []Variable{
 	{"COGWATCH_BREAKER_FAILURES", strconv.Itoa(DefaultBreaker.Failures), fmt.Sprintf("Publishes failed in a row (errors or budget overruns) that open the instance's circuit breaker: SNS is then skipped and the events are written to the log instead (counted in PublishSkipped). 0 turns the breaker off; at most %d.", MaxBreakerFailures)},
 	{"COGWATCH_BREAKER_COOLDOWN", DefaultBreaker.Cooldown.String(), fmt.Sprintf("Go duration an open breaker skips SNS before it lets one publish through as a probe; success closes it, failure opens it again. Above 0, at most %s.", MaxBreakerCooldown)},
 	{"COGWATCH_BREAKER_PROBE_BUDGET", DefaultBreaker.ProbeBudget.String(), "Go duration bounding the probe (one attempt, no retry): the longest an invocation waits on SNS once the breaker has opened. Above 0, at most COGWATCH_TRIGGER_BUDGET."},
+	{"COGWATCH_TOKEN_EVENTS", "false", "`true` makes the pre token generation trigger publish a `cogwatch.token.issued` event per token set. Off by default: it runs on every token refresh, and a Publish costs $0.50 per million plus delivery; its EMF metrics are always written."},
+	{"COGWATCH_SMS_COUNTRIES", "", "Comma-separated country calling codes (`1,44`) SMS are expected to go to; the custom message trigger counts an SMS elsewhere in SMSSentUnexpected, which the SMS-pumping alarm weighs. Unset: none is unexpected."},
 }
 
 // LoadConfig reads the configuration from getenv (os.Getenv in a Lambda),
@@ -246,6 +258,24 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.Breaker.ProbeBudget > c.Budget {
 		fail("COGWATCH_BREAKER_PROBE_BUDGET", "%s is above the trigger budget %s", c.Breaker.ProbeBudget, c.Budget)
 	}
+	if v := strings.TrimSpace(getenv("COGWATCH_TOKEN_EVENTS")); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			fail("COGWATCH_TOKEN_EVENTS", "%q is not true or false", v)
+		}
+		c.TokenEvents = b
+	}
+	for cc := range strings.SplitSeq(getenv("COGWATCH_SMS_COUNTRIES"), ",") {
+		cc = strings.TrimPrefix(strings.TrimSpace(cc), "+")
+		if cc == "" {
+			continue
+		}
+		if !isCallingCode(cc) {
+			fail("COGWATCH_SMS_COUNTRIES", "%q is not a country calling code such as 44", cc)
+			continue
+		}
+		c.SMSCountries = append(c.SMSCountries, cc)
+	}
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)
 	}
@@ -317,7 +347,8 @@ func Markdown() []byte {
 	var b strings.Builder
 	b.WriteString("# Trigger configuration\n\n")
 	b.WriteString("<!-- Generated from triggers.Variables by `go test ./triggers -run TestConfigurationDoc -update`; do not edit. -->\n\n")
-	b.WriteString("The triggers (pre sign-up, authentication, post confirmation) read these environment variables\n")
+	b.WriteString("The triggers (pre sign-up, authentication, post confirmation, pre token generation, custom\n")
+	b.WriteString("message) read these environment variables\n")
 	b.WriteString("once at start. A bad value stops the function at start with a message naming the variable.\n")
 	b.WriteString("AWS endpoints and credentials come the SDK's standard way (`AWS_REGION`, `AWS_ENDPOINT_URL`,\n")
 	b.WriteString("`AWS_ENDPOINT_URL_SNS`, …), so the same binary talks to AWS or to a local emulator.\n\n")

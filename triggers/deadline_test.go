@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/local/lambdahost"
+	"github.com/cogwatch/cogwatch/triggers/phone"
 )
 
 // hangingSNS is an HTTP server on loopback that takes every request and
@@ -45,6 +46,8 @@ var deadlineCases = []struct{ name, function, fixture string }{
 	{"authentication-pre", "authentication", "aws-lambda-go/cognito-event-userpools-preauthentication.json"},
 	{"authentication-post", "authentication", "cognito-local/PostAuthentication_Authentication.json"},
 	{"postconfirmation", "postconfirmation", "cognito-local/PostConfirmation_ConfirmSignUp.json"},
+	{"pretokengeneration", "pretokengeneration", "aws-docs/TokenGeneration_RefreshTokens-v2.json"},
+	{"custommessage", "custommessage", "aws-docs/CustomMessage_ForgotPassword.json"},
 }
 
 // stallWatch watches this process's scheduling: a goroutine asks to wake
@@ -123,6 +126,7 @@ func TestDeadlineWall(t *testing.T) {
 			cfg := testConfig()
 			cfg.Budget = 3 * time.Second
 			cfg.Breaker.Failures = 0 // every run calls the hanging SNS
+			cfg.TokenEvents = true
 			var emfOut, logs, spilled syncBuffer
 			metrics, log := NewMetrics(&emfOut, cfg), testLogger(&logs)
 			h := newTrigger(tc.function, cfg, snsClient(endpoint).Publish, metrics, log, &spilled)
@@ -179,10 +183,13 @@ func TestDeadlineThroughTheLambdaHost(t *testing.T) {
 	getenv := env(map[string]string{
 		"USER_EVENTS_TOPIC_ARN": testTopic, "COGWATCH_TRIGGER_BUDGET": "3s",
 		"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-		"AWS_ENDPOINT_URL_SNS": endpoint,
+		"AWS_ENDPOINT_URL_SNS": endpoint, "COGWATCH_TOKEN_EVENTS": "true",
 	})
 	builders := map[string]func(context.Context, func(string) string, io.Writer) (lambda.Handler, error){
 		"presignup": PreSignUpFromEnv, "authentication": AuthenticationFromEnv, "postconfirmation": PostConfirmationFromEnv,
+		"pretokengeneration": PreTokenGenerationFromEnv, "custommessage": func(ctx context.Context, getenv func(string) string, w io.Writer) (lambda.Handler, error) {
+			return CustomMessageFromEnv(ctx, getenv, w, phone.CountryCode)
+		},
 	}
 	var fns []lambdahost.Function
 	for name, build := range builders {

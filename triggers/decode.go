@@ -26,11 +26,16 @@ type header struct {
 type user struct {
 	Email string
 	Sub   string
+	// UserName and Identities name a federated user's provider: Cognito
+	// forms the user name as <provider>_<id>, and the identities attribute
+	// is a JSON array as a string. Neither is ever logged or published.
+	UserName   string
+	Identities string
 }
 
 func fromEvents(h events.CognitoEventUserPoolsHeader, attrs map[string]string) (header, user) {
 	return header{TriggerSource: h.TriggerSource, Region: h.Region, UserPoolID: h.UserPoolID, ClientID: h.CallerContext.ClientID},
-		user{Email: attrs["email"], Sub: attrs["sub"]}
+		user{Email: attrs["email"], Sub: attrs["sub"], UserName: h.UserName, Identities: attrs["identities"]}
 }
 
 // wireEvent is the part of a Cognito event a trigger decodes. Nothing else
@@ -43,6 +48,7 @@ type wireEvent struct {
 	TriggerSource string `json:"triggerSource"`
 	Region        string `json:"region"`
 	UserPoolID    string `json:"userPoolId"`
+	UserName      string `json:"userName"`
 	CallerContext struct {
 		ClientID string `json:"clientId"`
 	} `json:"callerContext"`
@@ -59,8 +65,11 @@ func decodeEvent(payload []byte) (header, user, error) {
 		return header{}, user{}, fromJSONError(err)
 	}
 	h := header{TriggerSource: w.TriggerSource, Region: w.Region, UserPoolID: w.UserPoolID, ClientID: w.CallerContext.ClientID}
-	var u user
+	u := user{UserName: w.UserName}
 	var err error
+	if u.Identities, err = stringAttribute(w.Request.UserAttributes, "identities"); err != nil {
+		return h, u, err
+	}
 	if u.Email, err = stringAttribute(w.Request.UserAttributes, "email"); err != nil {
 		return h, u, err
 	}

@@ -114,3 +114,28 @@ func awsOptions(getenv func(string) string) []func(*config.LoadOptions) error {
 	}
 	return opts
 }
+
+// PreTokenGenerationFromEnv builds the pre token generation Lambda handler;
+// see PreSignUpFromEnv.
+func PreTokenGenerationFromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
+	d, err := fromEnv(ctx, getenv, stdout)
+	if err != nil {
+		return nil, err
+	}
+	t := NewPreTokenGeneration(d.cfg, d.publish, d.metrics, d.log)
+	t.SetEventLog(d.stdout)
+	return t, nil
+}
+
+// CustomMessageFromEnv builds the custom message Lambda handler with
+// countryCode (phone.CountryCode in cmd/custommessage); see
+// PreSignUpFromEnv.
+func CustomMessageFromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer, countryCode CountryCodeFunc) (lambda.Handler, error) {
+	d, err := fromEnv(ctx, getenv, stdout)
+	if err != nil {
+		return nil, err
+	}
+	t := NewCustomMessage(d.cfg, d.publish, d.metrics, d.log, countryCode)
+	t.SetEventLog(d.stdout)
+	return t, nil
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/triggers/disposable"
+	"github.com/cogwatch/cogwatch/triggers/phone"
 )
 
 // idnaDots replaces the dot forms that IDNA maps to '.' with '.'.
@@ -61,7 +63,7 @@ func FuzzEmailValidation(f *testing.F) {
 func FuzzHandle(f *testing.F) {
 	for _, fx := range fixtures(f) {
 		b := readFixture(f, fx)
-		for fn := range byte(3) {
+		for fn := range byte(5) {
 			f.Add(fn, b)
 		}
 	}
@@ -72,19 +74,28 @@ func FuzzHandle(f *testing.F) {
 	f.Add(byte(0), []byte(`{"triggerSource":"PreSignUp_SignUp","userPoolId":"p","request":{"userAttributes":{"email":"a@example.com","email_verified":true},"clientMetadata":{"n":1}}}`))
 	f.Add(byte(1), []byte(`{"triggerSource":"PostAuthentication_Authentication","userPoolId":7,"request":{"userAttributes":{"email":false}}}`))
 	f.Add(byte(2), []byte(`[1e400]`))
+	f.Add(byte(3), []byte(`{"triggerSource":"TokenGeneration_HostedAuth","userPoolId":"p","region":"r","request":{"userAttributes":{"identities":"[{\"providerName\":\"Google\"}]"}}}`))
+	f.Add(byte(4), []byte(`{"triggerSource":"CustomMessage_ForgotPassword","userPoolId":"p","region":"r","request":{"userAttributes":{"phone_number":"+998901234567"},"codeParameter":"{####}"},"response":{"smsMessage":"{####}"}}`))
+	f.Add(byte(4), []byte(`{"triggerSource":"CustomMessage_SignUp","request":{"codeParameter":null},"response":{"smsMessage":7}}`))
 	cfg := testConfig()
+	cfg.TokenEvents = true
+	cfg.SMSCountries = []string{"44"}
 	f.Fuzz(func(t *testing.T, fn byte, payload []byte) {
 		rec := &recorder{}
 		var emfOut, logs syncBuffer
 		metrics, log := NewMetrics(&emfOut, cfg), testLogger(&logs)
 		var h lambda.Handler
-		switch fn % 3 {
+		switch fn % 5 {
 		case 0:
 			h = NewPreSignUp(cfg, rec.publish, metrics, log)
 		case 1:
 			h = NewAuthentication(cfg, rec.publish, metrics, log)
-		default:
+		case 2:
 			h = NewPostConfirmation(cfg, rec.publish, metrics, log)
+		case 3:
+			h = NewPreTokenGeneration(cfg, rec.publish, metrics, log)
+		default:
+			h = NewCustomMessage(cfg, rec.publish, metrics, log, phone.CountryCode)
 		}
 		in := bytes.Clone(payload)
 		out, err := h.Invoke(context.Background(), in)
@@ -117,4 +128,28 @@ func errorAs(err error, target **Rejection) bool {
 		*target = r
 	}
 	return ok
+}
+
+// FuzzProviders: whatever the identities attribute or user name holds, the
+// provider is empty, "other", a social name or a short plain name, and an
+// instance never reports more than MaxProviders distinct plain names.
+func FuzzProviders(f *testing.F) {
+	f.Add(`[{"providerName":"Google","primary":"true"}]`, "Google_123")
+	f.Add(`[{"providerName":"a b"}]`, "x_")
+	f.Add(`[{"providerName":null},{"providerName":"Corp","primary":true}]`, "_")
+	f.Add(`not json`, "SignInWithApple_000.1")
+	var p providers
+	f.Fuzz(func(t *testing.T, identities, userName string) {
+		for _, got := range []string{p.fromIdentities(identities), p.fromUserName(userName)} {
+			if got == "" || got == ProviderOther || slices.Contains(socialProviders, got) {
+				continue
+			}
+			require.LessOrEqual(t, len(got), MaxProviderLength)
+			require.NotContains(t, got, " ")
+		}
+		p.mu.Lock()
+		n := len(p.seen)
+		p.mu.Unlock()
+		require.LessOrEqual(t, n, MaxProviders)
+	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/event"
+	"github.com/cogwatch/cogwatch/triggers/phone"
 )
 
 var testKey = []byte("0123456789abcdef")
@@ -40,6 +41,12 @@ func newTestTrigger(t testing.TB, function string, cfg Config) testTrigger {
 	case "postconfirmation":
 		p := NewPostConfirmation(cfg, tt.rec.publish, metrics, log)
 		tt.h, b = p, &p.base
+	case "pretokengeneration":
+		p := NewPreTokenGeneration(cfg, tt.rec.publish, metrics, log)
+		tt.h, b = p, &p.base
+	case "custommessage":
+		c := NewCustomMessage(cfg, tt.rec.publish, metrics, log, phone.CountryCode)
+		tt.h, b = c, &c.base
 	default:
 		t.Fatalf("unknown function %q", function)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/cogwatch/cogwatch/emf"
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/testutil"
+	"github.com/cogwatch/cogwatch/triggers/phone"
 )
 
 const testTopic = "arn:aws:sns:us-east-1:000000000000:user-events"
@@ -153,6 +154,10 @@ func newTrigger(function string, cfg Config, publish PublishFunc, metrics *emf.W
 		h = NewPreSignUp(cfg, publish, metrics, log)
 	case "authentication":
 		h = NewAuthentication(cfg, publish, metrics, log)
+	case "pretokengeneration":
+		h = NewPreTokenGeneration(cfg, publish, metrics, log)
+	case "custommessage":
+		h = NewCustomMessage(cfg, publish, metrics, log, phone.CountryCode)
 	default:
 		h = NewPostConfirmation(cfg, publish, metrics, log)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/internal/logging"
+	"github.com/cogwatch/cogwatch/triggers/phone"
 	"github.com/cogwatch/cogwatch/warmers/warmup"
 )
 
@@ -22,7 +23,7 @@ import (
 func fixtures(t testing.TB) []string {
 	t.Helper()
 	var out []string
-	for _, dir := range []string{"aws-lambda-go", "cognito-local"} {
+	for _, dir := range []string{"aws-lambda-go", "cognito-local", "aws-docs"} {
 		m, err := filepath.Glob(filepath.Join("testdata", dir, "*.json"))
 		require.NoError(t, err)
 		require.NotEmpty(t, m)
@@ -40,13 +41,17 @@ func functionFor(source string) string {
 		return "presignup"
 	case strings.HasPrefix(source, "PostConfirmation_"):
 		return "postconfirmation"
+	case strings.HasPrefix(source, "TokenGeneration_"):
+		return "pretokengeneration"
+	case strings.HasPrefix(source, "CustomMessage_"):
+		return "custommessage"
 	default:
 		return "authentication"
 	}
 }
 
 // TestNoEmailInLogs replays every fixture, and the same events with awkward
-// addresses, through each trigger built from the environment with logs at
+// addresses (and, where the event has one, a phone number), through each trigger built from the environment with logs at
 // DEBUG, with publishing succeeding and failing (an API error whose message
 // echoes the address, a transport error), and fails on any '@' or any
 // address's local part in any log line.
@@ -65,7 +70,8 @@ func TestNoEmailInLogs(t *testing.T) {
 		},
 	}
 	getenv := env(map[string]string{"POWERTOOLS_LOG_LEVEL": "DEBUG", "USER_EVENTS_TOPIC_ARN": testTopic,
-		"COGWATCH_INCLUDE_EMAIL": "true", "COGWATCH_HASH_KEY": string(testKey), "POWERTOOLS_SERVICE_NAME": "cogwatch"})
+		"COGWATCH_INCLUDE_EMAIL": "true", "COGWATCH_HASH_KEY": string(testKey), "POWERTOOLS_SERVICE_NAME": "cogwatch",
+		"COGWATCH_TOKEN_EVENTS": "true", "COGWATCH_SMS_COUNTRIES": "1,44"})
 	cfg, err := LoadConfig(getenv)
 	require.NoError(t, err)
 
@@ -94,6 +100,12 @@ func TestNoEmailInLogs(t *testing.T) {
 						case "postconfirmation":
 							p := NewPostConfirmation(cfg, publish, metrics, log)
 							h, b = p, &p.base
+						case "pretokengeneration":
+							p := NewPreTokenGeneration(cfg, publish, metrics, log)
+							h, b = p, &p.base
+						case "custommessage":
+							c := NewCustomMessage(cfg, publish, metrics, log, phone.CountryCode)
+							h, b = c, &c.base
 						default:
 							p := NewAuthentication(cfg, publish, metrics, log)
 							h, b = p, &p.base
@@ -121,6 +133,11 @@ func TestNoEmailInLogs(t *testing.T) {
 						}
 						for _, line := range all {
 							require.NotContains(t, line, "@", "an '@' in an EMF line")
+						}
+						if phone := attrs["phone_number"]; phone != "" {
+							for _, line := range all {
+								require.NotContains(t, line, strings.TrimPrefix(phone, "+")[2:], "a phone number in a log or EMF line")
+							}
 						}
 					})
 				})

@@ -19,12 +19,15 @@ const (
 // PostConfirmation is the post confirmation trigger: it publishes
 // cogwatch.user.confirmed or cogwatch.password.reset and counts it. It never
 // fails the user. It is safe for concurrent use.
-type PostConfirmation struct{ base }
+type PostConfirmation struct {
+	base
+	providers providers
+}
 
 // NewPostConfirmation returns the post confirmation trigger; see
 // NewPreSignUp for the arguments.
 func NewPostConfirmation(cfg Config, publish PublishFunc, metrics *emf.Writer, log *slog.Logger) *PostConfirmation {
-	return &PostConfirmation{newBase(cfg, publish, metrics, log)}
+	return &PostConfirmation{base: newBase(cfg, publish, metrics, log)}
 }
 
 // Handle publishes and counts one confirmation and returns ev unchanged.
@@ -48,7 +51,9 @@ func (p *PostConfirmation) handle(ctx context.Context, h header, u user) {
 		return
 	}
 	inv.count(t, "")
-	inv.publishEvent(t, inv.data())
+	d := inv.data()
+	d.Provider = p.providers.fromIdentities(u.Identities) // a federated user's first sign-in confirms it
+	inv.publishEvent(t, d)
 	inv.finish(string(t))
 }
 

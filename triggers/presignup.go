@@ -25,7 +25,8 @@ const (
 // attribute (a phone-only pool) is accepted. It is safe for concurrent use.
 type PreSignUp struct {
 	base
-	checker *disposable.Checker
+	checker   *disposable.Checker
+	providers providers
 }
 
 // NewPreSignUp returns the pre sign-up trigger. Events are published with
@@ -66,6 +67,12 @@ func (p *PreSignUp) handle(ctx context.Context, h header, u user) *Rejection {
 	inv.count(t, d.Reason)
 	if admin && rej == nil {
 		_ = inv.m.Put(catalog.SignUpAdminCreated, 1, emf.Count)
+	}
+	if h.TriggerSource == PreSignUpExternalProvider {
+		if d.Provider = p.providers.fromUserName(u.UserName); d.Provider != "" && rej == nil {
+			inv.m.SetDimension(catalog.DimProvider, d.Provider)
+			_ = inv.m.PutWithDimensions(catalog.FederatedSignUps, 1, emf.Count, catalog.ProviderSets...)
+		}
 	}
 	inv.publishEvent(t, d)
 	if rej != nil {

@@ -16,6 +16,8 @@ var runs = []struct{ name, program, arg, want string }{
 	{"upstream", "upstream", "mailinator.com", "true"}, // exact match only upstream
 	{"presignup-handler", "presignup", "", "Please use a permanent email address"},
 	{"presignup-handler-with-sns-client", "presignup", "sns", "ready"},
+	{"pretokengeneration-handler", "pretokengeneration", "", "TokenGeneration_RefreshTokens"},
+	{"custommessage-handler-sms", "custommessage", "", "998"},
 }
 
 func build(tb testing.TB, dir, name string) string {
@@ -49,7 +51,8 @@ func TestPrograms(t *testing.T) {
 		t.Skip("builds programs")
 	}
 	dir := t.TempDir()
-	bins := map[string]string{"disposable": build(t, dir, "disposable"), "presignup": build(t, dir, "presignup")}
+	bins := map[string]string{"disposable": build(t, dir, "disposable"), "presignup": build(t, dir, "presignup"),
+		"pretokengeneration": build(t, dir, "pretokengeneration"), "custommessage": build(t, dir, "custommessage")}
 	for _, r := range runs {
 		bin, ok := bins[r.program]
 		if !ok {

@@ -30,6 +30,9 @@ func ev(id string, typ event.Type, pool, client string, at time.Time, latency fl
 	if typ == event.SignUpRejected {
 		e.Data.Reason = event.ReasonDisposableDomain
 	}
+	if typ == event.CodeSent {
+		e.Data.Medium = event.MediumEmail // required on codes (schema version 2)
+	}
 	return e
 }
 

@@ -35,6 +35,9 @@ func ev(id string, typ event.Type) event.Event {
 	if typ == event.SignUpRejected {
 		e.Data.Reason = event.ReasonDisposableDomain
 	}
+	if typ == event.CodeSent {
+		e.Data.Medium = event.MediumEmail // required on codes (schema version 2)
+	}
 	return e
 }
 

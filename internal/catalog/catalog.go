@@ -47,6 +47,22 @@ const (
 	ForwardFailures = "ForwardFailures" // Count: events the log forwarder could not publish or decode (the invocation fails, Lambda retries)
 )
 
+// Journeys: tokens, codes sent, federation (pre token generation and custom
+// message triggers; federated sign-ups from pre sign-up).
+const (
+	DimTriggerSource = "TriggerSource" // Cognito's triggerSource: a fixed, documented set per trigger
+	DimMedium        = "Medium"        // event.MediumEmail or event.MediumSMS
+	DimCountryCode   = "CountryCode"   // an E.164 country calling code (at most 3 digits), or "unknown"
+	DimProvider      = "Provider"      // an identity provider name, capped (see triggers.Providers)
+
+	TokensIssued      = "TokensIssued"      // Count: token sets the pre token generation trigger saw, by source
+	CodesSent         = "CodesSent"         // Count: messages with a code, by source and medium
+	SMSSent           = "SMSSent"           // Count: of those, SMS, by source and destination country calling code
+	SMSSentUnexpected = "SMSSentUnexpected" // Count: SMS to a country calling code outside COGWATCH_SMS_COUNTRIES
+	FederatedSignUps  = "FederatedSignUps"  // Count: PreSignUp_ExternalProvider sign-ups, by provider
+	FederatedSignIns  = "FederatedSignIns"  // Count: hosted sign-ins of federated users, by provider
+)
+
 // Unit is a CloudWatch unit name.
 type Unit string
 
@@ -72,6 +88,13 @@ var (
 	reasonSets = [][]string{{DimUserPoolID}, {DimUserPoolID, DimClientID}, {DimUserPoolID, DimReason}}
 	fnSets     = [][]string{{DimFunction}}
 	noDims     = [][]string{{}} // the empty dimension set: one series per namespace
+
+	// TokenSets, CodeSets, SMSSets and ProviderSets are the journey
+	// metrics' dimension sets; the triggers emit them with exactly these.
+	TokenSets    = [][]string{{DimUserPoolID}, {DimUserPoolID, DimClientID}, {DimUserPoolID, DimTriggerSource}}
+	CodeSets     = [][]string{{DimUserPoolID}, {DimUserPoolID, DimClientID}, {DimUserPoolID, DimTriggerSource, DimMedium}}
+	SMSSets      = [][]string{{DimUserPoolID}, {DimUserPoolID, DimTriggerSource}, {DimUserPoolID, DimCountryCode}}
+	ProviderSets = [][]string{{DimUserPoolID}, {DimUserPoolID, DimProvider}}
 )
 
 // Metrics lists every metric, in a stable order.
@@ -96,6 +119,19 @@ var Metrics = []Metric{
 	{EventsForwarded, Count, "user events the log forwarder published to the topic from trigger logs", noDims, []string{"consumers/logforwarder"}},
 	{ForwardFailures, Count, "user events the log forwarder could not publish or decode (the invocation fails: Lambda retries it, then sends it to the on-failure destination)", noDims, []string{"consumers/logforwarder"}},
 }
+
+// journeyMetrics are appended to Metrics: they came with the pre token
+// generation and custom message triggers.
+var journeyMetrics = []Metric{
+	{TokensIssued, Count, "token sets issued (pre token generation), by trigger source: sign-in, hosted UI, refresh, new password, device", TokenSets, []string{"triggers", "consumers/cloudwatch"}},
+	{CodesSent, Count, "messages carrying a code or temporary password (custom message), by trigger source and medium", CodeSets, []string{"triggers", "consumers/cloudwatch"}},
+	{SMSSent, Count, "of those, SMS, by trigger source and destination country calling code (never the number)", SMSSets, []string{"triggers"}},
+	{SMSSentUnexpected, Count, "SMS to a country calling code outside COGWATCH_SMS_COUNTRIES (only when it is set)", poolSets[:1], []string{"triggers"}},
+	{FederatedSignUps, Count, "sign-ups through an external identity provider, by provider", ProviderSets, []string{"triggers"}},
+	{FederatedSignIns, Count, "hosted-UI sign-ins of federated users, by provider", ProviderSets, []string{"triggers"}},
+}
+
+func init() { Metrics = append(Metrics, journeyMetrics...) }
 
 // ByName returns the metric called name.
 func ByName(name string) (Metric, bool) {
@@ -125,6 +161,10 @@ func ForEvent[T ~string](t T) string {
 		return SignInAttempted
 	case "cogwatch.signin.succeeded":
 		return SignInSucceeded
+	case "cogwatch.token.issued":
+		return TokensIssued
+	case "cogwatch.code.sent":
+		return CodesSent
 	}
 	return ""
 }

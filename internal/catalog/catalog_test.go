@@ -15,6 +15,8 @@ func TestEveryEventTypeHasACountMetric(t *testing.T) {
 		event.PasswordReset:   PasswordReset,
 		event.SignInAttempted: SignInAttempted,
 		event.SignInSucceeded: SignInSucceeded,
+		event.TokenIssued:     TokensIssued,
+		event.CodeSent:        CodesSent,
 	}
 	require.Len(t, want, len(event.Types()), "a new event type needs its count metric here and in ForEvent")
 	for _, typ := range event.Types() {

@@ -163,7 +163,7 @@ func TestSecretsInEnvironmentAreEncrypted(t *testing.T) {
 			checked++
 		}
 	}
-	require.Equal(t, 3, checked, "the three triggers hold the hash key")
+	require.Equal(t, 5, checked, "the five triggers hold the hash key")
 	tests := []struct {
 		name, want string
 		edit       func(res map[string]any)

@@ -825,7 +825,7 @@ func TestFunctionsBuildWithTheMakefile(t *testing.T) {
 	}
 	fns := functions(tmpl)
 	require.ElementsMatch(t, []string{"PreSignUpFunction", "AuthenticationFunction", "PostConfirmationFunction",
-		"CloudWatchConsumerFunction", "EventBridgeConsumerFunction", "WarmerFunction", "UserPoolDomainFunction",
+		"PreTokenGenerationFunction", "CustomMessageFunction", "CloudWatchConsumerFunction", "EventBridgeConsumerFunction", "WarmerFunction", "UserPoolDomainFunction",
 		"LogEncryptionFunction", "ApiFunction", "LogForwarderFunction"}, fns)
 	for _, fn := range fns {
 		r := tmpl.Resources()[fn]
