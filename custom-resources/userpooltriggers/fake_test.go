@@ -34,6 +34,7 @@ type fakeCognito struct {
 	// the lock: another writer acting between cogwatch's calls.
 	describeHook func(n int)
 	describes    int
+	written      int // successful updates
 }
 
 func newFake() *fakeCognito {
@@ -114,17 +115,11 @@ func (f *fakeCognito) call(method string) error {
 	return nil
 }
 
-// updates counts the UpdateUserPool calls that reached the fake.
+// updates counts the UpdateUserPool calls that changed a pool.
 func (f *fakeCognito) updates() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	n := 0
-	for _, c := range f.calls {
-		if c == "Update" {
-			n++
-		}
-	}
-	return n
+	return f.written
 }
 
 func (f *fakeCognito) DescribeUserPool(_ context.Context, in *cip.DescribeUserPoolInput, _ ...func(*cip.Options)) (*cip.DescribeUserPoolOutput, error) {
@@ -202,6 +197,7 @@ func (f *fakeCognito) UpdateUserPool(_ context.Context, in *cip.UpdateUserPoolIn
 	}
 	f.now = f.now.Add(time.Second)
 	p.LastModifiedDate = aws.Time(f.now)
+	f.written++
 	return &cip.UpdateUserPoolOutput{}, nil
 }
 

@@ -13,15 +13,11 @@ import (
 // UpdateUserPool sets every setting it is not given to Cognito's default
 // (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateUserPool.html),
 // so each field of UpdateUserPoolInput is copied from the description, the
-// deprecated ones included (the messages, which Cognito still reports). One
-// is left out on purpose: AdminCreateUserConfig.UnusedAccountValidityDays
-// when the password policy sets TemporaryPasswordValidityDays, which
-// Cognito reports as the same value but refuses beside it ("Please use
-// TemporaryPasswordValidityDays in PasswordPolicy instead of
-// UnusedAccountValidityDays"). Settings UpdateUserPool does not take
-// (schema, alias and username attributes, username case sensitivity, the
-// domain) cannot change, and MFA factors set with SetUserPoolMfaConfig are
-// not part of it.
+// deprecated ones included (the messages, which Cognito still reports).
+// Settings UpdateUserPool does not take (schema, alias and username
+// attributes, username case sensitivity, the domain) cannot change, and MFA
+// factors set with SetUserPoolMfaConfig are not part of it. See
+// withoutUnusedAccountValidityDays for the one field Cognito may refuse.
 func UpdateInput(pool *types.UserPoolType, lc *types.LambdaConfigType) *cip.UpdateUserPoolInput {
 	in := &cip.UpdateUserPoolInput{
 		UserPoolId:                  pool.Id,
@@ -48,12 +44,27 @@ func UpdateInput(pool *types.UserPoolType, lc *types.LambdaConfigType) *cip.Upda
 		UserPoolTier:                pool.UserPoolTier,
 		VerificationMessageTemplate: pool.VerificationMessageTemplate,
 	}
-	if a := pool.AdminCreateUserConfig; a != nil && a.UnusedAccountValidityDays != 0 && temporaryPasswordDays(pool) != 0 {
-		c := *a
-		c.UnusedAccountValidityDays = 0
-		in.AdminCreateUserConfig = &c
-	}
 	return in
+}
+
+// withoutUnusedAccountValidityDays returns in without the deprecated
+// AdminCreateUserConfig.UnusedAccountValidityDays when the password policy
+// sets TemporaryPasswordValidityDays, which supersedes it; nil when in does
+// not set both. Cognito reports the deprecated field but may refuse it beside
+// the new one ("Please use TemporaryPasswordValidityDays in PasswordPolicy
+// instead of UnusedAccountValidityDays", an InvalidParameterException):
+// the update is tried once more without it.
+func withoutUnusedAccountValidityDays(in *cip.UpdateUserPoolInput) *cip.UpdateUserPoolInput {
+	a := in.AdminCreateUserConfig
+	if a == nil || a.UnusedAccountValidityDays == 0 || in.Policies == nil || in.Policies.PasswordPolicy == nil ||
+		in.Policies.PasswordPolicy.TemporaryPasswordValidityDays == 0 {
+		return nil
+	}
+	out := *in
+	c := *a
+	c.UnusedAccountValidityDays = 0
+	out.AdminCreateUserConfig = &c
+	return &out
 }
 
 func temporaryPasswordDays(pool *types.UserPoolType) int32 {
@@ -61,6 +72,19 @@ func temporaryPasswordDays(pool *types.UserPoolType) int32 {
 		return 0
 	}
 	return pool.Policies.PasswordPolicy.TemporaryPasswordValidityDays
+}
+
+// comparable returns the setting of field name of pool as compared between
+// two reads: AdminCreateUserConfig without UnusedAccountValidityDays when
+// TemporaryPasswordValidityDays supersedes it (an update that Cognito
+// refused with it is written without it).
+func comparable(pool *types.UserPoolType, name string, v reflect.Value) any {
+	if name == "AdminCreateUserConfig" && pool.AdminCreateUserConfig != nil && temporaryPasswordDays(pool) != 0 {
+		c := *pool.AdminCreateUserConfig
+		c.UnusedAccountValidityDays = 0
+		return c
+	}
+	return v.Interface()
 }
 
 // volatile are the fields of a description that change without anyone
@@ -85,7 +109,7 @@ func changedFields(a, b *types.UserPoolType) []string {
 		if !f.IsExported() || volatile[f.Name] || f.Name == "LambdaConfig" {
 			continue
 		}
-		if !reflect.DeepEqual(va.Field(i).Interface(), vb.Field(i).Interface()) {
+		if !reflect.DeepEqual(comparable(a, f.Name, va.Field(i)), comparable(b, f.Name, vb.Field(i))) {
 			out = append(out, f.Name)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/cfn"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
@@ -196,11 +197,7 @@ func (r *Resource) apply(ctx context.Context, poolID string, strict bool, plan f
 				"userPoolId", poolID, "changed", changed, "attempt", attempt)
 			continue
 		}
-		in := UpdateInput(before, p.After)
-		err = customresources.Retry(ctx, r.opts.Retry, func(ctx context.Context) error {
-			_, err := r.c.UpdateUserPool(ctx, in)
-			return err
-		})
+		err = r.update(ctx, UpdateInput(before, p.After))
 		if err != nil {
 			return p, false, fmt.Errorf("update user pool %s: %w", poolID, err)
 		}
@@ -210,6 +207,24 @@ func (r *Resource) apply(ctx context.Context, poolID string, strict bool, plan f
 		return p, true, r.verify(ctx, before, p, strict)
 	}
 	return Plan{}, false, fmt.Errorf("%w (%d attempts): pool %s; try again when the other update is done", ErrPoolBusy, r.opts.Attempts, poolID)
+}
+
+// update calls UpdateUserPool, once more without the deprecated
+// UnusedAccountValidityDays if Cognito refuses it (see
+// withoutUnusedAccountValidityDays).
+func (r *Resource) update(ctx context.Context, in *cip.UpdateUserPoolInput) error {
+	call := func(in *cip.UpdateUserPoolInput) error {
+		return customresources.Retry(ctx, r.opts.Retry, func(ctx context.Context) error {
+			_, err := r.c.UpdateUserPool(ctx, in)
+			return err
+		})
+	}
+	err := call(in)
+	if without := withoutUnusedAccountValidityDays(in); without != nil && customresources.ErrorCode(err) == "InvalidParameterException" {
+		r.log.InfoContext(ctx, "update refused with the deprecated UnusedAccountValidityDays; trying without it", "userPoolId", aws.ToString(in.UserPoolId))
+		err = call(without)
+	}
+	return err
 }
 
 // changedSince returns what differs between two reads of a pool: any

@@ -30,11 +30,13 @@ func TestUpdateInputCopiesEveryField(t *testing.T) {
 		}
 		require.False(t, v.Field(i).IsZero(), "UpdateUserPoolInput.%s is not copied from the description", f.Name)
 	}
-	// The one field dropped on purpose, and only beside the password policy's.
-	require.Zero(t, in.AdminCreateUserConfig.UnusedAccountValidityDays)
-	require.Equal(t, int32(7), p.AdminCreateUserConfig.UnusedAccountValidityDays, "the description is not changed")
+	// The deprecated field Cognito may refuse: dropped for a second try, and
+	// only beside the password policy's.
+	without := withoutUnusedAccountValidityDays(in)
+	require.Zero(t, without.AdminCreateUserConfig.UnusedAccountValidityDays)
+	require.Equal(t, int32(7), in.AdminCreateUserConfig.UnusedAccountValidityDays, "the first try is not changed")
 	p.Policies.PasswordPolicy.TemporaryPasswordValidityDays = 0
-	require.Equal(t, int32(7), UpdateInput(p, nil).AdminCreateUserConfig.UnusedAccountValidityDays, "an old pool without the new field keeps it")
+	require.Nil(t, withoutUnusedAccountValidityDays(UpdateInput(p, nil)), "an old pool without the new field keeps it")
 }
 
 // TestAttachDetachLeavesThePoolAsItWas is the contract with Cognito's
@@ -224,10 +226,11 @@ func TestAttachWithoutChangeWritesNothing(t *testing.T) {
 func TestUpdateUserPoolRefused(t *testing.T) {
 	f := newFake()
 	f.add(productionPool(poolID, nil))
-	f.errs["Update"] = []error{&types.InvalidParameterException{Message: aws.String("Invalid SMS configuration")}}
+	f.errs["Update"] = []error{&types.InvalidSmsRoleTrustRelationshipException{Message: aws.String("Role does not have a trust relationship allowing Cognito to assume the role")}}
 	_, err := New(f, Options{}).Attach(t.Context(), Properties{UserPoolId: poolID, Triggers: cogwatch()}, Properties{})
 	require.ErrorContains(t, err, "update user pool "+poolID)
-	require.ErrorContains(t, err, "Invalid SMS configuration")
+	require.ErrorContains(t, err, "InvalidSmsRoleTrustRelationshipException")
+	require.Zero(t, f.updates())
 	require.Equal(t, types.LambdaConfigType{}, *f.describe(t, poolID).LambdaConfig)
 }
 
