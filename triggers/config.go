@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cogwatch/cogwatch/internal/catalog"
+	"github.com/cogwatch/cogwatch/internal/lambdaarn"
 	"github.com/cogwatch/cogwatch/triggers/disposable"
 )
 
@@ -49,6 +50,10 @@ type Config struct {
 	// LogLevel is the minimum log level (POWERTOOLS_LOG_LEVEL); Lambda's own
 	// AWS_LAMBDA_LOG_LEVEL, when set, wins (see internal/logging).
 	LogLevel slog.Level
+	// Chain names, by LambdaConfig slot, the pool's own function a trigger
+	// calls after its own work (COGWATCH_CHAIN_PRE_SIGN_UP, …; see
+	// ChainSlots): an adopted pool's trigger, which keeps deciding.
+	Chain map[string]string
 }
 
 // DefaultConfig is the configuration with no environment variable set.
@@ -70,6 +75,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("namespace", c.Namespace),
 		slog.String("service", c.ServiceName),
 		slog.String("logLevel", c.LogLevel.String()),
+		slog.Any("chain", c.Chain),
 	)
 }
 
@@ -92,6 +98,10 @@ var Variables = []Variable{
 	{"POWERTOOLS_METRICS_NAMESPACE", DefaultConfig.Namespace, "CloudWatch namespace of the triggers' EMF metrics."},
 	{"POWERTOOLS_SERVICE_NAME", "", "Service name added to every log line and EMF document as `service`."},
 	{"POWERTOOLS_LOG_LEVEL", "INFO", "Minimum log level: DEBUG, INFO, WARN or ERROR. Lambda's AWS_LAMBDA_LOG_LEVEL wins when set."},
+	{"COGWATCH_CHAIN_PRE_SIGN_UP", "", "ARN (a version or alias allowed) of the pool's own pre sign-up function, called after cogwatch's checks with the same event; its response or error is the answer to Cognito. Set by the template for an adopted pool (docs/adopt.md)."},
+	{"COGWATCH_CHAIN_PRE_AUTHENTICATION", "", "The same for the pre authentication slot."},
+	{"COGWATCH_CHAIN_POST_AUTHENTICATION", "", "The same for the post authentication slot."},
+	{"COGWATCH_CHAIN_POST_CONFIRMATION", "", "The same for the post confirmation slot."},
 }
 
 // LoadConfig reads the configuration from getenv (os.Getenv in a Lambda),
@@ -158,6 +168,20 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		if err := c.LogLevel.UnmarshalText([]byte(strings.ToUpper(v))); err != nil {
 			fail("POWERTOOLS_LOG_LEVEL", "%q is not DEBUG, INFO, WARN or ERROR", v)
 		}
+	}
+	for _, cs := range ChainSlots {
+		v := strings.TrimSpace(getenv(cs.Variable))
+		if v == "" {
+			continue
+		}
+		if _, err := lambdaarn.Parse(v); err != nil {
+			fail(cs.Variable, "%w", err)
+			continue
+		}
+		if c.Chain == nil {
+			c.Chain = map[string]string{}
+		}
+		c.Chain[cs.Slot] = v
 	}
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)

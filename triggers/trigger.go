@@ -62,6 +62,9 @@ type base struct {
 	now   func() time.Time
 	cold  func() bool
 	newID func() string
+
+	chain  map[string]string // the pool's own functions, by slot (chain.go)
+	invoke InvokeFunc
 }
 
 func newBase(cfg Config, publish PublishFunc, metrics *emf.Writer, log *slog.Logger) base {
