@@ -308,7 +308,9 @@ func TestChainedErrorNotJSON(t *testing.T) {
 // handlerFunc adapts a function to lambda.Handler.
 type handlerFunc func(ctx context.Context, payload []byte) ([]byte, error)
 
-func (f handlerFunc) Invoke(ctx context.Context, payload []byte) ([]byte, error) { return f(ctx, payload) }
+func (f handlerFunc) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	return f(ctx, payload)
+}
 
 // TestChainFromEnvThroughTheLambdaAPI builds the pre sign-up trigger from
 // its environment as Lambda does, with the SDK's Lambda client calling the
