@@ -25,12 +25,11 @@ func signUpRules(_ context.Context, ev events.CognitoEventUserPoolsPreSignup) (e
 	return ev, nil
 }
 
-// Adopting cogwatch in a Go trigger changes one line of its main, and adds
-// the import of this package:
+// Adopting cogwatch in a Go trigger changes one line of its main,
 //
-//   - lambda.Start(signUpRules)
-//   - lambda.Start(triggers.Wrap(signUpRules))
+//	lambda.Start(signUpRules)
 //
+// into the line below, and adds the import of this package.
 // The same line wraps a pre authentication, post authentication or post
 // confirmation handler.
 func ExampleWrap() {
