@@ -26,7 +26,7 @@ func TestAttachDetach(t *testing.T) {
 	ctx := t.Context()
 	c := e.Client()
 	out, err := c.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("production-users"),
-		Policies: &types.UserPoolPolicyType{PasswordPolicy: &types.PasswordPolicyType{MinimumLength: aws.Int32(14), RequireNumbers: true}},
+		Policies:     &types.UserPoolPolicyType{PasswordPolicy: &types.PasswordPolicyType{MinimumLength: aws.Int32(14), RequireNumbers: true}},
 		LambdaConfig: &types.LambdaConfigType{PreSignUp: aws.String(theirPreSignUp), CustomMessage: aws.String(theirMessage)},
 		UserPoolTags: map[string]string{"team": "identity"}})
 	require.NoError(t, err)
