@@ -20,6 +20,20 @@ var (
 	ErrChainMismatch = errors.New("slot holds another function than the chained one")
 )
 
+// slotError is a slot planning refuses: its message says why and what to
+// do; errors.Is matches its kind (ErrSlotTaken, ErrChainMismatch).
+type slotError struct {
+	kind error
+	msg  string
+}
+
+func (e *slotError) Error() string { return e.msg }
+func (e *slotError) Unwrap() error { return e.kind }
+
+func refused(kind error, format string, args ...any) error {
+	return &slotError{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
+
 // Change is one slot that attaching or detaching changes.
 type Change struct {
 	Slot     string
@@ -137,8 +151,8 @@ func planAttach(pool *types.UserPoolType, p, old Properties) (Plan, error) {
 		switch {
 		case cur == want:
 		case cur == "" && chained != "":
-			errs = append(errs, fmt.Errorf("%w: slot %s is empty, but Chained.%s names %s, which the pool does not use: put it back in the pool, or leave Chained.%s empty",
-				ErrChainMismatch, s.Name, s.Name, chained, s.Name))
+			errs = append(errs, refused(ErrChainMismatch, "slot %s is empty, but Chained.%s names %s, which the pool does not use: put it back in the pool, or leave Chained.%s empty",
+				s.Name, s.Name, chained, s.Name))
 		case cur == "":
 			s.Set(plan.After, want)
 		case cur == old.Triggers[s.Name]:
@@ -150,11 +164,11 @@ func planAttach(pool *types.UserPoolType, p, old Properties) (Plan, error) {
 			if named == "" {
 				named = "nothing"
 			}
-			errs = append(errs, fmt.Errorf("%w: slot %s holds %s but Chained.%s names %s: set Chained.%s to %s (cogwatch's template: parameter Chain%s) so that cogwatch's trigger calls the function the pool uses",
-				ErrChainMismatch, s.Name, cur, s.Name, named, s.Name, cur, s.Name))
+			errs = append(errs, refused(ErrChainMismatch, "slot %s holds %s but Chained.%s names %s: set Chained.%s to %s (cogwatch's template: parameter Chain%s) so that cogwatch's trigger calls the function the pool uses",
+				s.Name, cur, s.Name, named, s.Name, cur, s.Name))
 		default:
-			errs = append(errs, fmt.Errorf("%w: slot %s holds %s, which is not cogwatch's: to keep it, set ChainExisting \"true\" and Chained.%s to %s (cogwatch's template: parameter Chain%s), and cogwatch's trigger calls it after its own work and answers with its response; or empty the slot first",
-				ErrSlotTaken, s.Name, cur, s.Name, cur, s.Name))
+			errs = append(errs, refused(ErrSlotTaken, "slot %s holds %s, which is not cogwatch's: to keep it, set ChainExisting \"true\" and Chained.%s to %s (cogwatch's template: parameter Chain%s), and cogwatch's trigger calls it after its own work and answers with its response; or empty the slot first",
+				s.Name, cur, s.Name, cur, s.Name))
 		}
 	}
 	return plan, errors.Join(errs...)
