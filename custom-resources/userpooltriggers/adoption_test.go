@@ -39,7 +39,9 @@ const (
 
 type handlerFunc func(ctx context.Context, payload []byte) ([]byte, error)
 
-func (f handlerFunc) Invoke(ctx context.Context, payload []byte) ([]byte, error) { return f(ctx, payload) }
+func (f handlerFunc) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	return f(ctx, payload)
+}
 
 // rules is the adopter's own pre sign-up function: it closes example.org
 // and auto-confirms everyone else. It records the domains it decided on.
