@@ -49,7 +49,11 @@ func (e *ChainedError) Error() string { return e.Message }
 // called, or did not answer before the trigger's budget or deadline: its
 // decision is unknown, so the user gets an error, as when Cognito cannot
 // call a trigger itself. Its text is what the user reads.
-var ErrChainUnavailable = errors.New("Please try again later") //nolint:staticcheck // user-facing text, as Cognito shows it
+var ErrChainUnavailable error = chainUnavailable{}
+
+type chainUnavailable struct{}
+
+func (chainUnavailable) Error() string { return "Please try again later" }
 
 // SetChain makes the trigger call, after its own work, the function that
 // chain (Config.Chain) names for the slot of each invocation's trigger

@@ -19,7 +19,7 @@ import (
 // cogwatch: it closes example.org and auto-confirms everyone else.
 func signUpRules(_ context.Context, ev events.CognitoEventUserPoolsPreSignup) (events.CognitoEventUserPoolsPreSignup, error) {
 	if strings.HasSuffix(ev.Request.UserAttributes["email"], "@example.org") {
-		return ev, errors.New("Sign-ups from example.org are closed") //nolint:staticcheck // the text Cognito shows
+		return ev, errors.New("Sign-ups from example.org are closed")
 	}
 	ev.Response.AutoConfirmUser = true
 	return ev, nil

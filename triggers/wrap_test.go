@@ -28,7 +28,12 @@ func testMiddleware(t *testing.T) (*Middleware, *recorder, *syncBuffer, *syncBuf
 	return m, rec, emfOut, logs
 }
 
-var errClosed = errors.New("Sign-ups from example.org are closed") //nolint:staticcheck // the text Cognito shows
+// userText is an error whose text a user reads, capitals and all.
+type userText string
+
+func (e userText) Error() string { return string(e) }
+
+var errClosed error = userText("Sign-ups from example.org are closed")
 
 // adoptersPreSignUp is an adopter's own handler: it closes example.org and
 // auto-confirms everyone else.

@@ -65,7 +65,7 @@ func (r *rules) Invoke(_ context.Context, payload []byte) ([]byte, error) {
 	defer r.mu.Unlock()
 	if domain == "example.org" {
 		r.decisions = append(r.decisions, domain+": rejected")
-		return nil, errors.New("Sign-ups from example.org are closed") //nolint:staticcheck // the text Cognito shows
+		return nil, errors.New("Sign-ups from example.org are closed")
 	}
 	r.decisions = append(r.decisions, domain+": accepted")
 	return bytes.Replace(payload, []byte(`"autoConfirmUser":false`), []byte(`"autoConfirmUser":true`), 1), nil
@@ -255,7 +255,7 @@ func TestCognitoLocalAdoption(t *testing.T) {
 
 	// 1. Before: the pool's own function decides; cogwatch sees nothing.
 	confirmed, msg := signUp("alice@example.com")
-	require.True(t, confirmed, "their function auto-confirms")
+	require.True(t, confirmed, "their function auto-confirms: %s", msg)
 	_, msg = signUp("bob@example.org")
 	require.Equal(t, closed, msg)
 	signIn("alice@example.com")

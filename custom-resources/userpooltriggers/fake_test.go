@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-	"github.com/aws/smithy-go"
 )
 
 // fakeCognito is a test double of Cognito's DescribeUserPool and
@@ -41,8 +40,6 @@ func newFake() *fakeCognito {
 	return &fakeCognito{pools: map[string]*types.UserPoolType{}, errs: map[string][]error{},
 		now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 }
-
-func apiErr(code string) error { return &smithy.GenericAPIError{Code: code, Message: code + " (test)"} }
 
 // clone deep-copies a value of the SDK's types through JSON (their fields
 // are all exported but a zero-size marker).

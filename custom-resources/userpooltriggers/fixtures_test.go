@@ -40,7 +40,6 @@ func productionPool(id string, lc *types.LambdaConfigType) *types.UserPoolType {
 		Name:                   aws.String("production-users"),
 		Arn:                    aws.String("arn:aws:cognito-idp:eu-west-1:123456789012:userpool/" + id),
 		CreationDate:           &created,
-		Status:                 types.StatusTypeEnabled,
 		EstimatedNumberOfUsers: 184220,
 		DeletionProtection:     types.DeletionProtectionTypeActive,
 		UserPoolTier:           types.UserPoolTierTypePlus,
