@@ -227,15 +227,14 @@ func (r *Resource) update(ctx context.Context, in *cip.UpdateUserPoolInput) erro
 	return err
 }
 
-// changedSince returns what differs between two reads of a pool: any
-// setting, or its modification time.
+// changedSince returns the settings that differ between two reads of a
+// pool. LastModifiedDate is not one: a write that changed nothing loses
+// nothing, and whether Cognito moves it for anything but a write is not
+// documented.
 func changedSince(a, b *types.UserPoolType) []string {
 	changed := changedFields(a, b)
 	if !sameLambdaConfig(a.LambdaConfig, b.LambdaConfig) {
 		changed = append(changed, "LambdaConfig")
-	}
-	if la, lb := a.LastModifiedDate, b.LastModifiedDate; (la == nil) != (lb == nil) || la != nil && !la.Equal(*lb) {
-		changed = append(changed, "LastModifiedDate")
 	}
 	return changed
 }
