@@ -58,8 +58,9 @@ func (a *Authentication) handle(ctx context.Context, h header, u user, n next) e
 	case PostAuthenticationAuthentication:
 		t = event.SignInSucceeded
 	default:
+		err := inv.run(n) // the pool's own logic handles what cogwatch does not
 		inv.unknown()
-		return inv.run(n)
+		return err
 	}
 	err := inv.run(n)
 	inv.count(t, "")

@@ -276,6 +276,9 @@ func TestChainEventsCogwatchCannotRead(t *testing.T) {
 			_, err := tt.h.Invoke(t.Context(), []byte(payload))
 			require.EqualError(t, err, "no")
 			require.Equal(t, []foreignCall{{theirPreSignUp, []byte(payload)}}, f.called())
+			if name == "unknown source" {
+				require.True(t, decodeEMF(t, tt.emf.lines()[0]).has("ChainLatency"), "the call is in the invocation's EMF line")
+			}
 		})
 	}
 }

@@ -47,8 +47,9 @@ func (p *PostConfirmation) handle(ctx context.Context, h header, u user, n next)
 	case PostConfirmationConfirmForgotPassword:
 		t = event.PasswordReset
 	default:
+		err := inv.run(n) // the pool's own logic handles what cogwatch does not
 		inv.unknown()
-		return inv.run(n)
+		return err
 	}
 	err := inv.run(n)
 	inv.count(t, "")

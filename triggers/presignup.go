@@ -56,8 +56,9 @@ func (p *PreSignUp) handle(ctx context.Context, h header, u user, n next) error 
 	switch h.TriggerSource {
 	case PreSignUpSignUp, PreSignUpAdminCreateUser, PreSignUpExternalProvider:
 	default:
+		err := inv.run(n) // the pool's own logic handles what cogwatch does not
 		inv.unknown()
-		return inv.run(n)
+		return err
 	}
 	admin := h.TriggerSource == PreSignUpAdminCreateUser
 	rej := p.validate(inv, admin)
