@@ -119,13 +119,20 @@ func (b *base) callChained(ctx context.Context, wall time.Time, function string,
 		return nil, ErrChainUnavailable
 	}
 	if out.FunctionError != nil {
-		ce := &ChainedError{}
-		if json.Unmarshal(out.Payload, ce) != nil || ce.Message == "" && ce.Type == "" {
-			ce = &ChainedError{Message: string(out.Payload), Type: aws.ToString(out.FunctionError)}
-		}
-		return nil, ce
+		return nil, chainedError(out.Payload, aws.ToString(out.FunctionError))
 	}
 	return out.Payload, nil
+}
+
+// chainedError reads the error document a function error's payload holds
+// ({"errorMessage": …, "errorType": …}); a payload that is not one is the
+// message as it is, typed by Lambda's X-Amz-Function-Error.
+func chainedError(payload []byte, functionError string) *ChainedError {
+	ce := &ChainedError{}
+	if json.Unmarshal(payload, ce) != nil || ce.Message == "" && ce.Type == "" {
+		ce = &ChainedError{Message: string(payload), Type: functionError}
+	}
+	return ce
 }
 
 // chainUndecodable runs the chained function for an event the trigger could

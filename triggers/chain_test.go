@@ -358,3 +358,25 @@ func TestChainFromEnvThroughTheLambdaAPI(t *testing.T) {
 	require.Equal(t, 1.0, decodeEMF(t, lines[2]).num(t, "SignUpRejected"))
 	require.NotContains(t, stdout.String(), "bob@")
 }
+
+// FuzzChainedError reads arbitrary function-error payloads: never a panic;
+// a JSON error document gives its message, anything else is the message.
+func FuzzChainedError(f *testing.F) {
+	for _, s := range []string{`{"errorMessage":"Sign-ups from example.org are closed","errorType":"Error","trace":[]}`,
+		`{"errorType":"Runtime.ExitError"}`, `Task timed out after 3.00 seconds`, `{"errorMessage":42}`, `null`, ``} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		ce := chainedError(payload, "Unhandled")
+		var doc struct {
+			Message string `json:"errorMessage"`
+			Type    string `json:"errorType"`
+		}
+		if json.Unmarshal(payload, &doc) == nil && (doc.Message != "" || doc.Type != "") {
+			require.Equal(t, &ChainedError{Message: doc.Message, Type: doc.Type}, ce)
+			return
+		}
+		require.Equal(t, &ChainedError{Message: string(payload), Type: "Unhandled"}, ce)
+		require.Equal(t, string(payload), ce.Error())
+	})
+}
