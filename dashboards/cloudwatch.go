@@ -155,6 +155,9 @@ func yval(v any) *yaml.Node {
 	case *yaml.Node:
 		return v
 	case string:
+		if v == PUserPool {
+			return poolID()
+		}
 		if ph := Placeholders(v); len(ph) == 1 && v == "${"+ph[0]+"}" && !strings.Contains(ph[0], "::") {
 			if strings.Contains(ph[0], ".") {
 				return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!GetAtt", Value: ph[0]}
@@ -179,6 +182,24 @@ func yval(v any) *yaml.Node {
 }
 
 func yref(name string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!Ref", Value: name} }
+
+// The template's names for the user pool the dashboards and alarms watch:
+// the stack's own (UserPool) unless it adopts an existing one
+// (ExistingUserPoolId), as condition CreatesUserPool says.
+const (
+	CreatesUserPool    = "CreatesUserPool"
+	ExistingUserPoolID = "ExistingUserPoolId"
+	// poolVar is the Fn::Sub variable that holds the pool id in the
+	// dashboard bodies.
+	poolVar = "UserPoolId"
+)
+
+// poolID is the pool id in the template: !If [CreatesUserPool, !Ref
+// UserPool, !Ref ExistingUserPoolId].
+func poolID() *yaml.Node {
+	return &yaml.Node{Kind: yaml.SequenceNode, Tag: "!If", Style: yaml.FlowStyle,
+		Content: []*yaml.Node{ystr(CreatesUserPool), yref("UserPool"), yref(ExistingUserPoolID)}}
+}
 
 // OnCallTopic is the logical id of the on-call SNS topic alarms notify.
 const OnCallTopic = "OnCallTopic"
@@ -249,14 +270,18 @@ var ErrNoMarkers = errors.New("generated-part markers not found")
 func TemplateResources() ([]byte, error) {
 	res := ymap()
 	for _, d := range Dashboards() {
-		body, err := d.Body(nil)
+		body, err := d.Body(Params{"UserPool": "${" + poolVar + "}"})
 		if err != nil {
 			return nil, err
 		}
 		id := strings.ToUpper(d.Name[:1]) + d.Name[1:] + "Dashboard"
+		sub := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!Sub", Content: []*yaml.Node{
+			{Kind: yaml.ScalarNode, Tag: "!!str", Value: string(body), Style: yaml.LiteralStyle},
+			ymap(poolVar, poolID()),
+		}}
 		res.Content = append(res.Content, ystr(id), ymap("Type", "AWS::CloudWatch::Dashboard", "Properties", ymap(
 			"DashboardName", "${AWS::StackName}-"+d.Name,
-			"DashboardBody", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!Sub", Value: string(body), Style: yaml.LiteralStyle},
+			"DashboardBody", sub,
 		)))
 	}
 	for _, a := range Alarms() {

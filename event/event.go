@@ -58,6 +58,9 @@ func (t Type) Valid() bool { return slices.Contains(types, t) }
 const (
 	ReasonDisposableDomain = "disposable_domain"
 	ReasonInvalidEmail     = "invalid_email"
+	// ReasonChainedTrigger: the pool's own pre sign-up logic, which cogwatch
+	// chains or wraps, rejected the sign-up (its error reached Cognito).
+	ReasonChainedTrigger = "chained_trigger"
 )
 
 // Delivery media of a cogwatch.code.sent event.

@@ -33,7 +33,7 @@ func NewAuthentication(cfg Config, publish PublishFunc, metrics *emf.Writer, log
 // The error is always nil.
 func (a *Authentication) HandlePre(ctx context.Context, ev events.CognitoEventUserPoolsPreAuthentication) (events.CognitoEventUserPoolsPreAuthentication, error) {
 	h, u := fromEvents(ev.CognitoEventUserPoolsHeader, ev.Request.UserAttributes)
-	a.handle(ctx, h, u)
+	_ = a.handle(ctx, h, u, nil)
 	return ev, nil
 }
 
@@ -41,13 +41,15 @@ func (a *Authentication) HandlePre(ctx context.Context, ev events.CognitoEventUs
 // unchanged. The error is always nil.
 func (a *Authentication) HandlePost(ctx context.Context, ev events.CognitoEventUserPoolsPostAuthentication) (events.CognitoEventUserPoolsPostAuthentication, error) {
 	h, u := fromEvents(ev.CognitoEventUserPoolsHeader, ev.Request.UserAttributes)
-	a.handle(ctx, h, u)
+	_ = a.handle(ctx, h, u, nil)
 	return ev, nil
 }
 
 // handle dispatches on the trigger source: an event of one source handed to
-// the other's method is counted as what it is.
-func (a *Authentication) handle(ctx context.Context, h header, u user) {
+// the other's method is counted as what it is. It runs next (the pool's own
+// logic) before publishing and returns its error; the event is the same
+// either way: Cognito reached the trigger.
+func (a *Authentication) handle(ctx context.Context, h header, u user, n next) error {
 	inv := a.begin(ctx, h, u)
 	var t event.Type
 	switch h.TriggerSource {
@@ -56,25 +58,39 @@ func (a *Authentication) handle(ctx context.Context, h header, u user) {
 	case PostAuthenticationAuthentication:
 		t = event.SignInSucceeded
 	default:
+		err := inv.run(n) // the pool's own logic handles what cogwatch does not
 		inv.unknown()
-		return
+		return err
 	}
+	err := inv.run(n)
 	inv.count(t, "")
 	inv.publishEvent(t, inv.data())
 	inv.finish(string(t))
+	return err
 }
 
 // Invoke implements lambda.Handler: it reads the event's triggerSource and
 // the fields it uses, counts and publishes, and answers with the payload it
 // received, byte for byte. An unknown trigger source is answered unchanged,
 // with a warning; so is an event it cannot decode, counted in
-// EventDecodeFailures. The error is always nil: a sign-in is never failed.
+// EventDecodeFailures. The error is nil: cogwatch never fails a sign-in.
+//
+// With a chained function for the source's slot (SetChain), Invoke calls it
+// with the same payload and answers with its response or its error, as
+// PreSignUp.Invoke does.
 func (a *Authentication) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	h, u, err := decodeEvent(payload)
 	if err != nil {
 		a.undecodable(ctx, "authentication", err)
-		return payload, nil
+		return a.chainUndecodable(ctx, payload)
 	}
-	a.handle(ctx, h, u)
-	return payload, nil
+	resp := payload
+	var n next
+	if fn := a.chained(h.TriggerSource); fn != "" {
+		n = a.chainNext(fn, payload, &resp)
+	}
+	if err := a.handle(ctx, h, u, n); err != nil {
+		return nil, err
+	}
+	return resp, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cogwatch/cogwatch/internal/catalog"
+	"github.com/cogwatch/cogwatch/internal/lambdaarn"
 	"github.com/cogwatch/cogwatch/triggers/disposable"
 )
 
@@ -63,6 +64,10 @@ type Config struct {
 	// (COGWATCH_SMS_COUNTRIES, e.g. "1,44"); an SMS elsewhere counts in
 	// SMSSentUnexpected. Empty: no SMS is unexpected.
 	SMSCountries []string
+	// Chain names, by LambdaConfig slot, the pool's own function a trigger
+	// calls after its own work (COGWATCH_CHAIN_PRE_SIGN_UP, …; see
+	// ChainSlots): an adopted pool's trigger, which keeps deciding.
+	Chain map[string]string
 }
 
 // Sink names where a trigger sends its user events.
@@ -132,6 +137,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("breakerProbeBudget", c.Breaker.ProbeBudget),
 		slog.Bool("tokenEvents", c.TokenEvents),
 		slog.Any("smsCountries", c.SMSCountries),
+		slog.Any("chain", c.Chain),
 	)
 }
 
@@ -160,6 +166,10 @@ var Variables = []Variable{
 	{"COGWATCH_BREAKER_PROBE_BUDGET", DefaultBreaker.ProbeBudget.String(), "Go duration bounding the probe (one attempt, no retry): the longest an invocation waits on SNS once the breaker has opened. Above 0, at most COGWATCH_TRIGGER_BUDGET."},
 	{"COGWATCH_TOKEN_EVENTS", "false", "`true` makes the pre token generation trigger publish a `cogwatch.token.issued` event per token set. Off by default: it runs on every token refresh, and a Publish costs $0.50 per million plus delivery; its EMF metrics are always written."},
 	{"COGWATCH_SMS_COUNTRIES", "", "Comma-separated country calling codes (`1,44`) SMS are expected to go to; the custom message trigger counts an SMS elsewhere in SMSSentUnexpected, which the SMS-pumping alarm weighs. Unset: none is unexpected."},
+	{"COGWATCH_CHAIN_PRE_SIGN_UP", "", "ARN (a version or alias allowed) of the pool's own pre sign-up function, called after cogwatch's checks with the same event; its response or error is the answer to Cognito. Set by the template for an adopted pool (docs/adopt.md)."},
+	{"COGWATCH_CHAIN_PRE_AUTHENTICATION", "", "The same for the pre authentication slot."},
+	{"COGWATCH_CHAIN_POST_AUTHENTICATION", "", "The same for the post authentication slot."},
+	{"COGWATCH_CHAIN_POST_CONFIRMATION", "", "The same for the post confirmation slot."},
 }
 
 // LoadConfig reads the configuration from getenv (os.Getenv in a Lambda),
@@ -275,6 +285,20 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			continue
 		}
 		c.SMSCountries = append(c.SMSCountries, cc)
+	}
+	for _, cs := range ChainSlots {
+		v := strings.TrimSpace(getenv(cs.Variable))
+		if v == "" {
+			continue
+		}
+		if _, err := lambdaarn.Parse(v); err != nil {
+			fail(cs.Variable, "%w", err)
+			continue
+		}
+		if c.Chain == nil {
+			c.Chain = map[string]string{}
+		}
+		c.Chain[cs.Slot] = v
 	}
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)

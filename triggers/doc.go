@@ -23,6 +23,12 @@
 // kind, never the value) and counted in EventDecodeFailures.
 // Email addresses never reach logs: see Email.
 //
+// On a user pool cogwatch adopts, a trigger can chain the pool's own function
+// of the slot (SetChain, Config.Chain): it calls it after its own work with
+// the same payload, within the budget and deadline rules of publishing, and
+// answers with that function's response or error. Wrap does the same around
+// an adopter's own Go handler, in its own function.
+//
 // The *FromEnv functions build a trigger from the environment exactly as its
 // Lambda's main does, for the local Lambda host too. See
 // https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-working-with-lambda-triggers.html

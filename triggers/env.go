@@ -7,10 +7,11 @@ import (
 	"log/slog"
 	"strings"
 
-	"github.com/aws/aws-lambda-go/lambda"
+	awslambda "github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/cogwatch/cogwatch/emf"
@@ -21,51 +22,56 @@ import (
 // PreSignUpFromEnv builds the pre sign-up Lambda handler from getenv
 // (os.Getenv in Lambda), logging and writing EMF to stdout (nil discards),
 // exactly as cmd/presignup does. The handler is not wrapped in warmup.Wrap.
-func PreSignUpFromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
+func PreSignUpFromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (awslambda.Handler, error) {
 	d, err := fromEnv(ctx, getenv, stdout)
 	if err != nil {
 		return nil, err
 	}
 	t := NewPreSignUp(d.cfg, d.publish, d.metrics, d.log)
 	t.SetEventLog(d.stdout)
+	t.SetChain(d.cfg.Chain, d.invoke)
 	return t, nil
 }
 
 // AuthenticationFromEnv builds the authentication Lambda handler (pre and
 // post authentication); see PreSignUpFromEnv.
-func AuthenticationFromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
+func AuthenticationFromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (awslambda.Handler, error) {
 	d, err := fromEnv(ctx, getenv, stdout)
 	if err != nil {
 		return nil, err
 	}
 	t := NewAuthentication(d.cfg, d.publish, d.metrics, d.log)
 	t.SetEventLog(d.stdout)
+	t.SetChain(d.cfg.Chain, d.invoke)
 	return t, nil
 }
 
 // PostConfirmationFromEnv builds the post confirmation Lambda handler; see
 // PreSignUpFromEnv.
-func PostConfirmationFromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
+func PostConfirmationFromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (awslambda.Handler, error) {
 	d, err := fromEnv(ctx, getenv, stdout)
 	if err != nil {
 		return nil, err
 	}
 	t := NewPostConfirmation(d.cfg, d.publish, d.metrics, d.log)
 	t.SetEventLog(d.stdout)
+	t.SetChain(d.cfg.Chain, d.invoke)
 	return t, nil
 }
 
 type deps struct {
 	cfg     Config
 	publish PublishFunc
+	invoke  InvokeFunc
 	metrics *emf.Writer
 	log     *slog.Logger
 	stdout  io.Writer // event lines go beside the EMF lines
 }
 
 // fromEnv reads the configuration and builds the logger, the EMF writer and,
-// only with the SNS sink and a topic, the SNS client: the log sink loads no
-// AWS configuration and makes no network call.
+// only with the SNS sink and a topic, the SNS client (the log sink loads no
+// AWS configuration and makes no network call of its own); only when a
+// function is chained, the Lambda client.
 func fromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (deps, error) {
 	cfg, err := LoadConfig(getenv)
 	if err != nil {
@@ -78,16 +84,27 @@ func fromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	if err := d.metrics.Err(); err != nil {
 		return deps{}, fmt.Errorf("configuration: %w", err)
 	}
-	if cfg.TopicARN != "" && cfg.EventSink == SinkSNS {
-		awsCfg, err := awsconf.Load(ctx, awsOptions(getenv)...)
-		if err != nil {
-			return deps{}, err
-		}
+	publishes := cfg.TopicARN != "" && cfg.EventSink == SinkSNS
+	if !publishes && len(cfg.Chain) == 0 {
+		return d, nil
+	}
+	awsCfg, err := awsconf.Load(ctx, awsOptions(getenv)...)
+	if err != nil {
+		return deps{}, err
+	}
+	if publishes {
 		d.publish = sns.NewFromConfig(awsCfg, func(o *sns.Options) {
 			if ep := strings.TrimSpace(getenv("AWS_ENDPOINT_URL_SNS")); ep != "" {
 				o.BaseEndpoint = aws.String(ep)
 			}
 		}).Publish
+	}
+	if len(cfg.Chain) > 0 {
+		d.invoke = lambda.NewFromConfig(awsCfg, func(o *lambda.Options) {
+			if ep := strings.TrimSpace(getenv("AWS_ENDPOINT_URL_LAMBDA")); ep != "" {
+				o.BaseEndpoint = aws.String(ep)
+			}
+		}).Invoke
 	}
 	return d, nil
 }
@@ -117,7 +134,7 @@ func awsOptions(getenv func(string) string) []func(*config.LoadOptions) error {
 
 // PreTokenGenerationFromEnv builds the pre token generation Lambda handler;
 // see PreSignUpFromEnv.
-func PreTokenGenerationFromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
+func PreTokenGenerationFromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (awslambda.Handler, error) {
 	d, err := fromEnv(ctx, getenv, stdout)
 	if err != nil {
 		return nil, err
@@ -130,7 +147,7 @@ func PreTokenGenerationFromEnv(ctx context.Context, getenv func(string) string, 
 // CustomMessageFromEnv builds the custom message Lambda handler with
 // countryCode (phone.CountryCode in cmd/custommessage); see
 // PreSignUpFromEnv.
-func CustomMessageFromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer, countryCode CountryCodeFunc) (lambda.Handler, error) {
+func CustomMessageFromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer, countryCode CountryCodeFunc) (awslambda.Handler, error) {
 	d, err := fromEnv(ctx, getenv, stdout)
 	if err != nil {
 		return nil, err

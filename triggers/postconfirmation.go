@@ -34,11 +34,14 @@ func NewPostConfirmation(cfg Config, publish PublishFunc, metrics *emf.Writer, l
 // The error is always nil: a confirmed user is never failed.
 func (p *PostConfirmation) Handle(ctx context.Context, ev events.CognitoEventUserPoolsPostConfirmation) (events.CognitoEventUserPoolsPostConfirmation, error) {
 	h, u := fromEvents(ev.CognitoEventUserPoolsHeader, ev.Request.UserAttributes)
-	p.handle(ctx, h, u)
+	_ = p.handle(ctx, h, u, nil)
 	return ev, nil
 }
 
-func (p *PostConfirmation) handle(ctx context.Context, h header, u user) {
+// handle counts and publishes one confirmation after running next (the
+// pool's own logic), whose error it returns; Cognito confirmed the user
+// before calling, so the event is the same either way.
+func (p *PostConfirmation) handle(ctx context.Context, h header, u user, n next) error {
 	inv := p.begin(ctx, h, u)
 	var t event.Type
 	switch h.TriggerSource {
@@ -47,26 +50,40 @@ func (p *PostConfirmation) handle(ctx context.Context, h header, u user) {
 	case PostConfirmationConfirmForgotPassword:
 		t = event.PasswordReset
 	default:
+		err := inv.run(n) // the pool's own logic handles what cogwatch does not
 		inv.unknown()
-		return
+		return err
 	}
+	err := inv.run(n)
 	inv.count(t, "")
 	d := inv.data()
 	d.Provider = p.providers.fromIdentities(u.Identities) // a federated user's first sign-in confirms it
 	inv.publishEvent(t, d)
 	inv.finish(string(t))
+	return err
 }
 
 // Invoke implements lambda.Handler: it reads the fields of a Cognito post
 // confirmation event it uses and answers with the payload it received, byte
 // for byte. An event it cannot decode is answered unchanged too, and
-// counted in EventDecodeFailures. The error is always nil.
+// counted in EventDecodeFailures. The error is nil: cogwatch never fails a
+// confirmation.
+//
+// With a chained function (SetChain), Invoke calls it with the same payload
+// and answers with its response or its error, as PreSignUp.Invoke does.
 func (p *PostConfirmation) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	h, u, err := decodeEvent(payload)
 	if err != nil {
 		p.undecodable(ctx, "postconfirmation", err)
-		return payload, nil
+		return p.chainUndecodable(ctx, payload)
 	}
-	p.handle(ctx, h, u)
-	return payload, nil
+	resp := payload
+	var n next
+	if fn := p.chained(h.TriggerSource); fn != "" {
+		n = p.chainNext(fn, payload, &resp)
+	}
+	if err := p.handle(ctx, h, u, n); err != nil {
+		return nil, err
+	}
+	return resp, nil
 }

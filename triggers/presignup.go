@@ -43,29 +43,40 @@ func NewPreSignUp(cfg Config, publish PublishFunc, metrics *emf.Writer, log *slo
 // *Rejection, whose text Cognito shows the user.
 func (p *PreSignUp) Handle(ctx context.Context, ev events.CognitoEventUserPoolsPreSignup) (events.CognitoEventUserPoolsPreSignup, error) {
 	h, u := fromEvents(ev.CognitoEventUserPoolsHeader, ev.Request.UserAttributes)
-	if rej := p.handle(ctx, h, u); rej != nil {
-		return ev, rej
+	if err := p.handle(ctx, h, u, nil); err != nil {
+		return ev, err
 	}
 	return ev, nil
 }
 
-func (p *PreSignUp) handle(ctx context.Context, h header, u user) *Rejection {
+// handle validates one sign-up and, when cogwatch accepts it, runs next
+// (the pool's own logic), whose error rejects it as well. The event and the
+// counts say what the user got. It returns a *Rejection, next's error or nil.
+func (p *PreSignUp) handle(ctx context.Context, h header, u user, n next) error {
 	inv := p.begin(ctx, h, u)
 	switch h.TriggerSource {
 	case PreSignUpSignUp, PreSignUpAdminCreateUser, PreSignUpExternalProvider:
 	default:
+		err := inv.run(n) // the pool's own logic handles what cogwatch does not
 		inv.unknown()
-		return nil
+		return err
 	}
 	admin := h.TriggerSource == PreSignUpAdminCreateUser
 	rej := p.validate(inv, admin)
+	var err error
+	if rej == nil {
+		err = inv.run(n)
+	}
 	d := inv.data()
 	t := event.SignUpAccepted
-	if rej != nil {
+	switch {
+	case rej != nil:
 		t, d.Reason = event.SignUpRejected, rej.Code()
+	case err != nil:
+		t, d.Reason = event.SignUpRejected, event.ReasonChainedTrigger
 	}
 	inv.count(t, d.Reason)
-	if admin && rej == nil {
+	if admin && t == event.SignUpAccepted {
 		_ = inv.m.Put(catalog.SignUpAdminCreated, 1, emf.Count)
 	}
 	if h.TriggerSource == PreSignUpExternalProvider {
@@ -75,11 +86,14 @@ func (p *PreSignUp) handle(ctx context.Context, h header, u user) *Rejection {
 		}
 	}
 	inv.publishEvent(t, d)
-	if rej != nil {
+	if t == event.SignUpRejected {
 		p.log.InfoContext(ctx, "sign-up rejected", "reason", d.Reason, "email", inv.email,
 			"triggerSource", h.TriggerSource, "userPoolId", h.UserPoolID)
 		inv.finish("rejected", slog.String("reason", d.Reason))
-		return rej
+		if rej != nil {
+			return rej
+		}
+		return err
 	}
 	inv.finish("accepted")
 	return nil
@@ -108,14 +122,24 @@ func (p *PreSignUp) validate(inv *invocation, admin bool) *Rejection {
 // byte, or a *Rejection. An event it cannot decode is accepted without the
 // checks that could not run, answered unchanged and counted in
 // EventDecodeFailures: cogwatch's own parsing never fails a user.
+//
+// With a chained function (SetChain), a sign-up cogwatch accepts goes on to
+// it with the same payload, and Invoke answers with its response, or its
+// error (*ChainedError) unchanged, or ErrChainUnavailable; an event cogwatch
+// cannot decode goes to it too.
 func (p *PreSignUp) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	h, u, err := decodeEvent(payload)
 	if err != nil {
 		p.undecodable(ctx, "presignup", err)
-		return payload, nil
+		return p.chainUndecodable(ctx, payload)
 	}
-	if rej := p.handle(ctx, h, u); rej != nil {
-		return nil, rej
+	resp := payload
+	var n next
+	if fn := p.chained(h.TriggerSource); fn != "" {
+		n = p.chainNext(fn, payload, &resp)
 	}
-	return payload, nil
+	if err := p.handle(ctx, h, u, n); err != nil {
+		return nil, err
+	}
+	return resp, nil
 }

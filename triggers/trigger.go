@@ -67,6 +67,9 @@ type base struct {
 	now   func() time.Time // what the trigger reports (event time, latencies); deadlines follow the real clock
 	cold  func() bool      // whether an invocation is its instance's first: warmup.Process.Cold
 	newID func() string
+
+	chain  map[string]string // the pool's own functions, by slot (chain.go)
+	invoke InvokeFunc
 }
 
 func newBase(cfg Config, publish PublishFunc, metrics *emf.Writer, log *slog.Logger) base {

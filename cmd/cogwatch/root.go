@@ -58,7 +58,7 @@ Exit codes: 0 success, 1 failure, 2 bad usage or configuration.`,
 		SilenceUsage:  true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
-	root.AddCommand(newVersionCmd(), newLocalCmd(), newSimulateCmd(), newEventsCmd(), newWarmCmd(), newCfnCmd(), newDashboardsCmd())
+	root.AddCommand(newVersionCmd(), newLocalCmd(), newSimulateCmd(), newEventsCmd(), newWarmCmd(), newCfnCmd(), newDashboardsCmd(), newAttachCmd(), newDetachCmd())
 	return root
 }
 

@@ -38,6 +38,9 @@ const (
 
 	EventDecodeFailures = "EventDecodeFailures" // Count: Cognito events a trigger could not decode, answered unchanged
 
+	ChainLatency  = "ChainLatency"  // Milliseconds: the call of the pool's own function a trigger chains
+	ChainFailures = "ChainFailures" // Count: chained functions that could not be called or did not answer in time
+
 	WarmupInstances     = "WarmupInstances"     // Count: distinct instances that answered a warm-up
 	WarmupColdInstances = "WarmupColdInstances" // Count: of those, how many were cold
 	WarmupErrors        = "WarmupErrors"        // Count: warm-up invocations that failed
@@ -111,6 +114,8 @@ var Metrics = []Metric{
 	{PublishFailures, Count, "user events a trigger failed to publish, written to its log for the log forwarder (the user still got through)", poolSets, []string{"triggers"}},
 	{PublishSkipped, Count, "user events the open circuit breaker kept from SNS, written to the log for the log forwarder", poolSets, []string{"triggers"}},
 	{ColdStarts, Count, "first invocations of a trigger instance", poolSets, []string{"triggers"}},
+	{ChainLatency, Milliseconds, "time of the call of the pool's own function a trigger chains (adopted pools)", poolSets, []string{"triggers"}},
+	{ChainFailures, Count, "chained functions a trigger could not call or that did not answer within the budget: the user got an error, as without cogwatch", poolSets, []string{"triggers"}},
 	{EventDecodeFailures, Count, "Cognito events a trigger could not decode, answered unchanged (the user went on)", noDims, []string{"triggers"}},
 	{WarmupInstances, Count, "distinct instances that answered a warm-up round", fnSets, []string{"warmers"}},
 	{WarmupColdInstances, Count, "instances that were cold when warmed", fnSets, []string{"warmers"}},

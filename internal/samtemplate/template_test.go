@@ -230,6 +230,18 @@ var variants = []struct {
 		"ApiCertificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/def",
 	}},
 	{name: "log sink, with the log forwarder", overrides: map[string]any{"EventSink": "log"}},
+	{name: "adopted pool", overrides: adopted},
+	{name: "adopted pool with chained triggers, every optional part on", overrides: map[string]any{
+		"ExistingUserPoolId": adoptedPool, "ChainPreSignUp": "arn:aws:lambda:eu-west-1:123456789012:function:signup-rules:live",
+		"ChainPostConfirmation": "arn:aws:lambda:eu-west-1:123456789012:function:welcome-mail:7",
+		"Stage":                 "prod", "CustomDomainName": "auth.example.com",
+		"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc", "HostedZoneId": "Z123",
+		"VpcSubnetIds": "subnet-1,subnet-2", "VpcSecurityGroupIds": "sg-1", "OnCallEmail": "oncall@example.com",
+		"ApiGatewayLogging": "create", "EncryptLogGroupNames": "/my/function-a", "PinpointAnalytics": "true",
+	}},
+	{name: "adopted pool, triggers wired by hand (Terraform, CDK)", overrides: map[string]any{
+		"ExistingUserPoolId": adoptedPool, "AttachTriggers": "false",
+	}},
 }
 
 func TestTemplateValidatesAgainstSchemas(t *testing.T) {
@@ -670,16 +682,50 @@ var triggers = map[string]string{
 	"PostConfirmation":   "PostConfirmationFunction",
 }
 
+// checkTriggers checks, for a new pool and for an adopted one, that every
+// trigger is wired to the pool (the pool's LambdaConfig, or
+// Custom::UserPoolTriggers) and that Cognito may invoke its function from
+// that pool only.
 func checkTriggers(t Template) error {
-	pools := t.OfType("AWS::Cognito::UserPool")
-	if len(pools) != 1 {
-		return fmt.Errorf("want one user pool, have %v", pools)
+	for _, o := range []map[string]any{nil, adopted} {
+		r, err := t.Resolve(o)
+		if err != nil {
+			return err
+		}
+		if err := checkWiring(r); err != nil {
+			return fmt.Errorf("%v: %w", o, err)
+		}
 	}
-	pool := pools[0]
-	lc, _ := t.Props(pool)["LambdaConfig"].(map[string]any)
-	for trig, fn := range triggers {
-		if got := ref(lc[trig]); got != fn {
-			return fmt.Errorf("user pool trigger %s is %q, want %s", trig, got, fn)
+	return nil
+}
+
+// adoptedPool is the pool the checks of an adopted pool adopt.
+const adoptedPool = "eu-west-1_AdoPt3d1"
+
+var adopted = map[string]any{"ExistingUserPoolId": adoptedPool}
+
+// checkWiring checks a resolved template's triggers: wired to the pool
+// whose ARN is output UserPoolArn, by the pool's LambdaConfig (a new pool)
+// or by Custom::UserPoolTriggers (an adopted one; with AttachTriggers=false,
+// neither), each function with its invoke permission for that ARN only.
+func checkWiring(t Template) error {
+	outs, _ := t["Outputs"].(map[string]any)
+	poolArn := fmt.Sprint(outs["UserPoolArn"].(map[string]any)["Value"])
+	pools, customs := t.OfType("AWS::Cognito::UserPool"), t.OfType("Custom::UserPoolTriggers")
+	var wired map[string]any
+	switch {
+	case len(pools) == 1 && len(customs) == 0:
+		wired, _ = t.Props(pools[0])["LambdaConfig"].(map[string]any)
+	case len(pools) == 0 && len(customs) == 1:
+		wired, _ = t.Props(customs[0])["Triggers"].(map[string]any)
+	case len(pools) > 0 || len(customs) > 0:
+		return fmt.Errorf("want one user pool or one Custom::UserPoolTriggers, have %v and %v", pools, customs)
+	}
+	if wired != nil {
+		for trig, fn := range triggers {
+			if got := ref(wired[trig]); got != fn {
+				return fmt.Errorf("user pool trigger %s is %q, want %s", trig, got, fn)
+			}
 		}
 	}
 	for trig, fn := range triggers {
@@ -689,8 +735,8 @@ func checkTriggers(t Template) error {
 			if ref(pp["FunctionName"]) != fn || pp["Principal"] != "cognito-idp.amazonaws.com" {
 				continue
 			}
-			if ref(pp["SourceArn"]) != pool {
-				return fmt.Errorf("%s: permission %s is not limited to this user pool's ARN", fn, p)
+			if fmt.Sprint(pp["SourceArn"]) != poolArn {
+				return fmt.Errorf("%s: permission %s is not limited to this user pool's ARN %s", fn, p, poolArn)
 			}
 			if pp["Action"] != "lambda:InvokeFunction" {
 				return fmt.Errorf("%s: permission %s grants %v", fn, p, pp["Action"])
@@ -802,6 +848,14 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 			edit: func(res map[string]any) { delete(props(res, "PreSignUpPermission"), "SourceArn") }},
 		{name: "permission missing", check: checkTriggers, want: "has no permission",
 			edit: func(res map[string]any) { delete(res, "PostConfirmationPermission") }},
+		{name: "adopted pool: trigger not attached", check: checkTriggers, want: "PostAuthentication",
+			edit: func(res map[string]any) {
+				props(res, "UserPoolTriggers")["Triggers"].(map[string]any)["PostAuthentication"] = map[string]any{"Fn::GetAtt": "PreSignUpFunction.Arn"}
+			}},
+		{name: "adopted pool: permission for the new pool only", check: checkTriggers, want: "not limited to this user pool's ARN " + "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/" + adoptedPool,
+			edit: func(res map[string]any) {
+				props(res, "AuthenticationPermission")["SourceArn"] = map[string]any{"Fn::GetAtt": "UserPool.Arn"}
+			}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -826,7 +880,7 @@ func TestFunctionsBuildWithTheMakefile(t *testing.T) {
 	fns := functions(tmpl)
 	require.ElementsMatch(t, []string{"PreSignUpFunction", "AuthenticationFunction", "PostConfirmationFunction",
 		"PreTokenGenerationFunction", "CustomMessageFunction", "CloudWatchConsumerFunction", "EventBridgeConsumerFunction", "WarmerFunction", "UserPoolDomainFunction",
-		"LogEncryptionFunction", "ApiFunction", "LogForwarderFunction"}, fns)
+		"LogEncryptionFunction", "ApiFunction", "LogForwarderFunction", "UserPoolTriggersFunction"}, fns)
 	for _, fn := range fns {
 		r := tmpl.Resources()[fn]
 		md, _ := r["Metadata"].(map[string]any)
@@ -887,8 +941,9 @@ func TestCustomResources(t *testing.T) {
 		fn    string
 		props []string
 	}{
-		"Custom::UserPoolDomain": {"UserPoolDomainFunction", []string{"UserPoolId", "Domain", "CustomDomainConfig", "ManagedLoginVersion"}},
-		"Custom::LogEncryption":  {"LogEncryptionFunction", []string{"LogGroupNames", "KmsKeyId", "RetentionInDays"}},
+		"Custom::UserPoolDomain":   {"UserPoolDomainFunction", []string{"UserPoolId", "Domain", "CustomDomainConfig", "ManagedLoginVersion"}},
+		"Custom::LogEncryption":    {"LogEncryptionFunction", []string{"LogGroupNames", "KmsKeyId", "RetentionInDays"}},
+		"Custom::UserPoolTriggers": {"UserPoolTriggersFunction", []string{"UserPoolId", "Triggers", "ChainExisting", "Chained"}},
 	}
 	for typ, w := range want {
 		ids := tmpl.OfType(typ)

@@ -1,0 +1,100 @@
+package userpooltriggers
+
+import (
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cogwatch/cogwatch/local/cognitolocal/cognitolocaltest"
+)
+
+// createInput is a pool with the settings cognito-local keeps, a foreign
+// pre sign-up (an alias), a custom message function and a custom SMS sender
+// under a KMS key.
+func createInput(name string) *cip.CreateUserPoolInput {
+	p := productionPool("", adoptersConfig(theirPreSignUp))
+	return &cip.CreateUserPoolInput{
+		PoolName:                    aws.String(name),
+		Policies:                    p.Policies,
+		LambdaConfig:                p.LambdaConfig,
+		AutoVerifiedAttributes:      p.AutoVerifiedAttributes,
+		UsernameAttributes:          p.UsernameAttributes,
+		UsernameConfiguration:       p.UsernameConfiguration,
+		SmsVerificationMessage:      p.SmsVerificationMessage,
+		EmailVerificationMessage:    p.EmailVerificationMessage,
+		EmailVerificationSubject:    p.EmailVerificationSubject,
+		SmsAuthenticationMessage:    p.SmsAuthenticationMessage,
+		VerificationMessageTemplate: p.VerificationMessageTemplate,
+		MfaConfiguration:            types.UserPoolMfaTypeOptional,
+		SmsConfiguration:            p.SmsConfiguration,
+		EmailConfiguration:          p.EmailConfiguration,
+		DeviceConfiguration:         p.DeviceConfiguration,
+		AdminCreateUserConfig:       p.AdminCreateUserConfig,
+		UserPoolTags:                p.UserPoolTags,
+		AccountRecoverySetting:      p.AccountRecoverySetting,
+		UserAttributeUpdateSettings: p.UserAttributeUpdateSettings,
+		UserPoolAddOns:              p.UserPoolAddOns,
+	}
+}
+
+// TestCognitoLocalAttachDetach runs attach and detach against cognito-local
+// 5.3.0, whose UpdateUserPool resets what it is not given as AWS does (for
+// the fields it knows: the fake covers the rest): attaching changes
+// cogwatch's slots only, detaching leaves the whole description as it was.
+func TestCognitoLocalAttachDetach(t *testing.T) {
+	e := cognitolocaltest.Start(t, cognitolocaltest.Options{})
+	ctx := t.Context()
+	c := e.Client()
+	describe := func(id string) *types.UserPoolType {
+		t.Helper()
+		out, err := c.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(id)})
+		require.NoError(t, err)
+		return out.UserPool
+	}
+
+	// The hazard, shown on a pool of its own: an update that gives only the
+	// LambdaConfig loses the password policy, the messages and the tags.
+	naive, err := c.CreateUserPool(ctx, createInput("naive"))
+	require.NoError(t, err)
+	naiveID := aws.ToString(naive.UserPool.Id)
+	_, err = c.UpdateUserPool(ctx, &cip.UpdateUserPoolInput{UserPoolId: aws.String(naiveID),
+		LambdaConfig: &types.LambdaConfigType{PreSignUp: aws.String(cogPreSignUp)}})
+	require.NoError(t, err)
+	reset := describe(naiveID)
+	require.Nil(t, reset.Policies, "cognito-local resets what UpdateUserPool is not given")
+	require.Nil(t, reset.UserPoolTags)
+	require.Nil(t, reset.LambdaConfig.CustomSMSSender)
+
+	out, err := c.CreateUserPool(ctx, createInput("production-users"))
+	require.NoError(t, err)
+	id := aws.ToString(out.UserPool.Id)
+	start := describe(id)
+	require.NotNil(t, start.Policies)
+	require.Equal(t, theirPreSignUp, aws.ToString(start.LambdaConfig.PreSignUp))
+
+	r := New(c, Options{})
+	props := Properties{UserPoolId: id, Triggers: cogwatch(), ChainExisting: true,
+		Chained: map[string]string{"PreSignUp": theirPreSignUp, "PostConfirmation": theirPostConf}}
+	_, err = r.Attach(ctx, Properties{UserPoolId: id, Triggers: cogwatch()}, Properties{})
+	require.ErrorIs(t, err, ErrSlotTaken, "a foreign pre sign-up without chaining")
+	require.Equal(t, start, describe(id), "refused: nothing written")
+
+	plan, err := r.Attach(ctx, props, Properties{})
+	require.NoError(t, err)
+	require.Len(t, plan.Changes(), 4)
+	attached := describe(id)
+	require.Empty(t, changedFields(start, attached))
+	require.Equal(t, cogwatch(), slots(attached))
+	lc := attached.LambdaConfig
+	require.Equal(t, theirMessage, aws.ToString(lc.CustomMessage))
+	require.Equal(t, kmsKey, aws.ToString(lc.KMSKeyID))
+	require.Equal(t, start.LambdaConfig.CustomSMSSender, lc.CustomSMSSender)
+	require.Equal(t, start.LambdaConfig.PreTokenGenerationConfig, lc.PreTokenGenerationConfig)
+
+	_, err = r.Detach(ctx, id, props)
+	require.NoError(t, err)
+	require.Equal(t, start, describe(id), "the whole description, as it started")
+}
