@@ -95,6 +95,7 @@ func run(ctx context.Context, root, out string, runs, warm, count int, benchtime
 		{Prefix: "cloudwatch.", Package: "./consumers/cloudwatch/", Bench: "^BenchmarkCalls$", Count: 1, BenchTime: calls},
 		{Prefix: "eventbridge.", Package: "./consumers/eventbridge/", Bench: "^BenchmarkHandle$", Count: count, BenchTime: benchtime},
 		{Prefix: "exporter.", Package: "./consumers/exporter/", Bench: "^BenchmarkVerifiedNotifications$", Count: count, BenchTime: benchtime},
+		{Prefix: "exporter.", Package: "./consumers/exporter/", Bench: "^BenchmarkPull$", Count: count, BenchTime: benchtime},
 		{Prefix: "disposable.", Package: "./triggers/disposable/", Bench: "^(BenchmarkLookup|BenchmarkLoad)$", Count: count, BenchTime: benchtime},
 	}
 	if quick {

@@ -197,10 +197,10 @@ func (r *Report) writeWarm(b *strings.Builder) {
 		}
 		fmt.Fprintf(b, "\n")
 	}
-	fmt.Fprintf(b, "In process (triggers' BenchmarkHandle: decode, validate, build and publish the event, write the EMF line, answer). `sns-sdk-loopback` is the real SDK client publishing to a loopback SNS stand-in, `sns-stand-in` replaces the publish call, `sns-off` publishes nothing:\n\n")
-	fmt.Fprintf(b, "| trigger | SNS | time/op | B/op | allocs/op |\n| --- | --- | ---: | ---: | ---: |\n")
-	for _, tr := range []string{"presignup", "presignup-rejected", "authentication-pre", "authentication-post", "postconfirmation"} {
-		for _, p := range []string{"sns-off", "sns-stand-in", "sns-sdk-loopback"} {
+	fmt.Fprintf(b, "In process (triggers' BenchmarkHandle: decode, validate, build and publish the event, write the EMF line, answer). `sns-sdk-loopback` is the real SDK client publishing to a loopback SNS stand-in, `sns-stand-in` replaces the publish call, `sns-off` publishes nothing, `sns-breaker-open` is an invocation while the circuit breaker is open (the event written to the log instead of a call), `log-sink` is `COGWATCH_EVENT_SINK=log` (the event line, no network call). The pre token generation trigger publishes only with `COGWATCH_TOKEN_EVENTS=true`:\n\n")
+	fmt.Fprintf(b, "| trigger | sink | time/op | B/op | allocs/op |\n| --- | --- | ---: | ---: | ---: |\n")
+	for _, tr := range []string{"presignup", "presignup-rejected", "authentication-pre", "authentication-post", "postconfirmation", "pretokengeneration-refresh", "custommessage-sms", "custommessage-email"} {
+		for _, p := range []string{"sns-off", "sns-stand-in", "sns-sdk-loopback", "sns-breaker-open", "log-sink"} {
 			n := "triggers.BenchmarkHandle/" + tr + "/" + p
 			if _, ok := r.Go[n]; !ok {
 				continue
@@ -211,6 +211,11 @@ func (r *Report) writeWarm(b *strings.Builder) {
 	off, sdk := r.med("triggers.BenchmarkHandle/presignup/sns-off", "ns/op"), r.med("triggers.BenchmarkHandle/presignup/sns-sdk-loopback", "ns/op")
 	if !math.IsNaN(off) && !math.IsNaN(sdk) {
 		fmt.Fprintf(b, "\nThe SDK's Publish over loopback is %.0f%% of a pre sign-up invocation's time (%.1f µs of %.1f µs).\n", 100*(sdk-off)/sdk, (sdk-off)/1e3, sdk/1e3)
+	}
+	if lg := r.med("triggers.BenchmarkHandle/authentication-post/log-sink", "ns/op"); !math.IsNaN(lg) {
+		sdkPost := r.med("triggers.BenchmarkHandle/authentication-post/sns-sdk-loopback", "ns/op")
+		fmt.Fprintf(b, "\nPost authentication with the log sink: %.1f µs per invocation, event line included, against %.1f µs publishing through the SDK over loopback.\n", lg/1e3, sdkPost/1e3)
+		r.note("Log sink: %.1f µs per post-authentication invocation in process, against %.1f µs with the SNS SDK over loopback.", lg/1e3, sdkPost/1e3)
 	}
 	fmt.Fprintf(b, "\n")
 }
@@ -316,6 +321,10 @@ func (r *Report) writeExporter(b *strings.Builder) {
 			fmt.Fprintf(b, "| %s | %s | %s | %.2f | %s | %s |\n", v, human(r.med(h, "msgs/s")), human(r.med(bare, "msgs/s")), r.med(paired, "handler/bare-rate"), human(r.med(h, "B/op")), human(r.med(h, "allocs/op")))
 		}
 		r.note("Exporter handler, in process: %.0f%% of the rate of bare RSA verification alone (SignatureVersion 2, paired measurement).", 100*r.med("exporter.BenchmarkVerifiedNotifications/paired/SignatureVersion=2", "handler/bare-rate"))
+	}
+	if ev := r.med("exporter.BenchmarkPull", "events/s"); !math.IsNaN(ev) {
+		fmt.Fprintf(b, "\nPull mode (consumers/exporter's BenchmarkPull: one receive loop against an SQS client that answers at once, half raw and half SNS-enveloped events): %s events/s per receive loop, %s B and %s allocations per event, %.0f ReceiveMessage and %.0f DeleteMessageBatch calls per 1,000 events. Against real SQS the round trips set the pace (docs/exporter.md).\n",
+			human(ev), human(r.med("exporter.BenchmarkPull", "B/op")), human(r.med("exporter.BenchmarkPull", "allocs/op")), r.med("exporter.BenchmarkPull", "receives/1k-events"), r.med("exporter.BenchmarkPull", "deletes/1k-events"))
 	}
 	fmt.Fprintf(b, "\n| receiver | user-event series | samples in the exposition | exposition | scrape (median of %d) |\n| --- | ---: | ---: | ---: | ---: |\n", r.Scrapes[0].Scrapes)
 	for _, s := range r.Scrapes {
