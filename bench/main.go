@@ -90,6 +90,8 @@ func run(ctx context.Context, root, out string, runs, warm, count int, benchtime
 	calls := "1x"
 	benches := []benchreport.GoBench{
 		{Prefix: "triggers.", Package: "./triggers/", Bench: "^BenchmarkHandle$", Count: count, BenchTime: benchtime},
+		{Prefix: "triggers.", Package: "./triggers/", Bench: "^BenchmarkSNSHanging$/^breaker-off$", Count: 1, BenchTime: "3x"},
+		{Prefix: "triggers.", Package: "./triggers/", Bench: "^BenchmarkSNSHanging$/^breaker-on$", Count: 1, BenchTime: "1000x"},
 		{Prefix: "emf.", Package: "./emf/", Bench: "^(BenchmarkTriggerDocument|BenchmarkLargeDocument)$", Count: count, BenchTime: benchtime},
 		{Prefix: "cloudwatch.", Package: "./consumers/cloudwatch/", Bench: "^BenchmarkHandle$", Count: count, BenchTime: benchtime},
 		{Prefix: "cloudwatch.", Package: "./consumers/cloudwatch/", Bench: "^BenchmarkCalls$", Count: 1, BenchTime: calls},

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
@@ -95,5 +96,44 @@ func BenchmarkEventLine(b *testing.B) {
 	for b.Loop() {
 		body, _ := event.Marshal(e)
 		_, _ = io.Discard.Write(event.AppendLogLine(make([]byte, 0, len(body)+64), body, ""))
+	}
+}
+
+// BenchmarkSNSHanging measures what a hanging SNS adds to a post
+// authentication invocation (real SDK client, default budget): breaker-off
+// waits the budget every time; breaker-on is measured after the failures
+// that open the breaker, with a 1 s cool-down so that probes (40 ms at most)
+// fall inside the run. It reports the p50 and p99 of the invocation time.
+func BenchmarkSNSHanging(b *testing.B) {
+	payload := readFixture(b, "cognito-local/PostAuthentication_Authentication.json")
+	on := DefaultBreaker
+	on.Cooldown = time.Second
+	for _, c := range []struct {
+		name    string
+		breaker BreakerConfig
+	}{{"breaker-off", BreakerConfig{}}, {"breaker-on", on}} {
+		b.Run(c.name, func(b *testing.B) {
+			endpoint, _ := hangingSNS(b)
+			cfg := testConfig()
+			cfg.Breaker = c.breaker
+			h := newTrigger("authentication", cfg, snsClient(endpoint).Publish, nil, nil, io.Discard)
+			for range c.breaker.Failures { // open the breaker before the clock runs
+				_, _ = h.Invoke(b.Context(), payload)
+			}
+			took := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for range b.N {
+				start := time.Now()
+				_, _ = h.Invoke(b.Context(), payload)
+				took = append(took, time.Since(start))
+			}
+			b.StopTimer()
+			slices.Sort(took)
+			at := func(p float64) float64 {
+				return float64(took[min(len(took)-1, int(float64(len(took))*p))]) / float64(time.Millisecond)
+			}
+			b.ReportMetric(at(.5), "p50-ms")
+			b.ReportMetric(at(.99), "p99-ms")
+		})
 	}
 }

@@ -23,7 +23,7 @@ import (
 // hangingSNS is an HTTP server on loopback that takes every request and
 // never answers it (until the client gives up or the test ends): an SNS
 // endpoint that hangs. It returns the endpoint and the count of requests.
-func hangingSNS(t *testing.T) (string, *atomic.Int64) {
+func hangingSNS(t testing.TB) (string, *atomic.Int64) {
 	t.Helper()
 	var requests atomic.Int64
 	release := make(chan struct{})

@@ -217,6 +217,12 @@ func (r *Report) writeWarm(b *strings.Builder) {
 		fmt.Fprintf(b, "\nPost authentication with the log sink: %.1f µs per invocation, event line included, against %.1f µs publishing through the SDK over loopback.\n", lg/1e3, sdkPost/1e3)
 		r.note("Log sink: %.1f µs per post-authentication invocation in process, against %.1f µs with the SNS SDK over loopback.", lg/1e3, sdkPost/1e3)
 	}
+	hangOff, hangOn := "triggers.BenchmarkSNSHanging/breaker-off", "triggers.BenchmarkSNSHanging/breaker-on"
+	if p99 := r.med(hangOn, "p99-ms"); !math.IsNaN(p99) {
+		fmt.Fprintf(b, "\nWith SNS hanging (triggers' BenchmarkSNSHanging: post authentication, the real SDK client against a loopback server that never answers, the default 3 s budget), an invocation takes p50 %.0f ms and p99 %.0f ms without the circuit breaker; with it, once the first failures have opened it, p50 %.2f ms and p99 %.2f ms (probes, one per cool-down, at most the 40 ms probe budget).\n",
+			r.med(hangOff, "p50-ms"), r.med(hangOff, "p99-ms"), r.med(hangOn, "p50-ms"), p99)
+		r.note("SNS hanging: p99 of a post-authentication invocation %.0f ms without the circuit breaker, %.2f ms with it once open.", r.med(hangOff, "p99-ms"), p99)
+	}
 	fmt.Fprintf(b, "\n")
 }
 
