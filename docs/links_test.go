@@ -207,7 +207,7 @@ func TestLinkChecker(t *testing.T) {
 		{from: "docs/a.md", target: "#title"},
 		{from: "docs/a.md", target: "../README.md"},
 		{from: "README.md", target: "https://docs.aws.amazon.com/cognito/"},
-		{from: "README.md", target: "../shared/DESIGN.md", want: "points outside the repository"},
+		{from: "README.md", target: "../elsewhere/NOTES.md", want: "points outside the repository"},
 		{from: "docs/a.md", target: "../../x.md", want: "points outside the repository"},
 		{from: "README.md", target: "docs/architecture.md", want: "docs/architecture.md does not exist in the repository"},
 		{from: "README.md", target: "/etc/passwd", want: "absolute path: link relative to the file"},
@@ -218,7 +218,7 @@ func TestLinkChecker(t *testing.T) {
 		require.Equal(t, tc.want, checkLink(root, tc.from, tc.target, anchorsOf), "%s → %s", tc.from, tc.target)
 	}
 
-	md := []byte("See [a](docs/a.md) and ![img](x.png \"t\").\n`[not](a-link)` in `../shared/DESIGN.md`\n```\n[no](link)\n```\n[ref]: <docs/b.md>\n")
+	md := []byte("See [a](docs/a.md) and ![img](x.png \"t\").\n`[not](a-link)` in `../elsewhere/NOTES.md`\n```\n[no](link)\n```\n[ref]: <docs/b.md>\n")
 	ls, _ := links(md)
-	require.Equal(t, []link{{1, "docs/a.md"}, {1, "x.png"}, {2, "../shared/DESIGN.md"}, {6, "docs/b.md"}}, ls)
+	require.Equal(t, []link{{1, "docs/a.md"}, {1, "x.png"}, {2, "../elsewhere/NOTES.md"}, {6, "docs/b.md"}}, ls)
 }
