@@ -65,9 +65,12 @@ func BenchmarkHandle(b *testing.B) {
 	// the fewest 4,008 datums allow.
 	b.Run("aggregate-split", func(b *testing.B) {
 		at := now.Add(-time.Minute)
+		// The six sign-up and sign-in types: the figure above counts their
+		// datums (token and code events add other metrics).
+		types := []event.Type{event.SignUpAccepted, event.SignUpRejected, event.UserConfirmed, event.PasswordReset, event.SignInAttempted, event.SignInSucceeded}
 		dec := make([]eventT, n)
 		for i := range dec {
-			dec[i] = ev(fmt.Sprint(i), event.Types()[i%len(event.Types())], "eu-west-1_big", fmt.Sprintf("client%03d", i%1000), at, float64(i%300))
+			dec[i] = ev(fmt.Sprint(i), types[i%len(types)], "eu-west-1_big", fmt.Sprintf("client%03d", i%1000), at, float64(i%300))
 		}
 		benchAggregate(b, dec, 5)
 	})
