@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 )
@@ -33,14 +34,20 @@ func (f Function) Unqualified() string {
 	return f.String()
 }
 
+// The patterns compile on first use: this package links into every trigger
+// (for chaining), and a regexp compiled at init is paid on every cold start.
 var (
-	namePattern      = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
-	qualifierPattern = regexp.MustCompile(`^(\$LATEST|[0-9]{1,10}|[a-zA-Z0-9_-]{1,128})$`)
-	accountPattern   = regexp.MustCompile(`^[0-9]{12}$`)
-	regionPattern    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	namePattern      = lazy(`^[a-zA-Z0-9_-]{1,64}$`)
+	qualifierPattern = lazy(`^(\$LATEST|[0-9]{1,10}|[a-zA-Z0-9_-]{1,128})$`)
+	accountPattern   = lazy(`^[0-9]{12}$`)
+	regionPattern    = lazy(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	// partitionPattern: aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, …
-	partitionPattern = regexp.MustCompile(`^aws(-[a-z]+)*$`)
+	partitionPattern = lazy(`^aws(-[a-z]+)*$`)
 )
+
+func lazy(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // Parse parses a Lambda function ARN, qualified or not. Its errors quote at
 // most 80 bytes of s.
@@ -53,13 +60,13 @@ func Parse(s string) (Function, error) {
 	if a.Service != "lambda" {
 		problems = append(problems, "not a Lambda ARN")
 	}
-	if !partitionPattern.MatchString(a.Partition) {
+	if !partitionPattern().MatchString(a.Partition) {
 		problems = append(problems, "bad partition")
 	}
-	if !regionPattern.MatchString(a.Region) {
+	if !regionPattern().MatchString(a.Region) {
 		problems = append(problems, "bad region")
 	}
-	if !accountPattern.MatchString(a.AccountID) {
+	if !accountPattern().MatchString(a.AccountID) {
 		problems = append(problems, "bad account id")
 	}
 	f := Function{Partition: a.Partition, Region: a.Region, AccountID: a.AccountID}
@@ -68,9 +75,9 @@ func Parse(s string) (Function, error) {
 	switch {
 	case kind != "function":
 		problems = append(problems, "not a function")
-	case !namePattern.MatchString(name):
+	case !namePattern().MatchString(name):
 		problems = append(problems, "bad function name")
-	case qualified && !qualifierPattern.MatchString(qualifier):
+	case qualified && !qualifierPattern().MatchString(qualifier):
 		problems = append(problems, "bad version or alias")
 	default:
 		f.Name, f.Qualifier = name, qualifier
