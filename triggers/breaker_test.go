@@ -3,6 +3,7 @@ package triggers
 import (
 	"context"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -311,7 +312,7 @@ func setSame(trig trigger, e event.Event) {
 	}
 	b.newID = func() string { return e.ID }
 	start := e.Time
-	latency := time.Duration(e.Data.LatencyMs * float64(time.Millisecond))
+	latency := time.Duration(math.Round(e.Data.LatencyMs * float64(time.Millisecond))) // round: a float of ms does not truncate back to its nanoseconds
 	calls := 0
 	b.now = func() time.Time {
 		calls++
