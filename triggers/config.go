@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cogwatch/cogwatch/internal/awsconf"
 	"github.com/cogwatch/cogwatch/internal/catalog"
 	"github.com/cogwatch/cogwatch/internal/lambdaarn"
 	"github.com/cogwatch/cogwatch/triggers/disposable"
@@ -183,7 +184,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 
 	if v := strings.TrimSpace(getenv("USER_EVENTS_TOPIC_ARN")); v != "" {
-		if !isTopicARN(v) {
+		if !awsconf.IsTopicARN(v) {
 			fail("USER_EVENTS_TOPIC_ARN", "%q is not an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<topic>)", v)
 		}
 		c.TopicARN = v
@@ -323,12 +324,6 @@ func duration(getenv func(string) string, name string, fail func(string, string,
 		return d, true
 	}
 	return 0, false
-}
-
-// isTopicARN checks the shape arn:partition:sns:region:account:name.
-func isTopicARN(s string) bool {
-	p := strings.Split(s, ":")
-	return len(p) == 6 && p[0] == "arn" && p[1] != "" && p[2] == "sns" && p[3] != "" && p[4] != "" && p[5] != ""
 }
 
 // domainList parses a comma-separated list of domain names.

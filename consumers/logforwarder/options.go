@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/cogwatch/cogwatch/consumers/internal/sqsbatch"
+	"github.com/cogwatch/cogwatch/internal/awsconf"
 	"github.com/cogwatch/cogwatch/internal/catalog"
 )
 
@@ -60,7 +61,7 @@ func (o Options) withDefaults() Options {
 func Load(getenv func(string) string) (Options, error) {
 	o := DefaultOptions
 	o.TopicARN = strings.TrimSpace(getenv("USER_EVENTS_TOPIC_ARN"))
-	if p := strings.Split(o.TopicARN, ":"); len(p) != 6 || p[0] != "arn" || p[2] != "sns" || p[3] == "" || p[4] == "" || p[5] == "" {
+	if !awsconf.IsTopicARN(o.TopicARN) {
 		return Options{}, fmt.Errorf("USER_EVENTS_TOPIC_ARN: %q is not an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<topic>)", o.TopicARN)
 	}
 	if v := strings.TrimSpace(getenv("POWERTOOLS_METRICS_NAMESPACE")); v != "" {

@@ -8,6 +8,7 @@ package awsconf
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -27,4 +28,12 @@ func Load(ctx context.Context, opts ...func(*config.LoadOptions) error) (aws.Con
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	return cfg, nil
+}
+
+// IsTopicARN checks the shape of an SNS topic ARN from the environment,
+// arn:partition:sns:region:account:name, so that a typo is a configuration
+// error at start rather than a failed publish later.
+func IsTopicARN(s string) bool {
+	p := strings.Split(s, ":")
+	return len(p) == 6 && p[0] == "arn" && p[1] != "" && p[2] == "sns" && p[3] != "" && p[4] != "" && p[5] != ""
 }
