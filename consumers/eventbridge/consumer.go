@@ -50,6 +50,8 @@ type entry struct {
 	size int
 }
 
+func (e entry) bytes() int { return e.size }
+
 // Size returns an entry's size as EventBridge computes it against the
 // 256 KiB limit: 14 bytes for Time when set, plus the UTF-8 bytes of Source,
 // DetailType, Detail and each Resources element.
@@ -106,7 +108,8 @@ func (c *Consumer) Handle(ctx context.Context, in events.SQSEvent) (events.SQSEv
 	ctx, cancel := c.opts.Retry.WithReserve(ctx)
 	defer cancel()
 	calls, sent := 0, 0
-	for _, group := range pack(entries, c.opts.MaxEntriesPerCall, c.opts.MaxCallBytes) {
+	// EventBridge wants a call's size strictly below MaxCallBytes.
+	for _, group := range sqsbatch.Pack(entries, c.opts.MaxEntriesPerCall, c.opts.MaxCallBytes-1, entry.bytes) {
 		n, lost := c.send(ctx, group)
 		calls += n
 		sent += len(group) - len(lost)
@@ -119,24 +122,6 @@ func (c *Consumer) Handle(ctx context.Context, in events.SQSEvent) (events.SQSEv
 	c.log.InfoContext(ctx, "batch", "messages", len(in.Records), "duplicates", batch.Duplicates,
 		"calls", calls, "entries", sent, "failures", len(resp.BatchItemFailures))
 	return resp, nil
-}
-
-// pack groups entries in order into calls within both limits (strictly less
-// than maxBytes, as EventBridge asks).
-func pack(entries []entry, maxEntries, maxBytes int) [][]entry {
-	var groups [][]entry
-	size := 0
-	for _, e := range entries {
-		n := len(groups)
-		if n == 0 || len(groups[n-1]) >= maxEntries || size+e.size >= maxBytes {
-			groups = append(groups, nil)
-			n++
-			size = 0
-		}
-		groups[n-1] = append(groups[n-1], e)
-		size += e.size
-	}
-	return groups
 }
 
 // send puts one group, retrying throttled calls and retryable entries, and

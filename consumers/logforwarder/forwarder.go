@@ -75,6 +75,8 @@ type entry struct {
 	size  int
 }
 
+func (e entry) bytes() int { return e.size }
+
 // Handle forwards one CloudWatch Logs subscription payload. It returns nil
 // when every user event in it was published (or it held none), and an error
 // wrapping ErrPayload, ErrLine or ErrNotPublished otherwise, after publishing
@@ -135,7 +137,7 @@ func (f *Forwarder) Handle(ctx context.Context, in events.CloudwatchLogsEvent) e
 	defer cancel()
 	calls, sent := 0, 0
 	var lost []entry
-	for _, group := range pack(entries, f.opts.MaxEntriesPerCall, f.opts.MaxCallBytes) {
+	for _, group := range sqsbatch.Pack(entries, f.opts.MaxEntriesPerCall, f.opts.MaxCallBytes, entry.bytes) {
 		n, failed := f.send(ctx, group)
 		calls += n
 		sent += len(group) - len(failed)
@@ -182,23 +184,6 @@ func entrySize(e *types.PublishBatchRequestEntry) int {
 		n += len(k) + len(aws.ToString(v.DataType)) + len(aws.ToString(v.StringValue))
 	}
 	return n
-}
-
-// pack groups entries in order into calls within both limits.
-func pack(entries []entry, maxEntries, maxBytes int) [][]entry {
-	var groups [][]entry
-	size := 0
-	for _, e := range entries {
-		n := len(groups)
-		if n == 0 || len(groups[n-1]) >= maxEntries || size+e.size > maxBytes {
-			groups = append(groups, nil)
-			n++
-			size = 0
-		}
-		groups[n-1] = append(groups[n-1], e)
-		size += e.size
-	}
-	return groups
 }
 
 // send publishes one group, retrying throttled calls and the entries that

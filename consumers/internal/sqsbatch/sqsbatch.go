@@ -4,8 +4,8 @@
 // and answering Lambda with the batch item failures.
 //
 // It is internal to consumers/: the CloudWatch aggregator and the EventBridge
-// forwarder use it, and the log forwarder its error classification and
-// retry policy; nothing else should.
+// forwarder use it, and the log forwarder its error classification, retry
+// policy and call packing; nothing else should.
 package sqsbatch
 
 import (
@@ -230,4 +230,23 @@ func (p Policy) Do(ctx context.Context, retryable func(error) bool, attempt func
 		}
 		backoff = min(2*backoff, p.Max)
 	}
+}
+
+// Pack groups items, in order, into calls of at most maxItems items whose
+// sizes add up to at most maxBytes; an item larger than maxBytes gets a call
+// of its own (the service then refuses it, and the caller counts it lost).
+func Pack[T any](items []T, maxItems, maxBytes int, size func(T) int) [][]T {
+	var groups [][]T
+	total := 0
+	for _, it := range items {
+		n := len(groups)
+		if n == 0 || len(groups[n-1]) >= maxItems || total+size(it) > maxBytes {
+			groups = append(groups, nil)
+			n++
+			total = 0
+		}
+		groups[n-1] = append(groups[n-1], it)
+		total += size(it)
+	}
+	return groups
 }

@@ -130,3 +130,13 @@ func TestAZeroPolicyStillBacksOff(t *testing.T) {
 		require.Less(t, n, 100, "backed off instead of spinning")
 	})
 }
+
+func TestPack(t *testing.T) {
+	id := func(n int) int { return n }
+	// Sizes in order; at most 3 items and 10 bytes a call; 11 is alone.
+	got := Pack([]int{4, 4, 2, 1, 1, 1, 1, 11, 5, 5, 1}, 3, 10, id)
+	require.Equal(t, [][]int{{4, 4, 2}, {1, 1, 1}, {1}, {11}, {5, 5}, {1}}, got)
+	require.Nil(t, Pack(nil, 3, 10, id))
+	// Strictly below a limit, as EventBridge asks: pass the limit less one.
+	require.Equal(t, [][]int{{5, 4}, {5}}, Pack([]int{5, 4, 5}, 10, 10-1, id))
+}
