@@ -48,18 +48,7 @@ func decodeJourney(payload []byte, withMessage bool) (journeyEvent, error) {
 	if withMessage {
 		err = json.Unmarshal(payload, &w)
 	} else {
-		var lite struct {
-			TriggerSource string `json:"triggerSource"`
-			Region        string `json:"region"`
-			UserPoolID    string `json:"userPoolId"`
-			UserName      string `json:"userName"`
-			CallerContext struct {
-				ClientID string `json:"clientId"`
-			} `json:"callerContext"`
-			Request struct {
-				UserAttributes map[string]json.RawMessage `json:"userAttributes"`
-			} `json:"request"`
-		}
+		var lite wireEvent // what every trigger reads: the response is left alone
 		err = json.Unmarshal(payload, &lite)
 		w.TriggerSource, w.Region, w.UserPoolID, w.UserName, w.CallerContext = lite.TriggerSource, lite.Region, lite.UserPoolID, lite.UserName, lite.CallerContext
 		w.Request.UserAttributes = lite.Request.UserAttributes
