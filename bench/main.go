@@ -87,6 +87,11 @@ func run(ctx context.Context, root, out string, runs, warm, count int, benchtime
 		return err
 	}
 
+	logf("wire sizes of the triggers, for the cost model")
+	if rep.Wire, err = benchreport.MeasureWire(ctx, root); err != nil {
+		return err
+	}
+
 	calls := "1x"
 	benches := []benchreport.GoBench{
 		{Prefix: "triggers.", Package: "./triggers/", Bench: "^BenchmarkHandle$", Count: count, BenchTime: benchtime},

@@ -27,6 +27,8 @@ type Report struct {
 	Go       Results
 	Loads    []LoadResult
 	Scrapes  []ScrapeResult
+	// Wire is what each trigger invocation writes, priced in writeCost.
+	Wire []WireSize
 	// Notes are findings written under the closing summary.
 	Notes []string
 
@@ -95,6 +97,7 @@ func (r *Report) Write(w io.Writer) error {
 
 	r.writeCold(&b)
 	r.writeWarm(&b)
+	r.writeCost(&b)
 	r.writeEMF(&b)
 	r.writeCloudWatch(&b)
 	r.writeExporter(&b)
