@@ -41,7 +41,7 @@ BenchmarkLoad/map-2 1 8000000 ns/op 9000000 B/op 500 allocs/op
 			{Trigger: "presignup", Runtime: "python", Samples: sample(150 * time.Millisecond)},
 			{Trigger: "presignup", Runtime: "node", Samples: sample(200 * time.Millisecond), Size: 5 << 20},
 		},
-		Loads:   []LoadResult{{Name: "ours", Sent: 10, OK: 10, Elapsed: time.Second, P99: 2 * time.Millisecond, CPU: 90 * time.Microsecond}, {Name: "alt", Sent: 10, OK: 10, Elapsed: time.Second / 2, P99: time.Millisecond, CPU: 50 * time.Microsecond}},
+		Loads: []LoadResult{{Name: "ours", Sent: 10, OK: 10, Elapsed: time.Second, P99: 2 * time.Millisecond, CPU: 90 * time.Microsecond}, {Name: "alt", Sent: 10, OK: 10, Elapsed: time.Second / 2, P99: time.Millisecond, CPU: 50 * time.Microsecond}},
 		Wire: []WireSize{
 			{Invocation: "sign-in attempted", SNSEMF: 500, SNSMessage: 600, SNSAttributes: 100, LogEMF: 400, LogEvent: 600},
 			{Invocation: "sign-in succeeded", SNSEMF: 500, SNSMessage: 600, SNSAttributes: 100, LogEMF: 400, LogEvent: 600},
