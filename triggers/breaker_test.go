@@ -367,20 +367,14 @@ func newSNSProxy(t *testing.T, target string) *snsProxy {
 func TestBreakerAgainstGoaws(t *testing.T) {
 	s := goawstest.Server(t)
 	ctx := t.Context()
-	cfg := s.AWSConfig()
-	topic, err := sns.NewFromConfig(cfg).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("user-events-breaker")})
-	require.NoError(t, err)
-	q := sqs.NewFromConfig(cfg)
-	queue, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("breaker")})
-	require.NoError(t, err)
-	_, err = sns.NewFromConfig(cfg).Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
-		Endpoint: aws.String("arn:aws:sqs:" + goaws.Region + ":" + goaws.AccountID + ":breaker")})
-	require.NoError(t, err)
+	topic := goawstest.Topic(t, s, "user-events-breaker")
+	queue := goawstest.Queue(t, s, topic, "breaker", false)
+	q := sqs.NewFromConfig(s.AWSConfig())
 
 	proxy := newSNSProxy(t, s.URL())
 	const cooldown = time.Second
 	getenv := env(map[string]string{
-		"USER_EVENTS_TOPIC_ARN": *topic.TopicArn, "AWS_ENDPOINT_URL_SNS": proxy.URL,
+		"USER_EVENTS_TOPIC_ARN": topic, "AWS_ENDPOINT_URL_SNS": proxy.URL,
 		"AWS_REGION": goaws.Region, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
 		"COGWATCH_TRIGGER_BUDGET":   "300ms",
 		"COGWATCH_BREAKER_COOLDOWN": cooldown.String(),
@@ -448,7 +442,7 @@ func TestBreakerAgainstGoaws(t *testing.T) {
 	}
 	received := map[string]bool{}
 	require.Eventually(t, func() bool {
-		m, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: queue.QueueUrl, MaxNumberOfMessages: 10})
+		m, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &queue, MaxNumberOfMessages: 10})
 		require.NoError(t, err)
 		for _, msg := range m.Messages {
 			e, _, err := event.FromSNS([]byte(*msg.Body))
