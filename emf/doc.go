@@ -1,4 +1,4 @@
-// Package emf writes CloudWatch Embedded Metric Format (EMF) log lines.
+// Package emf writes CloudWatch Embedded Metric Format (EMF) log lines, and reads them back.
 //
 // It never calls an AWS API: a Lambda function writes the lines to stdout,
 // CloudWatch Logs extracts the metrics. CloudWatch drops an invalid document
@@ -36,6 +36,10 @@
 // carries only [UserPoolId]. When every set of a metric is left out, the
 // metric's values are still written as plain members (visible to Logs
 // Insights) but no metric is extracted, and Flush says so in its error.
+//
+// [Parse] reads a line back as CloudWatch Logs extracts metrics from it, into
+// a [Document] and its [Datum] values: the one reader of EMF lines for the
+// local stack's in-memory CloudWatch and for tests.
 //
 // Specification:
 // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html

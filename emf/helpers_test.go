@@ -75,35 +75,21 @@ func checkDocument(t testing.TB, line string) map[string]any {
 	require.NoError(t, err)
 	require.NoError(t, emfSchema(t).Validate(inst), "schema: %s", line)
 
-	var doc map[string]any
-	require.NoError(t, json.Unmarshal([]byte(line), &doc))
-	aws := doc["_aws"].(map[string]any)
-	for _, d := range aws["CloudWatchMetrics"].([]any) {
-		dir := d.(map[string]any)
-		for _, set := range dir["Dimensions"].([]any) {
-			for _, name := range set.([]any) {
-				v, ok := doc[name.(string)]
-				require.True(t, ok, "dimension %q has no member: %s", name, line)
-				s, ok := v.(string)
-				require.True(t, ok && s != "", "dimension %q is %v, not a string: %s", name, v, line)
+	parsed, err := emf.Parse([]byte(line)) // every reference names a root member of the right type
+	require.NoError(t, err, line)
+	for _, d := range parsed.Directives {
+		for _, set := range d.Dimensions {
+			for _, name := range set {
+				require.NotEmpty(t, parsed.Members[name], "dimension %q has an empty value: %s", name, line)
 			}
 		}
-		for _, md := range dir["Metrics"].([]any) {
-			name := md.(map[string]any)["Name"].(string)
-			switch v := doc[name].(type) {
-			case float64:
-			case []any:
-				require.NotEmpty(t, v, "metric %q: empty values", name)
-				require.LessOrEqual(t, len(v), emf.MaxValues, "metric %q: too many values", name)
-				for _, x := range v {
-					_, ok := x.(float64)
-					require.True(t, ok, "metric %q: value %v is not a number", name, x)
-				}
-			default:
-				t.Fatalf("metric %q has member %v (%T), not a number or numbers: %s", name, v, v, line)
-			}
+		for _, m := range d.Metrics {
+			v, _ := parsed.Values(m.Name)
+			require.LessOrEqual(t, len(v), emf.MaxValues, "metric %q: too many values", m.Name)
 		}
 	}
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal([]byte(line), &doc))
 	return doc
 }
 

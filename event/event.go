@@ -205,6 +205,9 @@ func Marshal(e Event) ([]byte, error) {
 // missing required field (one that Marshal always writes), trailing data
 // and invalid values are errors.
 func Decode(b []byte) (Event, error) {
+	if !fastPaths {
+		return decodeStrict(b)
+	}
 	if e, sure, err := decodeFast(b); sure {
 		return e, err
 	}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/testutil"
-	"github.com/cogwatch/cogwatch/local/goaws"
 	"github.com/cogwatch/cogwatch/local/goaws/goawstest"
 )
 
@@ -29,25 +28,10 @@ func TestDeliveredByGoaws(t *testing.T) {
 	cfg := server.AWSConfig()
 	q, n := sqs.NewFromConfig(cfg), sns.NewFromConfig(cfg)
 
-	topic, err := n.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("user-events")})
-	require.NoError(t, err)
-	queues := map[bool]*string{}
-	for _, raw := range []bool{false, true} {
-		name := map[bool]string{false: "enveloped", true: "raw"}[raw]
-		created, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name)})
-		require.NoError(t, err)
-		queues[raw] = created.QueueUrl
-		sub, err := n.Subscribe(ctx, &sns.SubscribeInput{
-			TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
-			Endpoint: aws.String("arn:aws:sqs:" + goaws.Region + ":" + goaws.AccountID + ":" + name),
-		})
-		require.NoError(t, err)
-		if raw {
-			_, err = n.SetSubscriptionAttributes(ctx, &sns.SetSubscriptionAttributesInput{
-				SubscriptionArn: sub.SubscriptionArn, AttributeName: aws.String("RawMessageDelivery"), AttributeValue: aws.String("true"),
-			})
-			require.NoError(t, err)
-		}
+	topic := goawstest.Topic(t, server, "user-events")
+	queues := map[bool]*string{
+		false: aws.String(goawstest.Queue(t, server, topic, "enveloped", false)),
+		true:  aws.String(goawstest.Queue(t, server, topic, "raw", true)),
 	}
 
 	e := valid(event.SignUpRejected)
@@ -58,7 +42,7 @@ func TestDeliveredByGoaws(t *testing.T) {
 	for k, v := range e.Attributes() {
 		attrs[k] = snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
 	}
-	_, err = n.Publish(ctx, &sns.PublishInput{TopicArn: topic.TopicArn, Message: aws.String(string(body)), MessageAttributes: attrs})
+	_, err = n.Publish(ctx, &sns.PublishInput{TopicArn: &topic, Message: aws.String(string(body)), MessageAttributes: attrs})
 	require.NoError(t, err)
 
 	for _, raw := range []bool{false, true} {
@@ -76,7 +60,7 @@ func TestDeliveredByGoaws(t *testing.T) {
 			continue
 		}
 		require.Equal(t, "Notification", env.Type)
-		require.Equal(t, aws.ToString(topic.TopicArn), env.TopicArn)
+		require.Equal(t, topic, env.TopicArn)
 		fromEnv := map[string]string{}
 		for k, a := range env.MessageAttributes {
 			fromEnv[k] = a.Value

@@ -41,6 +41,9 @@ var ErrNotNotification = errors.New("event: SNS message is not a Notification")
 // checked here: an HTTP subscriber must verify it first; SQS subscribers rely
 // on the queue policy.
 func FromSNS(body []byte) (Event, Envelope, error) {
+	if !fastPaths {
+		return fromSNSStrict(body, decodeStrict)
+	}
 	if e, env, sure, err := fromSNSFast(body); sure {
 		return e, env, err
 	}

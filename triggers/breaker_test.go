@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
 	"net/url"
 	"slices"
 	"strings"
@@ -24,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/event"
+	"github.com/cogwatch/cogwatch/internal/testutil"
 	"github.com/cogwatch/cogwatch/local/goaws"
 	"github.com/cogwatch/cogwatch/local/goaws/goawstest"
 	"github.com/cogwatch/cogwatch/triggers/phone"
@@ -323,41 +323,6 @@ func setSame(trig trigger, e event.Event) {
 	}
 }
 
-// snsProxy stands in front of an SNS endpoint and hangs every request while
-// hang is set (until the client gives up), as a browned-out SNS does;
-// otherwise it forwards. requests counts what reached it.
-type snsProxy struct {
-	URL      string
-	hang     atomic.Bool
-	requests atomic.Int64
-}
-
-func newSNSProxy(t *testing.T, target string) *snsProxy {
-	t.Helper()
-	u, err := url.Parse(target)
-	require.NoError(t, err)
-	p := &snsProxy{}
-	release := make(chan struct{})
-	fwd := httputil.NewSingleHostReverseProxy(u)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.requests.Add(1)
-		if p.hang.Load() {
-			// Read the request so the server notices the client hanging up.
-			_, _ = io.Copy(io.Discard, r.Body)
-			select {
-			case <-r.Context().Done():
-			case <-release:
-			}
-			return
-		}
-		fwd.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	t.Cleanup(func() { close(release) }) // runs first: Close waits for the handlers
-	p.URL = srv.URL
-	return p
-}
-
 // TestBreakerAgainstGoaws runs the authentication trigger as its Lambda
 // builds it (real SDK client) against goaws behind a proxy that hangs, then
 // recovers: the breaker opens after three failures, then no request reaches
@@ -367,20 +332,15 @@ func newSNSProxy(t *testing.T, target string) *snsProxy {
 func TestBreakerAgainstGoaws(t *testing.T) {
 	s := goawstest.Server(t)
 	ctx := t.Context()
-	cfg := s.AWSConfig()
-	topic, err := sns.NewFromConfig(cfg).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("user-events-breaker")})
-	require.NoError(t, err)
-	q := sqs.NewFromConfig(cfg)
-	queue, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("breaker")})
-	require.NoError(t, err)
-	_, err = sns.NewFromConfig(cfg).Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
-		Endpoint: aws.String("arn:aws:sqs:" + goaws.Region + ":" + goaws.AccountID + ":breaker")})
-	require.NoError(t, err)
+	topic := goawstest.Topic(t, s, "user-events-breaker")
+	queue := goawstest.Queue(t, s, topic, "breaker", false)
+	q := sqs.NewFromConfig(s.AWSConfig())
 
-	proxy := newSNSProxy(t, s.URL())
+	var proxy testutil.HangingProxy
+	proxyURL := proxy.Start(t, s.URL())
 	const cooldown = time.Second
 	getenv := env(map[string]string{
-		"USER_EVENTS_TOPIC_ARN": *topic.TopicArn, "AWS_ENDPOINT_URL_SNS": proxy.URL,
+		"USER_EVENTS_TOPIC_ARN": topic, "AWS_ENDPOINT_URL_SNS": proxyURL,
 		"AWS_REGION": goaws.Region, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
 		"COGWATCH_TRIGGER_BUDGET":   "300ms",
 		"COGWATCH_BREAKER_COOLDOWN": cooldown.String(),
@@ -399,24 +359,24 @@ func TestBreakerAgainstGoaws(t *testing.T) {
 		return time.Since(start)
 	}
 
-	proxy.hang.Store(true)
+	proxy.Hang.Store(true)
 	for range 3 {
 		require.GreaterOrEqual(t, invoke(), 300*time.Millisecond, "a hanging SNS costs the budget while closed")
 	}
-	reached := proxy.requests.Load()
+	reached := proxy.Requests.Load()
 	require.Equal(t, int64(3), reached)
 	for range 20 {
 		invoke()
 	}
-	require.Equal(t, reached, proxy.requests.Load(), "an open breaker sends nothing to SNS")
+	require.Equal(t, reached, proxy.Requests.Load(), "an open breaker sends nothing to SNS")
 
-	proxy.hang.Store(false)
+	proxy.Hang.Store(false)
 	recovered := time.Now()
 	var resumed time.Duration
 	for {
-		before := proxy.requests.Load()
+		before := proxy.Requests.Load()
 		invoke()
-		if proxy.requests.Load() > before { // the probe
+		if proxy.Requests.Load() > before { // the probe
 			resumed = time.Since(recovered)
 			break
 		}
@@ -448,7 +408,7 @@ func TestBreakerAgainstGoaws(t *testing.T) {
 	}
 	received := map[string]bool{}
 	require.Eventually(t, func() bool {
-		m, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: queue.QueueUrl, MaxNumberOfMessages: 10})
+		m, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &queue, MaxNumberOfMessages: 10})
 		require.NoError(t, err)
 		for _, msg := range m.Messages {
 			e, _, err := event.FromSNS([]byte(*msg.Body))

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/stretchr/testify/require"
 
@@ -63,18 +61,12 @@ func TestFromEnvNoTopic(t *testing.T) {
 func TestFromEnvGoaws(t *testing.T) {
 	s := goawstest.Server(t)
 	ctx := t.Context()
-	cfg := s.AWSConfig()
-	topic, err := sns.NewFromConfig(cfg).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("user-events-fromenv")})
-	require.NoError(t, err)
-	q := sqs.NewFromConfig(cfg)
-	queue, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("fromenv")})
-	require.NoError(t, err)
-	_, err = sns.NewFromConfig(cfg).Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
-		Endpoint: aws.String("arn:aws:sqs:" + goaws.Region + ":" + goaws.AccountID + ":fromenv")})
-	require.NoError(t, err)
+	topic := goawstest.Topic(t, s, "user-events-fromenv")
+	queue := goawstest.Queue(t, s, topic, "fromenv", false)
+	q := sqs.NewFromConfig(s.AWSConfig())
 
 	getenv := env(map[string]string{
-		"USER_EVENTS_TOPIC_ARN": *topic.TopicArn,
+		"USER_EVENTS_TOPIC_ARN": topic,
 		"AWS_ENDPOINT_URL":      s.URL(),
 		"AWS_REGION":            goaws.Region,
 		"AWS_ACCESS_KEY_ID":     "local",
@@ -114,15 +106,15 @@ func TestFromEnvGoaws(t *testing.T) {
 
 			var msg *sqs.ReceiveMessageOutput
 			require.Eventually(t, func() bool {
-				msg, err = q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: queue.QueueUrl})
+				msg, err = q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &queue})
 				return err == nil && len(msg.Messages) == 1
 			}, 5*time.Second, 20*time.Millisecond)
 			ev, envlp, err := event.FromSNS([]byte(*msg.Messages[0].Body))
 			require.NoError(t, err)
-			require.Equal(t, *topic.TopicArn, envlp.TopicArn)
+			require.Equal(t, topic, envlp.TopicArn)
 			require.Equal(t, tc.wantType, ev.Type)
 			require.Equal(t, HashEmail(testKey, attrs["email"]), ev.Data.EmailHash)
-			_, err = q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: queue.QueueUrl, ReceiptHandle: msg.Messages[0].ReceiptHandle})
+			_, err = q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &queue, ReceiptHandle: msg.Messages[0].ReceiptHandle})
 			require.NoError(t, err)
 		})
 	}

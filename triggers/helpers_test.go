@@ -2,7 +2,6 @@ package triggers
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"sync"
@@ -80,22 +79,10 @@ type emfDoc struct {
 
 func decodeEMF(t *testing.T, line string) emfDoc {
 	t.Helper()
-	var raw map[string]any
-	require.NoError(t, json.Unmarshal([]byte(line), &raw), line)
-	var doc struct {
-		AWS struct {
-			Timestamp         int64
-			CloudWatchMetrics []struct {
-				Namespace  string
-				Dimensions [][]string
-				Metrics    []struct{ Name, Unit string }
-			}
-		} `json:"_aws"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(line), &doc))
-	require.NotZero(t, doc.AWS.Timestamp)
-	d := emfDoc{raw: raw}
-	for _, dir := range doc.AWS.CloudWatchMetrics {
+	doc, err := emf.Parse([]byte(line))
+	require.NoError(t, err, line)
+	d := emfDoc{raw: doc.Members}
+	for _, dir := range doc.Directives {
 		d.Namespace = dir.Namespace
 		d.Dimensions = append(d.Dimensions, dir.Dimensions)
 		var names []string

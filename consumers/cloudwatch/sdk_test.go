@@ -36,7 +36,7 @@ type fakeCloudWatch struct {
 	answer func(n int, w http.ResponseWriter) bool
 }
 
-func newFakeCloudWatch(t *testing.T) *fakeCloudWatch {
+func newFakeCloudWatch(t testing.TB) *fakeCloudWatch {
 	f := &fakeCloudWatch{}
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		wire, err := io.ReadAll(r.Body)

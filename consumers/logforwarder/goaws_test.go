@@ -5,13 +5,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/event"
-	"github.com/cogwatch/cogwatch/local/goaws"
+	"github.com/cogwatch/cogwatch/local/goaws/goawstest"
 	"github.com/cogwatch/cogwatch/triggers"
 )
 
@@ -23,26 +22,16 @@ import (
 // SDK client's PublishBatch; an SQS subscriber receives every event, with the
 // trigger's ids and message attributes.
 func TestLogSinkToSubscriber(t *testing.T) {
-	if testing.Short() {
-		t.Skip("goaws emulator test skipped under -short")
-	}
-	s, err := goaws.Start(goaws.Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = s.Close() })
+	s := goawstest.Server(t)
 	ctx := t.Context()
 	cfg := s.AWSConfig()
-	topic, err := sns.NewFromConfig(cfg).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("user-events")})
-	require.NoError(t, err)
+	topic := goawstest.Topic(t, s, "user-events")
+	queue := goawstest.Queue(t, s, topic, "subscriber", false)
 	q := sqs.NewFromConfig(cfg)
-	queue, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("subscriber")})
-	require.NoError(t, err)
-	_, err = sns.NewFromConfig(cfg).Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
-		Endpoint: aws.String("arn:aws:sqs:" + goaws.Region + ":" + goaws.AccountID + ":subscriber")})
-	require.NoError(t, err)
 
 	// Triggers with the log sink: their stdout is the log group.
 	getenv := func(k string) string {
-		return map[string]string{"COGWATCH_EVENT_SINK": "log", "USER_EVENTS_TOPIC_ARN": *topic.TopicArn,
+		return map[string]string{"COGWATCH_EVENT_SINK": "log", "USER_EVENTS_TOPIC_ARN": topic,
 			"COGWATCH_HASH_KEY": "0123456789abcdef0123"}[k]
 	}
 	var stdout syncBuffer
@@ -71,17 +60,17 @@ func TestLogSinkToSubscriber(t *testing.T) {
 	}
 	require.Len(t, want, 14)
 
-	f := New(Options{TopicARN: *topic.TopicArn}, sns.NewFromConfig(cfg, func(o *sns.Options) { o.RetryMaxAttempts = 1 }).PublishBatch, nil, nil)
+	f := New(Options{TopicARN: topic}, sns.NewFromConfig(cfg, func(o *sns.Options) { o.RetryMaxAttempts = 1 }).PublishBatch, nil, nil)
 	require.NoError(t, f.Handle(ctx, payload(t, lines...)))
 
 	got := map[string]event.Event{}
 	require.Eventually(t, func() bool {
-		m, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: queue.QueueUrl, MaxNumberOfMessages: 10})
+		m, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &queue, MaxNumberOfMessages: 10})
 		require.NoError(t, err)
 		for _, msg := range m.Messages {
 			e, env, err := event.FromSNS([]byte(*msg.Body))
 			require.NoError(t, err)
-			require.Equal(t, *topic.TopicArn, env.TopicArn)
+			require.Equal(t, topic, env.TopicArn)
 			attrs := map[string]string{}
 			for k, v := range env.MessageAttributes {
 				attrs[k] = v.Value

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/consumers/internal/sqsbatch"
+	"github.com/cogwatch/cogwatch/emf"
 	"github.com/cogwatch/cogwatch/event"
 )
 
@@ -145,16 +147,19 @@ func (b *syncBuffer) String() string {
 // emf returns the value of metric name in the last EMF line.
 func (b *syncBuffer) emf(t *testing.T, name string) float64 {
 	t.Helper()
-	var last map[string]any
-	for _, l := range strings.Split(b.String(), "\n") {
-		if strings.Contains(l, `"_aws"`) {
-			require.NoError(t, json.Unmarshal([]byte(l), &last))
+	var last *emf.Document
+	for l := range strings.Lines(b.String()) {
+		doc, err := emf.Parse([]byte(l))
+		if errors.Is(err, emf.ErrNotEMF) {
+			continue
 		}
+		require.NoError(t, err, l)
+		last = &doc
 	}
 	require.NotNil(t, last, "no EMF line")
-	v, ok := last[name].(float64)
-	require.True(t, ok, "%s not in %v", name, last)
-	return v
+	v, ok := last.Values(name)
+	require.True(t, ok && len(v) == 1, "%s not in %v", name, last.Members)
+	return v[0]
 }
 
 // readTriggerFixture reads a Cognito event recorded from cognito-local.

@@ -3,7 +3,6 @@ package dashboard
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -18,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
 	"github.com/cogwatch/cogwatch/dashboards"
+	"github.com/cogwatch/cogwatch/emf"
 )
 
 // Point is one value of a series at a time (Unix milliseconds).
@@ -164,98 +164,20 @@ func (s *Store) Write(p []byte) (int, error) {
 }
 
 func (s *Store) lineLocked(line []byte) {
-	samples, err := parseEMF(line)
-	if err != nil {
-		if !errors.Is(err, ErrNotEMF) {
-			s.rejected++
-		}
+	doc, err := emf.Parse(line)
+	if errors.Is(err, emf.ErrNotEMF) {
 		return
 	}
-	for _, sm := range samples {
-		s.addLocked(sm)
+	datums := doc.Datums()
+	if err != nil || len(datums) == 0 {
+		s.rejected++
+		return
 	}
-}
-
-// ErrNotEMF is returned for a line that is not an EMF document.
-var ErrNotEMF = errors.New("not an EMF line")
-
-// parseEMF reads one EMF log line into its samples: one per metric, value
-// and dimension set.
-func parseEMF(line []byte) ([]sample, error) {
-	line = bytes.TrimSpace(line)
-	if len(line) == 0 || line[0] != '{' {
-		return nil, ErrNotEMF
-	}
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal(line, &doc); err != nil {
-		return nil, ErrNotEMF
-	}
-	raw, ok := doc["_aws"]
-	if !ok {
-		return nil, ErrNotEMF
-	}
-	var meta struct {
-		Timestamp         int64 `json:"Timestamp"`
-		CloudWatchMetrics []struct {
-			Namespace  string     `json:"Namespace"`
-			Dimensions [][]string `json:"Dimensions"`
-			Metrics    []struct {
-				Name string `json:"Name"`
-			} `json:"Metrics"`
-		} `json:"CloudWatchMetrics"`
-	}
-	if err := json.Unmarshal(raw, &meta); err != nil {
-		return nil, fmt.Errorf("emf: _aws: %w", err)
-	}
-	if meta.Timestamp <= 0 {
-		return nil, errors.New("emf: _aws.Timestamp missing")
-	}
-	t := time.UnixMilli(meta.Timestamp)
-	str := func(key string) (string, bool) {
-		var v string
-		r, ok := doc[key]
-		return v, ok && json.Unmarshal(r, &v) == nil
-	}
-	var out []sample
-	for _, d := range meta.CloudWatchMetrics {
-		if d.Namespace == "" {
-			return nil, errors.New("emf: directive without Namespace")
-		}
-		for _, m := range d.Metrics {
-			r, ok := doc[m.Name]
-			if !ok {
-				return nil, fmt.Errorf("emf: metric %q has no value", m.Name)
-			}
-			var vals []float64
-			var one float64
-			if err := json.Unmarshal(r, &one); err == nil {
-				vals = []float64{one}
-			} else if err := json.Unmarshal(r, &vals); err != nil {
-				return nil, fmt.Errorf("emf: metric %q: value is not a number or list of numbers", m.Name)
-			}
-			sets := d.Dimensions
-			if len(sets) == 0 {
-				sets = [][]string{{}}
-			}
-			for _, set := range sets {
-				dims := make(map[string]string, len(set))
-				for _, k := range set {
-					v, ok := str(k)
-					if !ok {
-						return nil, fmt.Errorf("emf: dimension %q is not a string member", k)
-					}
-					dims[k] = v
-				}
-				for _, v := range vals {
-					out = append(out, sample{d.Namespace, m.Name, dims, t, v})
-				}
-			}
+	for _, d := range datums {
+		for _, v := range d.Values {
+			s.addLocked(sample{d.Namespace, d.Name, d.Dimensions, d.Time, v})
 		}
 	}
-	if len(out) == 0 {
-		return nil, errors.New("emf: no metric")
-	}
-	return out, nil
 }
 
 // Query implements Source.

@@ -2,14 +2,8 @@ package faults
 
 import (
 	"context"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +12,7 @@ import (
 	"github.com/cogwatch/cogwatch/consumers/exporter"
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/catalog"
+	"github.com/cogwatch/cogwatch/internal/testutil"
 	"github.com/cogwatch/cogwatch/local"
 	"github.com/cogwatch/cogwatch/local/simulate"
 )
@@ -25,37 +20,12 @@ import (
 // triggerSNS stands between the triggers and goaws: it forwards, or hangs
 // every request until the client gives up (an SNS brownout), and counts the
 // requests that reached it.
-type triggerSNS struct {
-	hang     atomic.Bool
-	requests atomic.Int64
-	hung     atomic.Int64
-}
+type triggerSNS struct{ testutil.HangingProxy }
 
 // endpoint starts the proxy in front of goaws and returns its URL; it is
 // local.Options.TriggerSNS.
 func (p *triggerSNS) endpoint(t *testing.T) func(string) string {
-	return func(goaws string) string {
-		u, err := url.Parse(goaws)
-		require.NoError(t, err)
-		fwd := httputil.NewSingleHostReverseProxy(u)
-		release := make(chan struct{})
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			p.requests.Add(1)
-			if p.hang.Load() {
-				p.hung.Add(1)
-				_, _ = io.Copy(io.Discard, r.Body) // so the server notices the client hanging up
-				select {
-				case <-r.Context().Done():
-				case <-release:
-				}
-				return
-			}
-			fwd.ServeHTTP(w, r)
-		}))
-		t.Cleanup(srv.Close)
-		t.Cleanup(func() { close(release) })
-		return srv.URL
-	}
+	return func(goaws string) string { return p.Start(t, goaws) }
 }
 
 // simulated runs the simulation's users through the stack in one or more
@@ -133,7 +103,7 @@ func TestConservationLogSink(t *testing.T) {
 
 	caused := simulated(t, s, 16, 21)
 	produced := conserved(t, s, caused)
-	require.Zero(t, sns.requests.Load(), "the log sink makes no network call")
+	require.Zero(t, sns.Requests.Load(), "the log sink makes no network call")
 	delivered, dead := s.LogSubscription()
 	require.Equal(t, produced, delivered, "every event line went through the forwarder")
 	require.Zero(t, dead)
@@ -165,15 +135,15 @@ func TestSNSOutageWithLogForwarder(t *testing.T) {
 	t.Cleanup(func() { require.NoError(t, s.Close()) })
 
 	caused := simulated(t, s, 6, 31) // SNS up
-	published := sns.requests.Load()
+	published := sns.Requests.Load()
 	require.Positive(t, published)
 
-	sns.hang.Store(true) // the outage
+	sns.Hang.Store(true) // the outage
 	caused += simulated(t, s, 6, 32)
-	hung := sns.hung.Load()
+	hung := sns.Hung.Load()
 	require.Positive(t, hung)
 
-	sns.hang.Store(false) // SNS is back; the breakers are still open for their cool-down
+	sns.Hang.Store(false) // SNS is back; the breakers are still open for their cool-down
 	caused += simulated(t, s, 6, 33)
 
 	produced := conserved(t, s, caused)
@@ -181,6 +151,6 @@ func TestSNSOutageWithLogForwarder(t *testing.T) {
 	require.Zero(t, dead)
 	require.Positive(t, delivered, "events went through the log during the outage")
 	t.Logf("SNS outage: %d events caused and counted; %d publishes reached SNS's endpoint, %d hung until the budget; %d events recovered from the logs by the forwarder",
-		produced, sns.requests.Load(), hung, delivered)
+		produced, sns.Requests.Load(), hung, delivered)
 	tally(t, int(hung)+delivered, 4*produced)
 }

@@ -1,16 +1,16 @@
 package faults
 
 import (
-	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cogwatch/cogwatch/emf"
 	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/testutil"
 	"github.com/cogwatch/cogwatch/local/snsstub"
@@ -28,16 +28,16 @@ const slack = 300 * time.Millisecond
 // syncBuffer takes the concurrent writes of handlers run by a Lambda host.
 type syncBuffer = testutil.SyncBuffer
 
-// emfDocs returns the EMF documents written to out (lines with "_aws").
+// emfDocs returns the members of the EMF documents written to out.
 func emfDocs(t *testing.T, out *syncBuffer) []map[string]any {
 	var docs []map[string]any
 	for _, line := range out.Lines() {
-		if !strings.Contains(line, `"_aws"`) {
+		doc, err := emf.Parse([]byte(line))
+		if errors.Is(err, emf.ErrNotEMF) {
 			continue
 		}
-		var d map[string]any
-		require.NoError(t, json.Unmarshal([]byte(line), &d), line)
-		docs = append(docs, d)
+		require.NoError(t, err, line)
+		docs = append(docs, doc.Members)
 	}
 	return docs
 }

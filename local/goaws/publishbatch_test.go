@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/local/goaws"
+	"github.com/cogwatch/cogwatch/local/goaws/goawstest"
 )
 
 // TestPublishBatch: the SDK's PublishBatch reaches a subscribed queue, one
@@ -23,13 +24,8 @@ func TestPublishBatch(t *testing.T) {
 	ctx := t.Context()
 	cfg := server.AWSConfig()
 	q, n := sqs.NewFromConfig(cfg), sns.NewFromConfig(cfg)
-	created, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("batch")})
-	require.NoError(t, err)
-	topic, err := n.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("batch-events")})
-	require.NoError(t, err)
-	_, err = n.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
-		Endpoint: aws.String("arn:aws:sqs:" + goaws.Region + ":" + goaws.AccountID + ":batch")})
-	require.NoError(t, err)
+	topic := goawstest.Topic(t, server, "batch-events")
+	queue := goawstest.Queue(t, server, topic, "batch", false)
 
 	entries := func(k int) []snstypes.PublishBatchRequestEntry {
 		var es []snstypes.PublishBatchRequestEntry
@@ -43,7 +39,7 @@ func TestPublishBatch(t *testing.T) {
 		}
 		return es
 	}
-	out, err := n.PublishBatch(ctx, &sns.PublishBatchInput{TopicArn: topic.TopicArn, PublishBatchRequestEntries: entries(goaws.MaxBatchEntries)})
+	out, err := n.PublishBatch(ctx, &sns.PublishBatchInput{TopicArn: &topic, PublishBatchRequestEntries: entries(goaws.MaxBatchEntries)})
 	require.NoError(t, err)
 	require.Empty(t, out.Failed)
 	require.Len(t, out.Successful, goaws.MaxBatchEntries)
@@ -53,7 +49,7 @@ func TestPublishBatch(t *testing.T) {
 	}
 	got := map[string]string{}
 	require.Eventually(t, func() bool {
-		m, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: created.QueueUrl, MaxNumberOfMessages: 10})
+		m, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &queue, MaxNumberOfMessages: 10})
 		require.NoError(t, err)
 		for _, msg := range m.Messages {
 			var env struct {
@@ -77,7 +73,7 @@ func TestPublishBatch(t *testing.T) {
 		"repeated ids": {append(entries(2), entries(1)...), "BatchEntryIdsNotDistinct"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := n.PublishBatch(ctx, &sns.PublishBatchInput{TopicArn: topic.TopicArn, PublishBatchRequestEntries: tc.entries})
+			_, err := n.PublishBatch(ctx, &sns.PublishBatchInput{TopicArn: &topic, PublishBatchRequestEntries: tc.entries})
 			var api smithy.APIError
 			require.ErrorAs(t, err, &api)
 			require.Equal(t, tc.code, api.ErrorCode())

@@ -6,11 +6,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"os"
-	"regexp"
+	"io"
 
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/cogwatch/cogwatch/bench/startcost/internal/answer"
 	"github.com/cogwatch/cogwatch/triggers"
 	"github.com/cogwatch/cogwatch/triggers/phone"
 )
@@ -21,20 +22,7 @@ const event = `{"version":"1","region":"us-east-1","userPoolId":"us-east-1_abc",
 "response":{"smsMessage":"Your code is {####}","emailMessage":null,"emailSubject":null}}`
 
 func main() {
-	var out bytes.Buffer
-	h, err := triggers.CustomMessageFromEnv(context.Background(), func(string) string { return "" }, &out, phone.CountryCode)
-	if err != nil {
-		os.Stderr.WriteString(err.Error() + "\n")
-		os.Exit(2)
-	}
-	if _, err := h.Invoke(context.Background(), []byte(event)); err != nil {
-		os.Stdout.WriteString(err.Error() + "\n")
-		return
-	}
-	m := regexp.MustCompile(`"CountryCode":"([^"]*)"`).FindSubmatch(out.Bytes())
-	if m == nil {
-		os.Stdout.WriteString("no CountryCode\n")
-		return
-	}
-	os.Stdout.Write(append(m[1], '\n'))
+	answer.Once(func(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
+		return triggers.CustomMessageFromEnv(ctx, getenv, stdout, phone.CountryCode)
+	}, event, "CountryCode")
 }
