@@ -304,3 +304,17 @@ func TestRetriedPayload(t *testing.T) {
 	}
 	require.False(t, errors.Is(err, context.Canceled))
 }
+
+// TestMaxAttempts: the configuration's RetryMaxAttempts (AWS_MAX_ATTEMPTS)
+// bounds the attempts, as it bounds the SDK clients'.
+func TestMaxAttempts(t *testing.T) {
+	for _, attempts := range []int{1, 5} {
+		api := &lambdaAPI{answers: []func(http.ResponseWriter){answer(503, map[string]string{"X-Amzn-ErrorType": "ServiceException"}, `{}`)}}
+		srv := api.serve(t)
+		cfg := testConfig()
+		cfg.RetryMaxAttempts = attempts
+		_, _, err := New(cfg, Options{Endpoint: srv.URL}).Invoke(t.Context(), function, []byte(`{}`))
+		require.Error(t, err)
+		require.Len(t, api.got(), attempts)
+	}
+}
