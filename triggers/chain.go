@@ -7,16 +7,19 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-
 	"github.com/cogwatch/cogwatch/emf"
 	"github.com/cogwatch/cogwatch/internal/catalog"
 )
 
 // InvokeFunc is the Lambda call a trigger makes to chain the pool's own
-// function; (*lambda.Client).Invoke fills it.
-type InvokeFunc func(context.Context, *lambda.InvokeInput, ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
+// function: Invoke, synchronous, with payload. It returns the function's
+// response or, when the function failed, Lambda's X-Amz-Function-Error in
+// functionError with the function's error document as response; err is a
+// failure to call. In Lambda, a small Invoke client fills it
+// (internal/lambdainvoke): the SDK's service/lambda would cost every cold
+// start its package initialisation. A func over (*lambda.Client).Invoke
+// fills it as well.
+type InvokeFunc func(ctx context.Context, function string, payload []byte) (response []byte, functionError string, err error)
 
 // ChainSlots are the LambdaConfig slots whose own function a trigger can
 // chain, with the variable that names it (see Config.Chain).
@@ -112,16 +115,16 @@ func (b *base) chainNext(function string, payload []byte, resp *[]byte) next {
 func (b *base) callChained(ctx context.Context, wall time.Time, function string, payload []byte) ([]byte, error) {
 	ctx, cancel := context.WithDeadline(ctx, wall)
 	defer cancel()
-	out, err := b.invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(function), Payload: payload})
+	out, functionError, err := b.invoke(ctx, function, payload)
 	if err != nil {
 		b.log.WarnContext(ctx, "chained function not called; the user gets an error", "function", function,
 			"code", failureCode(err), "err", safeError(err))
 		return nil, ErrChainUnavailable
 	}
-	if out.FunctionError != nil {
-		return nil, chainedError(out.Payload, aws.ToString(out.FunctionError))
+	if functionError != "" {
+		return nil, chainedError(out, functionError)
 	}
-	return out.Payload, nil
+	return out, nil
 }
 
 // chainedError reads the error document a function error's payload holds

@@ -42,12 +42,17 @@ type foreignCall struct {
 	Payload  []byte
 }
 
-func (f *foreign) invoke(ctx context.Context, in *lambda.InvokeInput, _ ...func(*lambda.Options)) (*lambda.InvokeOutput, error) {
+// invoke is an InvokeFunc; answer speaks in the SDK's Invoke output.
+func (f *foreign) invoke(ctx context.Context, function string, payload []byte) ([]byte, string, error) {
 	f.mu.Lock()
-	f.calls = append(f.calls, foreignCall{aws.ToString(in.FunctionName), bytes.Clone(in.Payload)})
+	f.calls = append(f.calls, foreignCall{function, bytes.Clone(payload)})
 	answer := f.answer
 	f.mu.Unlock()
-	return answer(ctx, aws.ToString(in.FunctionName), in.Payload)
+	out, err := answer(ctx, function, payload)
+	if err != nil {
+		return nil, "", err
+	}
+	return out.Payload, aws.ToString(out.FunctionError), nil
 }
 
 func (f *foreign) called() []foreignCall {
@@ -316,7 +321,7 @@ func (f handlerFunc) Invoke(ctx context.Context, payload []byte) ([]byte, error)
 }
 
 // TestChainFromEnvThroughTheLambdaAPI builds the pre sign-up trigger from
-// its environment as Lambda does, with the SDK's Lambda client calling the
+// its environment as Lambda does, with its Lambda Invoke client calling the
 // adopter's function (a Go handler) through the Lambda Invoke API on
 // loopback (internal/lambdahost): the response and a rejection cross the
 // wire as they would from Lambda.

@@ -11,11 +11,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/cogwatch/cogwatch/emf"
 	"github.com/cogwatch/cogwatch/internal/awsconf"
+	"github.com/cogwatch/cogwatch/internal/lambdainvoke"
 	"github.com/cogwatch/cogwatch/internal/logging"
 )
 
@@ -100,11 +100,7 @@ func fromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 		}).Publish
 	}
 	if len(cfg.Chain) > 0 {
-		d.invoke = lambda.NewFromConfig(awsCfg, func(o *lambda.Options) {
-			if ep := strings.TrimSpace(getenv("AWS_ENDPOINT_URL_LAMBDA")); ep != "" {
-				o.BaseEndpoint = aws.String(ep)
-			}
-		}).Invoke
+		d.invoke = lambdainvoke.New(awsCfg, lambdainvoke.Options{Endpoint: strings.TrimSpace(getenv("AWS_ENDPOINT_URL_LAMBDA"))}).Invoke
 	}
 	return d, nil
 }

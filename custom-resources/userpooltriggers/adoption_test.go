@@ -16,11 +16,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/stretchr/testify/require"
 
 	"github.com/cogwatch/cogwatch/event"
+	"github.com/cogwatch/cogwatch/internal/lambdainvoke"
 	"github.com/cogwatch/cogwatch/local/cognitolocal/cognitolocaltest"
 	"github.com/cogwatch/cogwatch/local/lambdahost"
 	"github.com/cogwatch/cogwatch/triggers"
@@ -206,8 +206,8 @@ func TestCognitoLocalAdoption(t *testing.T) {
 	srv := httptest.NewServer(host)
 	t.Cleanup(srv.Close)
 	// cogwatch's triggers call the chained function through the Lambda API, as in Lambda.
-	invoke := awslambda.New(awslambda.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
-		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}).Invoke
+	invoke := lambdainvoke.New(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")},
+		lambdainvoke.Options{Endpoint: srv.URL}).Invoke
 	for _, h := range []interface {
 		SetChain(map[string]string, triggers.InvokeFunc)
 	}{pre, auth, post} {

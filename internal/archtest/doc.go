@@ -1,5 +1,6 @@
-// Package archtest holds the test that keeps cogwatch's layers apart; it has
-// no code of its own.
+// Package archtest holds the tests that keep cogwatch's layers apart and
+// keep heavy packages out of the triggers' cold start; it has no code of
+// its own.
 //
 // Top to bottom: cmd → local → components (triggers, consumers, warmers,
 // custom-resources, dashboards, api) → event, emf → internal. A package
