@@ -44,6 +44,10 @@ type Summary struct {
 	PutEvents recording.EventsSummary `json:"putEvents"`
 	// Exporter holds the exporter's cogwatch_* samples by series, when it runs.
 	Exporter map[string]float64 `json:"exporter,omitempty"`
+	// PullExporters holds each pull-mode replica's cogwatch_* samples, as
+	// Exporter; PullDeadLetters the messages in their dead-letter queue.
+	PullExporters   []map[string]float64 `json:"pullExporters,omitempty"`
+	PullDeadLetters int                  `json:"pullDeadLetters,omitempty"`
 }
 
 // Drain waits until every queue the stack polls is empty and nothing is in
@@ -73,6 +77,13 @@ func (s *Stack) Drain(ctx context.Context) error {
 
 func (s *Stack) inFlight(ctx context.Context) (int, error) {
 	n := s.sub.busy() // event lines on their way to the log forwarder
+	if s.pullQueue.url != "" {
+		c, err := s.depth(ctx, s.pullQueue.url)
+		if err != nil {
+			return 0, err
+		}
+		n += c
+	}
 	for name := range s.pollers {
 		q := s.queues[name]
 		c, err := s.depth(ctx, q.url)
@@ -134,6 +145,14 @@ func (s *Stack) Summary(ctx context.Context) (Summary, error) {
 	}
 	if sum.Exporter, err = s.scrapeExporter(ctx); err != nil {
 		return sum, err
+	}
+	if sum.PullExporters, err = s.scrapePullExporters(ctx); err != nil {
+		return sum, err
+	}
+	if s.pullQueue.dlqURL != "" {
+		if sum.PullDeadLetters, err = s.depth(ctx, s.pullQueue.dlqURL); err != nil {
+			return sum, err
+		}
 	}
 	return sum, nil
 }
