@@ -264,6 +264,32 @@ func (sum Summary) Print(w io.Writer) {
 			fmt.Fprintf(w, "  %s %g\n", n, v)
 		}
 	}
+	sum.printPull(w, total)
+}
+
+// printPull writes what the pull-mode replicas counted, beside the events
+// published: their sum is what equals it.
+func (sum Summary) printPull(w io.Writer, published int) {
+	if len(sum.PullExporters) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "Pull-mode exporters (%d replicas on %s, scraped /metrics):\n", len(sum.PullExporters), PullQueue)
+	var counted float64
+	for i, m := range sum.PullExporters {
+		var events, abandoned float64
+		for k, v := range m {
+			switch name, _, _ := strings.Cut(k, "{"); name {
+			case exporter.MetricUserEvents:
+				events += v
+			case exporter.MetricSQSAbandoned:
+				abandoned += v
+			}
+		}
+		counted += events
+		fmt.Fprintf(w, "  replica %d: %g user events, %g duplicates, %g messages abandoned (left for their next receiver)\n",
+			i, events, m[exporter.MetricSQSDups], abandoned)
+	}
+	fmt.Fprintf(w, "  sum over the replicas: %g (events published: %d); dead-lettered: %d\n", counted, published, sum.PullDeadLetters)
 }
 
 func sortedKeys[V any, K ~string](m map[K]V) []K {
