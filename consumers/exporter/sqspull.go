@@ -168,8 +168,9 @@ func nextPause(p time.Duration) time.Duration {
 // staged is a message of a batch whose delete is under way: what counting
 // it takes once the delete is confirmed.
 type staged struct {
-	ev   event.Event
-	keys []key
+	ev    event.Event
+	keys  [2]key // CloudEvents source and id; SNS MessageId if enveloped
+	nkeys int
 }
 
 // handleBatch deletes the messages of a batch that hold a user event and,
@@ -190,12 +191,12 @@ func (e *Exporter) handleBatch(ctx context.Context, queueURL string, msgs []type
 				"queue_url", queueURL, "message_id", clip(aws.ToString(m.MessageId)), "reason", sqsbatch.Reason(err))
 			continue
 		}
-		keys := []key{keyOf(keyEventID, ev.Source, ev.ID)}
+		st := staged{ev: ev, keys: [2]key{keyOf(keyEventID, ev.Source, ev.ID)}, nkeys: 1}
 		if env.MessageID != "" {
-			keys = append(keys, keyOf(keyMessageID, env.MessageID))
+			st.keys[1], st.nkeys = keyOf(keyMessageID, env.MessageID), 2
 		}
 		entries = append(entries, types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(len(batch))), ReceiptHandle: m.ReceiptHandle})
-		batch = append(batch, staged{ev: ev, keys: keys})
+		batch = append(batch, st)
 	}
 	if len(entries) == 0 {
 		return false
@@ -243,7 +244,7 @@ func (e *Exporter) handleBatch(ctx context.Context, queueURL string, msgs []type
 			nUnconfirmed++
 		default:
 			e.sqs.deleted.Inc()
-			if e.seen.add(now, now.Add(e.o.MaxAge), batch[i].keys...) {
+			if e.seen.add(now, now.Add(e.o.MaxAge), batch[i].keys[:batch[i].nkeys]...) {
 				e.series.observe(&batch[i].ev)
 			} else {
 				e.sqs.duplicates.Inc()
