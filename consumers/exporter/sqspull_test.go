@@ -272,13 +272,15 @@ func TestPullAbandonsExpiredBatch(t *testing.T) {
 }
 
 // TestPullCountsOnlyDeletedEntries: entries SQS reports as not deleted are
-// left uncounted, the rest of the batch is counted.
+// left uncounted, and so are entries its answer leaves out (goaws does so
+// for a stale receipt handle); the rest of the batch is counted.
 func TestPullCountsOnlyDeletedEntries(t *testing.T) {
 	f := &failingEntriesSQS{fakeSQS: &fakeSQS{bodies: []string{
 		userEvent(t, "e1", event.SignInAttempted, "c", "", 1),
 		userEvent(t, "e2", event.SignInAttempted, "c", "", 1),
 		userEvent(t, "e3", event.SignInAttempted, "c", "", 1),
-	}}, fail: "1"}
+		userEvent(t, "e4", event.SignInAttempted, "c", "", 1),
+	}}, fail: "1", omit: "3"}
 	reg := prometheus.NewPedanticRegistry()
 	e, err := exporter.New(exporter.Options{Registerer: reg, Gatherer: reg, SQSClient: f, SQSQueueURLs: []string{"q"}})
 	require.NoError(t, err)
@@ -290,14 +292,15 @@ func TestPullCountsOnlyDeletedEntries(t *testing.T) {
 	require.NoError(t, <-errc)
 	require.Equal(t, 2.0, sum(t, reg, exporter.MetricUserEvents))
 	require.Equal(t, 1.0, labelled(t, reg, exporter.MetricSQSAbandoned, "reason", exporter.AbandonDeleteFailed))
+	require.Equal(t, 1.0, labelled(t, reg, exporter.MetricSQSAbandoned, "reason", exporter.AbandonDeleteUnconfirmed))
 	require.Equal(t, 1.0, labelled(t, reg, exporter.MetricSQSErrors, "operation", "delete"))
 }
 
-// failingEntriesSQS reports the entry with Id fail as not deleted, and
-// deletes the others.
+// failingEntriesSQS reports the entry with Id fail as not deleted, leaves
+// the one with Id omit out of its answer, and deletes the others.
 type failingEntriesSQS struct {
 	*fakeSQS
-	fail string
+	fail, omit string
 }
 
 func (f *failingEntriesSQS) DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBatchInput, opts ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
@@ -308,7 +311,9 @@ func (f *failingEntriesSQS) DeleteMessageBatch(ctx context.Context, in *sqs.Dele
 			out.Failed = append(out.Failed, sqstypes.BatchResultErrorEntry{Id: e.Id, Code: aws.String("ReceiptHandleIsInvalid"), SenderFault: true})
 			continue
 		}
-		keep = append(keep, e)
+		if aws.ToString(e.Id) != f.omit {
+			keep = append(keep, e)
+		}
 	}
 	ok, err := f.fakeSQS.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: in.QueueUrl, Entries: keep}, opts...)
 	if err != nil {
