@@ -110,7 +110,12 @@ func (s *Stack) scrapeExporter(ctx context.Context) (map[string]float64, error) 
 	if s.ends.Exporter == "" {
 		return nil, nil
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.ends.Exporter+"/metrics", nil)
+	return scrapeMetrics(ctx, s.ends.Exporter)
+}
+
+// scrapeMetrics scrapes the exporter at base as scrapeExporter does.
+func scrapeMetrics(ctx context.Context, base string) (map[string]float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
 	if err != nil {
 		return nil, err
 	}

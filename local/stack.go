@@ -22,6 +22,7 @@ import (
 
 	"github.com/cogwatch/cogwatch/consumers/cloudwatch"
 	"github.com/cogwatch/cogwatch/consumers/eventbridge"
+	"github.com/cogwatch/cogwatch/consumers/exporter"
 	"github.com/cogwatch/cogwatch/local/cognitolocal"
 	"github.com/cogwatch/cogwatch/local/dashboard"
 	"github.com/cogwatch/cogwatch/local/eventsource"
@@ -77,6 +78,12 @@ type Options struct {
 	// TriggerSNS, when set, returns the SNS endpoint the triggers publish to
 	// given goaws's: the fault-injection suite puts a failing proxy there.
 	TriggerSNS func(goaws string) string
+	// PullReplicas, when positive, runs that many exporters in pull mode
+	// on a queue of their own (PullQueue) subscribed to the topic, beside
+	// the one subscribed over HTTP. WrapPullSQS, when set, wraps replica
+	// i's SQS client: tests inject visibility-timeout expiries there.
+	PullReplicas int
+	WrapPullSQS  func(i int, c exporter.SQSClient) exporter.SQSClient
 }
 
 // DefaultWarmInterval is how often the warmer runs locally.
@@ -96,6 +103,9 @@ type Endpoints struct {
 	TopicARN   string `json:"topicArn"`
 	Region     string `json:"region"`
 	Dir        string `json:"dir"`
+
+	// PullExporters are the pull-mode exporter replicas' metrics endpoints.
+	PullExporters []string `json:"pullExporters,omitempty"`
 }
 
 // queue is one consumer's queue and dead-letter queue.
@@ -130,6 +140,8 @@ type Stack struct {
 	crashed  chan error
 	closed   sync.Once
 	closeErr error
+
+	pullQueue queue // the pull-mode exporters' queue, when they run
 }
 
 // Start brings the whole stack up. On error, everything it started is stopped.
@@ -177,6 +189,10 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	cfg := s.goaws.AWSConfig()
 	s.sqs, s.sns = sqs.NewFromConfig(cfg), sns.NewFromConfig(cfg)
 	if err := s.createTopicAndQueues(ctx); err != nil {
+		return nil, err
+	}
+
+	if err := s.startPullExporters(runCtx); err != nil {
 		return nil, err
 	}
 

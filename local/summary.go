@@ -44,6 +44,10 @@ type Summary struct {
 	PutEvents recording.EventsSummary `json:"putEvents"`
 	// Exporter holds the exporter's cogwatch_* samples by series, when it runs.
 	Exporter map[string]float64 `json:"exporter,omitempty"`
+	// PullExporters holds each pull-mode replica's cogwatch_* samples, as
+	// Exporter; PullDeadLetters the messages in their dead-letter queue.
+	PullExporters   []map[string]float64 `json:"pullExporters,omitempty"`
+	PullDeadLetters int                  `json:"pullDeadLetters,omitempty"`
 }
 
 // Drain waits until every queue the stack polls is empty and nothing is in
@@ -73,6 +77,13 @@ func (s *Stack) Drain(ctx context.Context) error {
 
 func (s *Stack) inFlight(ctx context.Context) (int, error) {
 	n := s.sub.busy() // event lines on their way to the log forwarder
+	if s.pullQueue.url != "" {
+		c, err := s.depth(ctx, s.pullQueue.url)
+		if err != nil {
+			return 0, err
+		}
+		n += c
+	}
 	for name := range s.pollers {
 		q := s.queues[name]
 		c, err := s.depth(ctx, q.url)
@@ -134,6 +145,14 @@ func (s *Stack) Summary(ctx context.Context) (Summary, error) {
 	}
 	if sum.Exporter, err = s.scrapeExporter(ctx); err != nil {
 		return sum, err
+	}
+	if sum.PullExporters, err = s.scrapePullExporters(ctx); err != nil {
+		return sum, err
+	}
+	if s.pullQueue.dlqURL != "" {
+		if sum.PullDeadLetters, err = s.depth(ctx, s.pullQueue.dlqURL); err != nil {
+			return sum, err
+		}
 	}
 	return sum, nil
 }
@@ -245,6 +264,32 @@ func (sum Summary) Print(w io.Writer) {
 			fmt.Fprintf(w, "  %s %g\n", n, v)
 		}
 	}
+	sum.printPull(w, total)
+}
+
+// printPull writes what the pull-mode replicas counted, beside the events
+// published: their sum is what equals it.
+func (sum Summary) printPull(w io.Writer, published int) {
+	if len(sum.PullExporters) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "Pull-mode exporters (%d replicas on %s, scraped /metrics):\n", len(sum.PullExporters), PullQueue)
+	var counted float64
+	for i, m := range sum.PullExporters {
+		var events, abandoned float64
+		for k, v := range m {
+			switch name, _, _ := strings.Cut(k, "{"); name {
+			case exporter.MetricUserEvents:
+				events += v
+			case exporter.MetricSQSAbandoned:
+				abandoned += v
+			}
+		}
+		counted += events
+		fmt.Fprintf(w, "  replica %d: %g user events, %g duplicates, %g messages abandoned (left for their next receiver)\n",
+			i, events, m[exporter.MetricSQSDups], abandoned)
+	}
+	fmt.Fprintf(w, "  sum over the replicas: %g (events published: %d); dead-lettered: %d\n", counted, published, sum.PullDeadLetters)
 }
 
 func sortedKeys[V any, K ~string](m map[K]V) []K {

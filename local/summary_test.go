@@ -60,3 +60,30 @@ func TestSummaryReconciles(t *testing.T) {
 	require.Contains(t, b.String(), "Failed sign-ins, from the events (attempted − succeeded): 46 − 35 = 11\n")
 	require.False(t, strings.Contains(b.String(), "not countable"))
 }
+
+// TestSummaryPullReplicas: the pull-mode replicas' counts are shown per
+// replica and summed beside the events published.
+func TestSummaryPullReplicas(t *testing.T) {
+	sum := local.Summary{
+		Events: map[event.Type]int{event.SignUpAccepted: 5, event.UserConfirmed: 4},
+		PullExporters: []map[string]float64{
+			{exporter.MetricUserEvents + `{reason="",type="cogwatch.signup.accepted"}`: 2, exporter.MetricUserEvents + `{reason="",type="cogwatch.user.confirmed"}`: 4,
+				exporter.MetricSQSAbandoned + `{reason="expired"}`: 3, exporter.MetricSQSAbandoned + `{reason="delete_unconfirmed"}`: 1},
+			{exporter.MetricUserEvents + `{reason="",type="cogwatch.signup.accepted"}`: 3, exporter.MetricSQSDups: 1},
+		},
+	}
+	var b bytes.Buffer
+	sum.Print(&b)
+	for _, line := range []string{
+		"Pull-mode exporters (2 replicas on cogwatch-exporter, scraped /metrics):",
+		"  replica 0: 6 user events, 0 duplicates, 4 messages abandoned (left for their next receiver)",
+		"  replica 1: 3 user events, 1 duplicates, 0 messages abandoned (left for their next receiver)",
+		"  sum over the replicas: 9 (events published: 9); dead-lettered: 0",
+	} {
+		require.Contains(t, b.String(), line+"\n")
+	}
+	b.Reset()
+	sum.PullExporters = nil
+	sum.Print(&b)
+	require.NotContains(t, b.String(), "Pull-mode")
+}

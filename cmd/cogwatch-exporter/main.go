@@ -96,7 +96,7 @@ func flags(app *kingpin.Application) *exporter.Options {
 		Default(fmt.Sprint(exporter.DefaultSQSReceivers)).IntVar(&o.SQSReceivers)
 	app.Flag("sqs.wait-time", "Long-poll time of each SQS receive, at most 20s.").
 		Default(exporter.DefaultSQSWaitTime.String()).DurationVar(&o.SQSWaitTime)
-	app.Flag("sqs.visibility-timeout", "Visibility timeout asked for on each SQS receive, in whole seconds, longer than --sqs.wait-time: messages not counted and deleted within it are counted as expired or late.").
+	app.Flag("sqs.visibility-timeout", "Visibility timeout asked for on each SQS receive, in whole seconds, longer than --sqs.wait-time: a message is counted once its delete is confirmed within it, else left for its next receiver.").
 		Default(exporter.DefaultSQSVisibilityTimeout.String()).DurationVar(&o.SQSVisibilityTimeout)
 	app.Flag("sqs.call-timeout", "Timeout of an SQS delete, and of a receive beyond its wait time.").
 		Default(exporter.DefaultSQSCallTimeout.String()).DurationVar(&o.SQSCallTimeout)

@@ -27,6 +27,7 @@ type localFlags struct {
 	seed          uint64
 	eventSink     string
 	logForwarder  bool
+	pullReplicas  int
 	noProgress    bool
 	verbose       bool
 }
@@ -78,6 +79,7 @@ than --duration; the command then stops as soon as it has finished.`,
 	fl.DurationVar(&f.warmInterval, "warm-interval", local.DefaultWarmInterval, "how often the warmer runs; 0 never")
 	fl.StringVar(&f.eventSink, "event-sink", "sns", "where the triggers send user events: sns, or log (their log lines, published by the log forwarder)")
 	fl.BoolVar(&f.logForwarder, "log-forwarder", false, "run the log forwarder with --event-sink sns too, recovering the events the triggers could not publish")
+	fl.IntVar(&f.pullReplicas, "pull-replicas", 0, "also run N exporters in pull mode, sharing a queue subscribed to the topic; the summary shows what each counted")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the simulation's plan")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar (it is shown only when standard error is a terminal)")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log the stack's own events (timeouts, failed batches) to standard error")
@@ -111,12 +113,15 @@ func runLocal(ctx context.Context, stdout, stderr io.Writer, f localFlags) (err 
 	if f.verbose {
 		level = slog.LevelInfo
 	}
+	if f.pullReplicas < 0 {
+		return usageErrorf("--pull-replicas %d: want 0 or more replicas", f.pullReplicas)
+	}
 	if f.eventSink != "sns" && f.eventSink != "log" {
 		return usageErrorf("--event-sink %q: want sns or log", f.eventSink)
 	}
 	opts := local.Options{
 		Dir: f.dir, CognitoLocal: f.cognitoLocal, WarmInterval: f.warmInterval,
-		EventSink: f.eventSink, LogForwarder: f.logForwarder,
+		EventSink: f.eventSink, LogForwarder: f.logForwarder, PullReplicas: f.pullReplicas,
 		Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
 	}
 	if f.warmInterval == 0 {

@@ -75,6 +75,7 @@ func TestLocalRejectsBadFlags(t *testing.T) {
 		want string
 	}{
 		{name: "negative users", args: []string{"local", "--simulate", "-1"}, want: "--simulate -1: want 0 or more users"},
+		{name: "negative pull replicas", args: []string{"local", "--pull-replicas", "-1"}, want: "--pull-replicas -1: want 0 or more replicas"},
 		{name: "negative duration", args: []string{"local", "--duration", "-1s"}, want: "--duration -1s: want a positive duration"},
 		{name: "no cognito-local", args: []string{"local", "--cognito-local", "/nonexistent/cognito-local"}, want: "cognito-local is not installed at /nonexistent/cognito-local"},
 	} {

@@ -437,18 +437,17 @@ cogwatch_exporter_sns_subscriptions_confirmed_total 0
 # TYPE cogwatch_exporter_sqs_errors_total counter
 cogwatch_exporter_sqs_errors_total{operation="delete"} 0
 cogwatch_exporter_sqs_errors_total{operation="receive"} 0
-# HELP cogwatch_exporter_sqs_messages_deleted_late_total SQS messages counted here whose delete ended after their visibility timeout: another replica may have received and counted them too.
-# TYPE cogwatch_exporter_sqs_messages_deleted_late_total counter
-cogwatch_exporter_sqs_messages_deleted_late_total 0
-# HELP cogwatch_exporter_sqs_messages_deleted_total SQS messages deleted after being counted or dropped as duplicates.
+# HELP cogwatch_exporter_sqs_messages_abandoned_total SQS messages left uncounted because their delete was not confirmed within their visibility timeout, by reason: expired and delete_failed come back, to be counted by their next receiver; delete_unconfirmed may have been deleted, and then nobody counts them.
+# TYPE cogwatch_exporter_sqs_messages_abandoned_total counter
+cogwatch_exporter_sqs_messages_abandoned_total{reason="delete_failed"} 0
+cogwatch_exporter_sqs_messages_abandoned_total{reason="delete_unconfirmed"} 0
+cogwatch_exporter_sqs_messages_abandoned_total{reason="expired"} 0
+# HELP cogwatch_exporter_sqs_messages_deleted_total SQS messages whose delete SQS confirmed within their visibility timeout: each counted once, or dropped as a duplicate.
 # TYPE cogwatch_exporter_sqs_messages_deleted_total counter
 cogwatch_exporter_sqs_messages_deleted_total 0
-# HELP cogwatch_exporter_sqs_messages_duplicates_total SQS messages dropped as duplicates (same CloudEvents id or SNS MessageId) by this replica, and deleted.
+# HELP cogwatch_exporter_sqs_messages_duplicates_total SQS messages dropped as duplicates (same CloudEvents id or SNS MessageId) by this replica, once deleted.
 # TYPE cogwatch_exporter_sqs_messages_duplicates_total counter
 cogwatch_exporter_sqs_messages_duplicates_total 0
-# HELP cogwatch_exporter_sqs_messages_expired_total SQS messages whose visibility timeout had passed before they could be counted: neither counted nor deleted, SQS hands them out again.
-# TYPE cogwatch_exporter_sqs_messages_expired_total counter
-cogwatch_exporter_sqs_messages_expired_total 0
 # HELP cogwatch_exporter_sqs_messages_invalid_total SQS messages that hold no user event: left in the queue, so that its redrive policy moves them to the dead-letter queue.
 # TYPE cogwatch_exporter_sqs_messages_invalid_total counter
 cogwatch_exporter_sqs_messages_invalid_total 0

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -189,14 +190,137 @@ func TestPullBacksOff(t *testing.T) {
 	require.Zero(t, sum(t, reg, exporter.MetricSQSReceived))
 }
 
-func TestPullDeleteFailureBacksOffAndKeepsCount(t *testing.T) {
+func TestPullDeleteFailureBacksOffUncounted(t *testing.T) {
 	f := &fakeSQS{bodies: []string{userEvent(t, "e1", event.SignInAttempted, "c", "", 1)}}
 	f.onDelete = func(context.Context) error { return errors.New("access denied") }
 	reg := pullUntil(t, f, nil, func(g prometheus.Gatherer) bool {
 		return labelled(t, g, exporter.MetricSQSErrors, "operation", "delete") == 1
 	})
-	require.Equal(t, 1.0, sum(t, reg, exporter.MetricUserEvents), "counted once; SQS redelivers it, and this replica drops it")
+	require.Zero(t, sum(t, reg, exporter.MetricUserEvents), "not counted: whoever receives it again counts it")
+	require.Equal(t, 1.0, labelled(t, reg, exporter.MetricSQSAbandoned, "reason", exporter.AbandonDeleteUnconfirmed))
 	require.Zero(t, sum(t, reg, exporter.MetricSQSDeleted))
+}
+
+// skewClock is a clock a test moves forward.
+type skewClock struct{ off atomic.Int64 }
+
+func (c *skewClock) now() time.Time              { return time.Now().Add(time.Duration(c.off.Load())) }
+func (c *skewClock) skip(d time.Duration)        { c.off.Add(int64(d)) }
+func (c *skewClock) options(o *exporter.Options) { o.Now = c.now }
+
+// redeliver hands the bodies out again, as SQS does with messages not
+// deleted within their visibility timeout.
+func (f *fakeSQS) redeliver(bodies ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.bodies = append(f.bodies, bodies...)
+}
+
+// TestPullCountsOnlyDeletesConfirmedInTime checks the rule that keeps the sum
+// over replicas exact: a message is counted once its delete is confirmed
+// within the visibility timeout. A delete answered after it leaves the
+// message uncounted (SQS may have handed it to another replica, which counts
+// it), and when it comes back to this replica, this replica counts it: it
+// is not a duplicate of anything counted.
+func TestPullCountsOnlyDeletesConfirmedInTime(t *testing.T) {
+	body := userEvent(t, "e1", event.SignInAttempted, "c", "", 1)
+	f := &fakeSQS{bodies: []string{body, userEvent(t, "e2", event.SignInAttempted, "c", "", 1)}}
+	var clock skewClock
+	var first sync.Once
+	f.onDelete = func(ctx context.Context) error {
+		deadline, _ := ctx.Deadline()
+		first.Do(func() {
+			clock.skip(time.Minute) // the delete's answer comes after the 30s timeout
+			f.redeliver(body)       // and SQS had handed one message out again
+		})
+		if time.Until(deadline) > 30*time.Second {
+			return errors.New("the delete may wait past the visibility timeout")
+		}
+		return nil
+	}
+	reg := pullUntil(t, f, clock.options, func(g prometheus.Gatherer) bool {
+		return sum(t, g, exporter.MetricSQSDeleted) == 1
+	})
+	require.Equal(t, 2.0, labelled(t, reg, exporter.MetricSQSAbandoned, "reason", exporter.AbandonDeleteUnconfirmed), "the first batch")
+	require.Equal(t, 1.0, sum(t, reg, exporter.MetricUserEvents), "the redelivered message, counted once")
+	require.Zero(t, sum(t, reg, exporter.MetricSQSDups))
+	require.Equal(t, 2, f.deletes)
+}
+
+// TestPullAbandonsExpiredBatch: a batch whose visibility timeout is (nearly)
+// over when it is in hand, a receive answered late or a replica that
+// stalled, is neither deleted nor counted.
+func TestPullAbandonsExpiredBatch(t *testing.T) {
+	for name, late := range map[string]time.Duration{"over": 31 * time.Second, "under a second left": 29500 * time.Millisecond} {
+		t.Run(name, func(t *testing.T) {
+			f := &fakeSQS{bodies: []string{userEvent(t, "e1", event.SignInAttempted, "c", "", 1), "not an event"}}
+			var clock skewClock
+			var once sync.Once
+			f.onReceive = func(context.Context) error {
+				once.Do(func() { clock.skip(late) }) // the answer of the first receive takes that long
+				return nil
+			}
+			reg := pullUntil(t, f, clock.options, func(g prometheus.Gatherer) bool {
+				return sum(t, g, exporter.MetricSQSAbandoned) == 1
+			})
+			require.Equal(t, 1.0, labelled(t, reg, exporter.MetricSQSAbandoned, "reason", exporter.AbandonExpired))
+			require.Equal(t, 1.0, sum(t, reg, exporter.MetricSQSInvalid), "the invalid message is not abandoned: it holds no event")
+			require.Zero(t, sum(t, reg, exporter.MetricUserEvents))
+			require.Zero(t, f.deletes, "nothing deleted")
+		})
+	}
+}
+
+// TestPullCountsOnlyDeletedEntries: entries SQS reports as not deleted are
+// left uncounted, and so are entries its answer leaves out (goaws does so
+// for a stale receipt handle); the rest of the batch is counted.
+func TestPullCountsOnlyDeletedEntries(t *testing.T) {
+	f := &failingEntriesSQS{fakeSQS: &fakeSQS{bodies: []string{
+		userEvent(t, "e1", event.SignInAttempted, "c", "", 1),
+		userEvent(t, "e2", event.SignInAttempted, "c", "", 1),
+		userEvent(t, "e3", event.SignInAttempted, "c", "", 1),
+		userEvent(t, "e4", event.SignInAttempted, "c", "", 1),
+	}}, fail: "1", omit: "3"}
+	reg := prometheus.NewPedanticRegistry()
+	e, err := exporter.New(exporter.Options{Registerer: reg, Gatherer: reg, SQSClient: f, SQSQueueURLs: []string{"q"}})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	errc := make(chan error, 1)
+	go func() { errc <- e.Pull(ctx, "q") }()
+	require.Eventually(t, func() bool { return sum(t, reg, exporter.MetricSQSDeleted) == 2 }, 10*time.Second, 5*time.Millisecond)
+	cancel()
+	require.NoError(t, <-errc)
+	require.Equal(t, 2.0, sum(t, reg, exporter.MetricUserEvents))
+	require.Equal(t, 1.0, labelled(t, reg, exporter.MetricSQSAbandoned, "reason", exporter.AbandonDeleteFailed))
+	require.Equal(t, 1.0, labelled(t, reg, exporter.MetricSQSAbandoned, "reason", exporter.AbandonDeleteUnconfirmed))
+	require.Equal(t, 1.0, labelled(t, reg, exporter.MetricSQSErrors, "operation", "delete"))
+}
+
+// failingEntriesSQS reports the entry with Id fail as not deleted, leaves
+// the one with Id omit out of its answer, and deletes the others.
+type failingEntriesSQS struct {
+	*fakeSQS
+	fail, omit string
+}
+
+func (f *failingEntriesSQS) DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBatchInput, opts ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
+	var keep []sqstypes.DeleteMessageBatchRequestEntry
+	out := &sqs.DeleteMessageBatchOutput{}
+	for _, e := range in.Entries {
+		if aws.ToString(e.Id) == f.fail {
+			out.Failed = append(out.Failed, sqstypes.BatchResultErrorEntry{Id: e.Id, Code: aws.String("ReceiptHandleIsInvalid"), SenderFault: true})
+			continue
+		}
+		if aws.ToString(e.Id) != f.omit {
+			keep = append(keep, e)
+		}
+	}
+	ok, err := f.fakeSQS.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: in.QueueUrl, Entries: keep}, opts...)
+	if err != nil {
+		return nil, err
+	}
+	out.Successful = ok.Successful
+	return out, nil
 }
 
 func TestPullOptionsChecked(t *testing.T) {
@@ -255,6 +379,9 @@ func (f *benchSQS) DeleteMessageBatch(_ context.Context, in *sqs.DeleteMessageBa
 	f.deletes++
 	f.deleted += len(in.Entries)
 	out := &sqs.DeleteMessageBatchOutput{Successful: make([]sqstypes.DeleteMessageBatchResultEntry, len(in.Entries))}
+	for i, e := range in.Entries {
+		out.Successful[i].Id = e.Id
+	}
 	if f.deleted == f.limit {
 		close(f.done)
 	}
