@@ -75,7 +75,9 @@ func TestValidate(t *testing.T) {
 			want: `event: type: invalid value: "cogwatch.user.migrated" is not in schema version 1`, is: event.ErrInvalid},
 		{name: "version 3 member in version 2", edit: func(e *event.Event) { e.Data.SchemaVersion, e.Data.ChallengeName = 2, "CAPTCHA" },
 			want: "event: data.schemaVersion: invalid value: 2 has no challengeName", is: event.ErrInvalid},
-		{name: "version 2 event", edit: func(e *event.Event) { e.Data.SchemaVersion, e.Type, e.Data.Medium = 2, event.CodeSent, event.MediumEmail }},
+		{name: "version 2 event", edit: func(e *event.Event) {
+			e.Data.SchemaVersion, e.Type, e.Data.Medium = 2, event.CodeSent, event.MediumEmail
+		}},
 		{name: "migration failure without reason", edit: func(e *event.Event) { e.Type = event.MigrationFailed },
 			want: "event: data.reason: missing required field", is: event.ErrMissing},
 		{name: "migration failure", edit: func(e *event.Event) { e.Type, e.Data.Reason = event.MigrationFailed, event.ReasonMigrationRejected }},
