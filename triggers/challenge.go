@@ -55,7 +55,8 @@ func (c *challenges) name(metadata string) string {
 func (c *challenges) define(ctx context.Context, ev events.CognitoEventUserPoolsDefineAuthChallenge, call func() error) error {
 	h, u := fromEvents(ev.CognitoEventUserPoolsHeader, ev.Request.UserAttributes)
 	inv := c.begin(ctx, h, u)
-	err := call()
+	var err error
+	guard(inv, func() { err = call() })
 	if h.TriggerSource != DefineAuthChallengeAuthentication {
 		inv.unknown()
 		return err
@@ -81,7 +82,9 @@ func (c *challenges) define(ctx context.Context, ev events.CognitoEventUserPools
 func (c *challenges) create(ctx context.Context, ev events.CognitoEventUserPoolsCreateAuthChallenge, call func() (events.CognitoEventUserPoolsCreateAuthChallenge, error)) error {
 	h, u := fromEvents(ev.CognitoEventUserPoolsHeader, ev.Request.UserAttributes)
 	inv := c.begin(ctx, h, u)
-	out, err := call()
+	var out events.CognitoEventUserPoolsCreateAuthChallenge
+	var err error
+	guard(inv, func() { out, err = call() })
 	switch {
 	case h.TriggerSource != CreateAuthChallengeAuthentication:
 		inv.unknown()
@@ -99,13 +102,27 @@ func (c *challenges) create(ctx context.Context, ev events.CognitoEventUserPools
 func (c *challenges) verify(ctx context.Context, ev events.CognitoEventUserPoolsVerifyAuthChallenge, call func() error) error {
 	h, u := fromEvents(ev.CognitoEventUserPoolsHeader, ev.Request.UserAttributes)
 	inv := c.begin(ctx, h, u)
-	err := call()
+	var err error
+	guard(inv, func() { err = call() })
 	if h.TriggerSource != VerifyAuthChallengeResponseAuthentication {
 		inv.unknown()
 		return err
 	}
 	inv.finish("verify")
 	return err
+}
+
+// guard runs call, the adopter's handler; if it panics, the invocation's
+// EMF line is written before the panic goes on, unrecovered.
+func guard(inv *invocation, call func()) {
+	answered := false
+	defer func() {
+		if !answered {
+			inv.finish("panic")
+		}
+	}()
+	call()
+	answered = true
 }
 
 // count counts and publishes one challenge event.
