@@ -3,6 +3,7 @@ package dashboards
 import (
 	"strings"
 
+	"github.com/cogwatch/cogwatch/event"
 	"github.com/cogwatch/cogwatch/internal/catalog"
 )
 
@@ -91,6 +92,7 @@ func Alarms() []Alarm {
 			Period: 300, EvaluationPeriods: 1, DatapointsToAlarm: 1, Threshold: 50, Comparison: "GreaterThanThreshold", TreatMissingData: "notBreaching",
 		},
 		smsPumpingAlarm(),
+		migrationCrashAlarm(),
 		quotaAlarm("QuotaUserAuthenticationAlarm", "quota-user-authentication", "UserAuthentication"),
 		quotaAlarm("QuotaUserCreationAlarm", "quota-user-creation", "UserCreation"),
 	}
@@ -119,6 +121,27 @@ func smsPumpingAlarm() Alarm {
 		Exprs:    []Expr{{ID: "e1", Expression: itoa(SMSPumpingWeight) + " * m1 + m2", Label: "SMS pumping score"}},
 		ReturnID: "e1", ThresholdParameter: "SMSPumpingThreshold",
 		Period: 300, EvaluationPeriods: 2, DatapointsToAlarm: 1, Threshold: 100, Comparison: "GreaterThanThreshold", TreatMissingData: "notBreaching",
+	}
+}
+
+// migrationCrashAlarm pages when the adopter's wrapped user migration
+// function crashes or runs out of time, as opposed to saying no (reason
+// rejected: unknown user or wrong password, which is normal traffic): the
+// users of the old directory cannot sign in or reset their password.
+func migrationCrashAlarm() Alarm {
+	reason := func(id, r string) Metric {
+		m := cog(id, catalog.MigrationFailures, "Sum", "")
+		m.Dims = append(m.Dims[:1:1], Dim{catalog.DimReason, r})
+		return withHidden(m)
+	}
+	return Alarm{
+		LogicalID: "MigrationCrashAlarm", Name: "migration-crashes",
+		Summary:  "The wrapped user migration function panicked or ran out of time more than 3 times in 5 minutes: users of the old directory cannot sign in or reset their password.",
+		Runbook:  "open 'User migrations' on the detail dashboard; read the migration function's log for the panic or the slow call to the old directory (Cognito waits 5 s); fix or roll back the function.",
+		Metrics:  []Metric{reason("m1", event.ReasonMigrationPanic), reason("m2", event.ReasonMigrationTimeout)},
+		Exprs:    []Expr{{ID: "e1", Expression: "FILL(m1, 0) + FILL(m2, 0)", Label: "migrations crashed or timed out"}},
+		ReturnID: "e1",
+		Period:   300, EvaluationPeriods: 1, DatapointsToAlarm: 1, Threshold: 3, Comparison: "GreaterThanThreshold", TreatMissingData: "notBreaching",
 	}
 }
 
@@ -191,6 +214,12 @@ func PromRules() []PromRule {
 			Expr:    `sum by (user_pool_id) (increase(cogwatch_user_events_total{type="cogwatch.code.sent"}[5m])) > 100`,
 			Summary: "More than 100 codes sent in 5 minutes in user pool {{ $labels.user_pool_id }}: a possible SMS-pumping burst",
 			Runbook: "the exporter counts codes by type only: open the CloudWatch dashboard's SMS-by-country and codes-by-source widgets; block the country or client with WAF or Cognito threat protection.",
+		},
+		{
+			Alert: "CogwatchMigrationCrashes", For: "1m", Severity: "page",
+			Expr:    `sum by (user_pool_id) (increase(cogwatch_user_events_total{type="cogwatch.migration.failed",reason=~"panic|timeout"}[5m])) > 3`,
+			Summary: "The wrapped user migration function crashed or timed out more than 3 times in 5 minutes in user pool {{ $labels.user_pool_id }}",
+			Runbook: "reason panic: read the migration function's log; timeout: the old directory answers too slowly for Cognito's 5 s; fix or roll back the function. Rejections (unknown user, wrong password) are not counted here.",
 		},
 		{
 			Alert: "CogwatchTriggerLatencyNearLimit", For: "5m", Severity: "page",

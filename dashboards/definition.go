@@ -305,6 +305,36 @@ var (
 		}}
 )
 
+// The middleware journeys' widgets: user migration and custom auth
+// challenges, from adopters' own functions wrapped with triggers.Wrap. Empty
+// on a pool without them.
+var (
+	wMigrations = Widget{Title: "User migrations: migrated by source, failures by reason (wrapped migration trigger)", Width: 12, Height: 6, Unit: "Count",
+		Searches: []Search{
+			{ID: "s1", Namespace: catalog.Namespace, Name: catalog.UsersMigrated,
+				Schema: []string{catalog.DimTriggerSource, catalog.DimUserPoolID}, Filters: pool(), Stat: "Sum"},
+			{ID: "s2", Namespace: catalog.Namespace, Name: catalog.MigrationFailures,
+				Schema: []string{catalog.DimReason, catalog.DimUserPoolID}, Filters: pool(), Stat: "Sum"},
+		},
+		Prom: []PromTarget{
+			{ev(event.UserMigrated), "migrated"},
+			{`sum by (reason) (rate(cogwatch_user_events_total{type="cogwatch.migration.failed",user_pool_id=~"$user_pool_id"}[$__rate_interval]))`, "failed: {{reason}}"},
+		}}
+
+	wChallenges = Widget{Title: "Custom auth challenges by name: issued, passed, failed (wrapped challenge triggers)", Width: 12, Height: 6, Unit: "Count",
+		Searches: []Search{
+			{ID: "s1", Namespace: catalog.Namespace, Name: catalog.ChallengesIssued,
+				Schema: []string{catalog.DimChallengeName, catalog.DimUserPoolID}, Filters: pool(), Stat: "Sum"},
+			{ID: "s2", Namespace: catalog.Namespace, Name: catalog.ChallengesPassed,
+				Schema: []string{catalog.DimChallengeName, catalog.DimUserPoolID}, Filters: pool(), Stat: "Sum"},
+			{ID: "s3", Namespace: catalog.Namespace, Name: catalog.ChallengesFailed,
+				Schema: []string{catalog.DimChallengeName, catalog.DimUserPoolID}, Filters: pool(), Stat: "Sum"},
+		},
+		Prom: []PromTarget{
+			{`sum by (result, challenge_name) (rate(cogwatch_auth_challenges_total{user_pool_id=~"$user_pool_id"}[$__rate_interval]))`, "{{result}}: {{challenge_name}}"},
+		}}
+)
+
 // Summary is the two-week dashboard: how users fare and whether cogwatch keeps up.
 func Summary() Dashboard {
 	return Dashboard{Name: "summary", Start: "-P14D", Period: 3600, Widgets: []Widget{
@@ -314,6 +344,7 @@ func Summary() Dashboard {
 		wDuration, wErrors.withWidth(12),
 		wPublish, wDLQ.withWidth(12),
 		wTokens, wCodes, wSMS, wFederated,
+		wMigrations, wChallenges,
 	}}
 }
 
@@ -330,6 +361,7 @@ func Detail() Dashboard {
 		wWarmups.withWidth(24),
 		wDepth, wAge, wDLQ,
 		wTokens, wCodes, wSMS, wFederated,
+		wMigrations, wChallenges,
 	}}
 }
 

@@ -24,7 +24,7 @@ var exporterMetrics = []string{
 	exporter.MetricUserEvents,
 	exporter.MetricTriggerLatency + "_bucket", exporter.MetricTriggerLatency + "_sum", exporter.MetricTriggerLatency + "_count",
 	exporter.MetricReceived, exporter.MetricRejected, exporter.MetricFailed, exporter.MetricDuplicates,
-	exporter.MetricConfirmed, exporter.MetricOverflow,
+	exporter.MetricConfirmed, exporter.MetricOverflow, exporter.MetricChallenges,
 	"up",
 }
 

@@ -15,12 +15,13 @@ const SpecVersion = "1.0"
 
 // SchemaVersion is the version of Data that Marshal writes. A change that a
 // strict decoder would refuse (a new or renamed field) bumps it.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // MinSchemaVersion is the oldest version Decode still reads, so events
 // published before an upgrade (in a queue, or from a trigger not yet
 // updated) are not refused by an upgraded consumer. A version 1 event has
-// none of the version 2 types or members.
+// none of the version 2 or 3 types or members; a version 2 event none of
+// version 3's.
 const MinSchemaVersion = 1
 
 // ContentType is the datacontenttype of every event.
@@ -30,7 +31,8 @@ const ContentType = "application/json"
 type Type string
 
 // The event types, one per Cognito outcome (docs/event.md). The first six
-// are schema version 1's; TokenIssued and CodeSent came with version 2.
+// are schema version 1's; TokenIssued and CodeSent came with version 2; the
+// migration and custom challenge types with version 3.
 const (
 	SignUpAccepted  Type = "cogwatch.signup.accepted"
 	SignUpRejected  Type = "cogwatch.signup.rejected"
@@ -40,12 +42,29 @@ const (
 	SignInSucceeded Type = "cogwatch.signin.succeeded"
 	TokenIssued     Type = "cogwatch.token.issued"
 	CodeSent        Type = "cogwatch.code.sent"
+	UserMigrated    Type = "cogwatch.user.migrated"
+	MigrationFailed Type = "cogwatch.migration.failed"
+	ChallengeIssued Type = "cogwatch.challenge.issued"
+	ChallengePassed Type = "cogwatch.challenge.passed"
+	ChallengeFailed Type = "cogwatch.challenge.failed"
 )
 
-var types = []Type{SignUpAccepted, SignUpRejected, UserConfirmed, PasswordReset, SignInAttempted, SignInSucceeded, TokenIssued, CodeSent}
+var types = []Type{SignUpAccepted, SignUpRejected, UserConfirmed, PasswordReset, SignInAttempted, SignInSucceeded, TokenIssued, CodeSent,
+	UserMigrated, MigrationFailed, ChallengeIssued, ChallengePassed, ChallengeFailed}
 
-// v1Types is how many of types schema version 1 has.
-const v1Types = 6
+// v1Types and v2Types are how many of types schema versions 1 and 2 have.
+const (
+	v1Types = 6
+	v2Types = 8
+)
+
+// hasReason reports whether events of type t carry a reason.
+func (t Type) hasReason() bool { return t == SignUpRejected || t == MigrationFailed }
+
+// hasChallenge reports whether events of type t carry a challenge name.
+func (t Type) hasChallenge() bool {
+	return t == ChallengeIssued || t == ChallengePassed || t == ChallengeFailed
+}
 
 // Types returns every event type, in a stable order.
 func Types() []Type { return slices.Clone(types) }
@@ -61,6 +80,24 @@ const (
 	// ReasonChainedTrigger: the pool's own pre sign-up logic, which cogwatch
 	// chains or wraps, rejected the sign-up (its error reached Cognito).
 	ReasonChainedTrigger = "chained_trigger"
+)
+
+// Reason codes of failed migrations (cogwatch.migration.failed). Cognito
+// answers every failure alike (UserNotFoundException), so only the
+// middleware around the adopter's handler can tell them apart.
+const (
+	// ReasonMigrationRejected: the handler returned an error, the only way
+	// the AWS documentation gives it to say no (unknown user, wrong
+	// password).
+	ReasonMigrationRejected = "rejected"
+	// ReasonMigrationNoAttributes: the handler returned no error but no
+	// user attributes, which Cognito requires.
+	ReasonMigrationNoAttributes = "no_attributes"
+	// ReasonMigrationTimeout: the handler returned once the invocation's
+	// deadline had passed, or with a context error.
+	ReasonMigrationTimeout = "timeout"
+	// ReasonMigrationPanic: the handler panicked (a crash).
+	ReasonMigrationPanic = "panic"
 )
 
 // Delivery media of a cogwatch.code.sent event.
@@ -99,6 +136,9 @@ type Data struct {
 	Provider    string `json:"provider,omitempty"`    // external identity provider of a federated user
 	Medium      string `json:"medium,omitempty"`      // cogwatch.code.sent only: MediumEmail or MediumSMS
 	CountryCode string `json:"countryCode,omitempty"` // SMS only: the destination's country calling code, digits
+
+	// Schema version 3.
+	ChallengeName string `json:"challengeName,omitempty"` // cogwatch.challenge.* only: the custom challenge's name, capped
 }
 
 // Source returns the CloudEvents source of events from a user pool.
@@ -156,16 +196,24 @@ func (e *Event) Validate() error {
 		return missing("data.triggerSource")
 	case e.Data.Region == "":
 		return missing("data.region")
-	case e.Type == SignUpRejected && e.Data.Reason == "":
+	case e.Type.hasReason() && e.Data.Reason == "":
 		return missing("data.reason")
-	case e.Type != SignUpRejected && e.Data.Reason != "":
-		return invalid("data.reason", "only %s events carry a reason", SignUpRejected)
+	case !e.Type.hasReason() && e.Data.Reason != "":
+		return invalid("data.reason", "only %s and %s events carry a reason", SignUpRejected, MigrationFailed)
 	case e.Data.LatencyMs < 0 || math.IsNaN(e.Data.LatencyMs) || math.IsInf(e.Data.LatencyMs, 0):
 		return invalid("data.latencyMs", "latency %v is not a finite number >= 0", e.Data.LatencyMs)
 	case e.Data.SchemaVersion == 1 && slices.Index(types, e.Type) >= v1Types:
 		return invalid("type", "%q is not in schema version 1", e.Type)
 	case e.Data.SchemaVersion == 1 && (e.Data.Provider != "" || e.Data.Medium != "" || e.Data.CountryCode != ""):
 		return invalid("data.schemaVersion", "1 has no provider, medium or countryCode")
+	case e.Data.SchemaVersion < 3 && slices.Index(types, e.Type) >= v2Types:
+		return invalid("type", "%q is not in schema version %d", e.Type, e.Data.SchemaVersion)
+	case e.Data.SchemaVersion < 3 && e.Data.ChallengeName != "":
+		return invalid("data.schemaVersion", "%d has no challengeName", e.Data.SchemaVersion)
+	case e.Type.hasChallenge() && e.Data.ChallengeName == "":
+		return missing("data.challengeName")
+	case !e.Type.hasChallenge() && e.Data.ChallengeName != "":
+		return invalid("data.challengeName", "only cogwatch.challenge.* events carry a challenge name")
 	case e.Type == CodeSent && e.Data.Medium == "":
 		return missing("data.medium")
 	case e.Type != CodeSent && e.Data.Medium != "":

@@ -18,6 +18,8 @@ func TestTypes(t *testing.T) {
 		"cogwatch.signup.accepted", "cogwatch.signup.rejected", "cogwatch.user.confirmed",
 		"cogwatch.password.reset", "cogwatch.signin.attempted", "cogwatch.signin.succeeded",
 		"cogwatch.token.issued", "cogwatch.code.sent",
+		"cogwatch.user.migrated", "cogwatch.migration.failed",
+		"cogwatch.challenge.issued", "cogwatch.challenge.passed", "cogwatch.challenge.failed",
 	}, types)
 	for _, ty := range types {
 		require.True(t, ty.Valid(), ty)
@@ -59,10 +61,31 @@ func TestValidate(t *testing.T) {
 			want: "event: time: missing required field", is: event.ErrMissing},
 		{name: "content type", edit: func(e *event.Event) { e.DataContentType = "text/plain" },
 			want: `event: datacontenttype: invalid value: "text/plain", want "application/json"`, is: event.ErrInvalid},
-		{name: "schema version", edit: func(e *event.Event) { e.Data.SchemaVersion = 3 },
-			want: "event: data.schemaVersion: invalid value: 3, want 1 to 2", is: event.ErrInvalid},
+		{name: "schema version", edit: func(e *event.Event) { e.Data.SchemaVersion = 4 },
+			want: "event: data.schemaVersion: invalid value: 4, want 1 to 3", is: event.ErrInvalid},
 		{name: "schema version 0", edit: func(e *event.Event) { e.Data.SchemaVersion = 0 },
-			want: "event: data.schemaVersion: invalid value: 0, want 1 to 2", is: event.ErrInvalid},
+			want: "event: data.schemaVersion: invalid value: 0, want 1 to 3", is: event.ErrInvalid},
+		{name: "version 3 type in version 2", edit: func(e *event.Event) {
+			e.Data.SchemaVersion, e.Type, e.Data.ChallengeName = 2, event.ChallengeIssued, "CAPTCHA"
+		},
+			want: `event: type: invalid value: "cogwatch.challenge.issued" is not in schema version 2`, is: event.ErrInvalid},
+		{name: "version 3 type in version 1", edit: func(e *event.Event) {
+			e.Data.SchemaVersion, e.Type = 1, event.UserMigrated
+		},
+			want: `event: type: invalid value: "cogwatch.user.migrated" is not in schema version 1`, is: event.ErrInvalid},
+		{name: "version 3 member in version 2", edit: func(e *event.Event) { e.Data.SchemaVersion, e.Data.ChallengeName = 2, "CAPTCHA" },
+			want: "event: data.schemaVersion: invalid value: 2 has no challengeName", is: event.ErrInvalid},
+		{name: "version 2 event", edit: func(e *event.Event) {
+			e.Data.SchemaVersion, e.Type, e.Data.Medium = 2, event.CodeSent, event.MediumEmail
+		}},
+		{name: "migration failure without reason", edit: func(e *event.Event) { e.Type = event.MigrationFailed },
+			want: "event: data.reason: missing required field", is: event.ErrMissing},
+		{name: "migration failure", edit: func(e *event.Event) { e.Type, e.Data.Reason = event.MigrationFailed, event.ReasonMigrationRejected }},
+		{name: "challenge without name", edit: func(e *event.Event) { e.Type = event.ChallengePassed },
+			want: "event: data.challengeName: missing required field", is: event.ErrMissing},
+		{name: "challenge name on a sign-in", edit: func(e *event.Event) { e.Data.ChallengeName = "CAPTCHA" },
+			want: "event: data.challengeName: invalid value: only cogwatch.challenge.* events carry a challenge name", is: event.ErrInvalid},
+		{name: "challenge failed", edit: func(e *event.Event) { e.Type, e.Data.ChallengeName = event.ChallengeFailed, "CAPTCHA" }},
 		{name: "version 2 type in version 1", edit: func(e *event.Event) { e.Data.SchemaVersion, e.Type = 1, event.TokenIssued },
 			want: `event: type: invalid value: "cogwatch.token.issued" is not in schema version 1`, is: event.ErrInvalid},
 		{name: "version 2 member in version 1", edit: func(e *event.Event) { e.Data.SchemaVersion, e.Data.Provider = 1, "Google" },
@@ -94,7 +117,7 @@ func TestValidate(t *testing.T) {
 		{name: "rejection without reason", edit: func(e *event.Event) { e.Type = event.SignUpRejected },
 			want: "event: data.reason: missing required field", is: event.ErrMissing},
 		{name: "reason on another type", edit: func(e *event.Event) { e.Data.Reason = event.ReasonInvalidEmail },
-			want: "event: data.reason: invalid value: only cogwatch.signup.rejected events carry a reason", is: event.ErrInvalid},
+			want: "event: data.reason: invalid value: only cogwatch.signup.rejected and cogwatch.migration.failed events carry a reason", is: event.ErrInvalid},
 		{name: "negative latency", edit: func(e *event.Event) { e.Data.LatencyMs = -1 },
 			want: "event: data.latencyMs: invalid value: latency -1 is not a finite number >= 0", is: event.ErrInvalid},
 		{name: "NaN latency", edit: func(e *event.Event) { e.Data.LatencyMs = math.NaN() },
@@ -138,7 +161,7 @@ func TestMarshal(t *testing.T) {
 		"subject": "7f3e1c2a-5b4d-4e6f-9a8b-0c1d2e3f4a5b",
 		"datacontenttype": "application/json",
 		"data": {
-			"schemaVersion": 2,
+			"schemaVersion": 3,
 			"userPoolId": "eu-west-1_AbCdEf123",
 			"clientId": "4example7clientid",
 			"triggerSource": "PreSignUp_SignUp",

@@ -107,7 +107,7 @@ func (l *lexer) dataMember(d *Data, i int) bool {
 		return err == nil
 	}
 	texts := [...]*string{1: &d.UserPoolID, &d.ClientID, &d.TriggerSource, &d.Region, &d.Sub,
-		&d.EmailDomain, &d.EmailHash, &d.Email, &d.Reason, 11: &d.Provider, &d.Medium, &d.CountryCode}
+		&d.EmailDomain, &d.EmailHash, &d.Email, &d.Reason, 11: &d.Provider, &d.Medium, &d.CountryCode, &d.ChallengeName}
 	var ok bool
 	*texts[i], ok = l.Text()
 	return ok

@@ -36,6 +36,10 @@ func valid(t event.Type) event.Event {
 	switch t {
 	case event.SignUpRejected:
 		e.Data.Reason = event.ReasonDisposableDomain
+	case event.MigrationFailed:
+		e.Data.Reason = event.ReasonMigrationRejected
+	case event.ChallengeIssued, event.ChallengePassed, event.ChallengeFailed:
+		e.Data.ChallengeName = "CAPTCHA"
 	case event.CodeSent:
 		e.Data.Medium, e.Data.CountryCode = event.MediumSMS, "44"
 	}

@@ -196,7 +196,23 @@ func TestSchemaAndDecodeRefuse(t *testing.T) {
 		{"hour 24", func(m map[string]any) { m["time"] = "2026-03-01T24:00:00Z" }},
 		{"impossible date", func(m map[string]any) { m["time"] = "2026-02-30T10:15:30Z" }},
 		{"other content type", func(m map[string]any) { m["datacontenttype"] = "text/plain" }},
-		{"schema version 3", func(m map[string]any) { m["data"].(map[string]any)["schemaVersion"] = 3 }},
+		{"schema version 4", func(m map[string]any) { m["data"].(map[string]any)["schemaVersion"] = 4 }},
+		{"version 3 type in version 2", func(m map[string]any) {
+			m["type"] = string(event.ChallengeIssued)
+			m["data"].(map[string]any)["schemaVersion"] = 2
+			m["data"].(map[string]any)["challengeName"] = "CAPTCHA"
+		}},
+		{"version 3 member in version 2", func(m map[string]any) {
+			m["data"].(map[string]any)["schemaVersion"] = 2
+			m["data"].(map[string]any)["challengeName"] = "CAPTCHA"
+		}},
+		{"migration failure without reason", func(m map[string]any) { m["type"] = string(event.MigrationFailed) }},
+		{"challenge without name", func(m map[string]any) { m["type"] = string(event.ChallengeFailed) }},
+		{"challenge name on a sign-in", func(m map[string]any) { m["data"].(map[string]any)["challengeName"] = "CAPTCHA" }},
+		{"empty challenge name", func(m map[string]any) {
+			m["type"] = string(event.ChallengePassed)
+			m["data"].(map[string]any)["challengeName"] = ""
+		}},
 		{"schema version 0", func(m map[string]any) { m["data"].(map[string]any)["schemaVersion"] = 0 }},
 		{"version 2 type in version 1", func(m map[string]any) {
 			m["type"] = string(event.TokenIssued)
@@ -246,11 +262,12 @@ func TestSchemaAndDecodeRefuse(t *testing.T) {
 	}
 }
 
-// TestSchemaAcceptsFixtures: every event fixture, of schema version 1 or 2,
+// TestSchemaAcceptsFixtures: every event fixture, of schema version 1, 2 or 3,
 // decodes and validates under the schema.
 func TestSchemaAcceptsFixtures(t *testing.T) {
 	for _, name := range []string{"signup-accepted.json", "signup-rejected.json", "user-confirmed-null-client.json",
-		"signin-succeeded-with-email.json", "code-sent-sms.json", "token-issued-federated.json"} {
+		"signin-succeeded-with-email.json", "code-sent-sms.json", "token-issued-federated.json",
+		"user-migrated.json", "migration-failed.json", "challenge-failed.json"} {
 		t.Run(name, func(t *testing.T) {
 			b := readFile(t, name)
 			_, err := event.Decode(b)

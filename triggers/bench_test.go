@@ -2,13 +2,16 @@ package triggers
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/smithy-go"
 
@@ -135,5 +138,54 @@ func BenchmarkSNSHanging(b *testing.B) {
 			b.ReportMetric(at(.5), "p50-ms")
 			b.ReportMetric(at(.99), "p99-ms")
 		})
+	}
+}
+
+// BenchmarkWrap is what the middleware adds around an adopter's user
+// migration and auth challenge handlers (warm, SNS through the in-process
+// stand-in and off), beside the bare handler.
+func BenchmarkWrap(b *testing.B) {
+	cfg := testConfig()
+	standIn := func(context.Context, *sns.PublishInput, ...func(*sns.Options)) (*sns.PublishOutput, error) {
+		return &sns.PublishOutput{}, nil
+	}
+	for _, p := range []struct {
+		name    string
+		publish PublishFunc
+	}{{"sns-off", nil}, {"sns-stand-in", standIn}} {
+		metrics, log := NewMetrics(io.Discard, cfg), logging.New(io.Discard, func(string) string { return "" })
+		m := &Middleware{migration: &migration{newBase(cfg, p.publish, metrics, log)}, challenges: &challenges{base: newBase(cfg, p.publish, metrics, log)}}
+		var migrate events.CognitoEventUserPoolsMigrateUser
+		readJSON(b, "aws-docs-wrap/UserMigration_Authentication.json", &migrate)
+		var define events.CognitoEventUserPoolsDefineAuthChallenge
+		readJSON(b, "aws-docs-wrap/DefineAuthChallenge_Authentication-answered.json", &define)
+		cases := []struct {
+			name string
+			call func(context.Context)
+		}{
+			{"migration/bare", func(ctx context.Context) { _, _ = legacyUser(ctx, migrate) }},
+			{"migration/wrapped", func(ctx context.Context) { _, _ = WrapWith(m, legacyUser)(ctx, migrate) }},
+			{"define/bare", func(ctx context.Context) { _, _ = adoptersDefine(ctx, define) }},
+			{"define/wrapped", func(ctx context.Context) { _, _ = WrapWith(m, adoptersDefine)(ctx, define) }},
+		}
+		for _, c := range cases {
+			if p.publish == nil && strings.HasSuffix(c.name, "/bare") {
+				continue // the bare handler has no sink
+			}
+			b.Run(c.name+"/"+p.name, func(b *testing.B) {
+				ctx := context.Background()
+				b.ReportAllocs()
+				for b.Loop() {
+					c.call(ctx)
+				}
+			})
+		}
+	}
+}
+
+func readJSON(b *testing.B, fixture string, v any) {
+	b.Helper()
+	if err := json.Unmarshal(readFixture(b, fixture), v); err != nil {
+		b.Fatal(err)
 	}
 }

@@ -27,7 +27,11 @@
 // of the slot (SetChain, Config.Chain): it calls it after its own work with
 // the same payload, within the budget and deadline rules of publishing, and
 // answers with that function's response or error. Wrap does the same around
-// an adopter's own Go handler, in its own function.
+// an adopter's own Go handler, in its own function; around a user migration
+// or custom auth challenge handler, which only the adopter can answer, it
+// observes only (users migrated and failed, challenges issued, passed and
+// failed), never reading the password, the challenge's parameters or the
+// answer.
 //
 // The *FromEnv functions build a trigger from the environment exactly as its
 // Lambda's main does, for the local Lambda host too. See

@@ -153,3 +153,29 @@ func FuzzProviders(f *testing.F) {
 		require.LessOrEqual(t, n, MaxProviders)
 	})
 }
+
+// FuzzChallengeName: whatever challengeMetadata an adopter's create auth
+// challenge handler sets, the ChallengeName dimension is CUSTOM_CHALLENGE,
+// other, or a short plain name starting with a letter, and an instance
+// reports at most MaxProviders distinct names.
+func FuzzChallengeName(f *testing.F) {
+	for _, s := range []string{"", "CAPTCHA_CHALLENGE", "otp-to-jane.doe@example.org", "447700900123", "Ünïcode", strings.Repeat("A", 33)} {
+		f.Add(s)
+	}
+	var c challenges
+	f.Fuzz(func(t *testing.T, metadata string) {
+		got := c.name(metadata)
+		switch {
+		case metadata == "":
+			require.Equal(t, CustomChallenge, got)
+		case got != ProviderOther:
+			require.Equal(t, metadata, got)
+			require.LessOrEqual(t, len(got), MaxProviderLength)
+			require.Regexp(t, `^[A-Za-z][A-Za-z0-9._-]*$`, got)
+		}
+		c.names.mu.Lock()
+		n := len(c.names.seen)
+		c.names.mu.Unlock()
+		require.LessOrEqual(t, n, MaxProviders)
+	})
+}

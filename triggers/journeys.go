@@ -126,25 +126,21 @@ const MaxProviderLength = 32
 // them differently.
 var socialProviders = []string{"Google", "Facebook", "LoginWithAmazon", "SignInWithApple"}
 
-// providers bounds the provider names an instance reports. Its zero value
-// is ready; it is safe for concurrent use.
-type providers struct {
+// capped bounds the values one instance reports for a dimension (provider
+// names, challenge names): at most MaxProviders distinct values, each short
+// and plain, the rest ProviderOther. Its zero value is ready; it is safe for
+// concurrent use.
+type capped struct {
 	mu   sync.Mutex
 	seen map[string]struct{}
 }
 
-// name returns the dimension value for a provider name: a social
-// provider's canonical spelling, the name itself if it is short, plain
-// (letters, digits, . - _) and among the first MaxProviders seen, else
-// ProviderOther. Empty stays empty (not federated).
-func (p *providers) name(n string) string {
+// value returns n if it is at most MaxProviderLength long, plain (letters,
+// digits, . - _) and among the first MaxProviders seen, else
+// ProviderOther. Empty stays empty.
+func (c *capped) value(n string) string {
 	if n == "" {
 		return ""
-	}
-	for _, s := range socialProviders {
-		if strings.EqualFold(n, s) {
-			return s
-		}
 	}
 	if len(n) > MaxProviderLength {
 		return ProviderOther
@@ -155,19 +151,35 @@ func (p *providers) name(n string) string {
 			return ProviderOther
 		}
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if _, ok := p.seen[n]; ok {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.seen[n]; ok {
 		return n
 	}
-	if len(p.seen) >= MaxProviders {
+	if len(c.seen) >= MaxProviders {
 		return ProviderOther
 	}
-	if p.seen == nil {
-		p.seen = map[string]struct{}{}
+	if c.seen == nil {
+		c.seen = map[string]struct{}{}
 	}
-	p.seen[n] = struct{}{}
+	c.seen[n] = struct{}{}
 	return n
+}
+
+// providers bounds the provider names an instance reports. Its zero value
+// is ready; it is safe for concurrent use.
+type providers struct{ capped }
+
+// name returns the dimension value for a provider name: a social
+// provider's canonical spelling, else the capped name (see capped.value).
+// Empty stays empty (not federated).
+func (p *providers) name(n string) string {
+	for _, s := range socialProviders {
+		if strings.EqualFold(n, s) {
+			return s
+		}
+	}
+	return p.value(n)
 }
 
 // fromIdentities reads the provider of a federated user from Cognito's

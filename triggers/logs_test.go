@@ -10,6 +10,7 @@ import (
 	"testing"
 	"testing/synctest"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/require"
@@ -145,4 +146,121 @@ func TestNoEmailInLogs(t *testing.T) {
 		}
 	}
 	require.Positive(t, lines.Load())
+}
+
+// TestNoPIIInWrappedJourneys extends TestNoEmailInLogs to the middleware's
+// user migration and custom challenge journeys: every AWS-documented event
+// of testdata/aws-docs-wrap, with awkward addresses, through handlers that
+// succeed, fail with an error echoing what the user typed, or panic, with
+// publishing succeeding and failing. No log, EMF or event line holds an '@',
+// an address's local part, the phone number, the user name, the password
+// or the challenge's answer; no published event holds the last three.
+func TestNoPIIInWrappedJourneys(t *testing.T) {
+	const userName, password, answer = "jdoe-legacy-7731", "Corr3ct-Horse-Battery!", "Blue-Whale-42"
+	emails := []string{"Jane.Doe+tag@Example.COM", "not-an-email", "a@b@example.com", "ünïcödé@bücher.example", "carol@"}
+	publishers := map[string]PublishFunc{
+		"ok": func(context.Context, *sns.PublishInput, ...func(*sns.Options)) (*sns.PublishOutput, error) {
+			return &sns.PublishOutput{}, nil
+		},
+		"api error echoing the message": func(_ context.Context, in *sns.PublishInput, _ ...func(*sns.Options)) (*sns.PublishOutput, error) {
+			return nil, &smithy.GenericAPIError{Code: "InvalidParameter", Message: "bad message " + *in.Message, Fault: smithy.FaultClient}
+		},
+	}
+	getenv := env(map[string]string{"POWERTOOLS_LOG_LEVEL": "DEBUG", "USER_EVENTS_TOPIC_ARN": testTopic,
+		"COGWATCH_INCLUDE_EMAIL": "true", "COGWATCH_HASH_KEY": string(testKey)})
+	cfg, err := LoadConfig(getenv)
+	require.NoError(t, err)
+	echo := userText("no user " + userName + " with password " + password + " or answer " + answer)
+	// outcomes are the handlers' answers: nil error, an error echoing the user's input, a panic.
+	outcomes := []string{"ok", "error", "panic"}
+
+	for _, email := range emails {
+		for _, outcome := range outcomes {
+			for pubName, publish := range publishers {
+				t.Run(email+"/"+outcome+"/"+pubName, func(t *testing.T) {
+					synctest.Test(t, func(t *testing.T) {
+						var out syncBuffer
+						var published []string
+						record := func(ctx context.Context, in *sns.PublishInput, o ...func(*sns.Options)) (*sns.PublishOutput, error) {
+							published = append(published, *in.Message)
+							return publish(ctx, in, o...)
+						}
+						log, metrics := logging.New(&out, getenv), NewMetrics(&out, cfg)
+						m := &Middleware{migration: &migration{newBase(cfg, record, metrics, log)},
+							challenges: &challenges{base: newBase(cfg, record, metrics, log)}}
+						m.migration.SetEventLog(&out)
+						m.challenges.SetEventLog(&out)
+						m.migration.cold = func() bool { return true }
+						m.challenges.cold = func() bool { return true }
+						answerWith := func() error {
+							switch outcome {
+							case "error":
+								return echo
+							case "panic":
+								panic(echo)
+							}
+							return nil
+						}
+						call := func(f func()) {
+							defer func() { _ = recover() }()
+							f()
+						}
+						attrs := map[string]string{"email": email, "sub": "7f3e1c2a-5b4d-4e6f-9a8b-0c1d2e3f4a5b", "phone_number": "+447700900123"}
+						for _, name := range []string{"UserMigration_Authentication.json", "UserMigration_ForgotPassword.json"} {
+							h := WrapWith(m, func(_ context.Context, ev events.CognitoEventUserPoolsMigrateUser) (events.CognitoEventUserPoolsMigrateUser, error) {
+								ev.CognitoEventUserPoolsMigrateUserResponse.UserAttributes = attrs
+								return ev, answerWith()
+							})
+							call(func() { _, _ = h(t.Context(), wrapFixture[events.CognitoEventUserPoolsMigrateUser](t, name)) })
+						}
+						for _, name := range []string{"DefineAuthChallenge_Authentication-start.json", "DefineAuthChallenge_Authentication-answered.json"} {
+							h := WrapWith(m, func(_ context.Context, ev events.CognitoEventUserPoolsDefineAuthChallenge) (events.CognitoEventUserPoolsDefineAuthChallenge, error) {
+								return ev, answerWith()
+							})
+							ev := wrapFixture[events.CognitoEventUserPoolsDefineAuthChallenge](t, name)
+							ev.Request.UserAttributes = attrs
+							call(func() { _, _ = h(t.Context(), ev) })
+						}
+						create := WrapWith(m, func(_ context.Context, ev events.CognitoEventUserPoolsCreateAuthChallenge) (events.CognitoEventUserPoolsCreateAuthChallenge, error) {
+							ev.Response.PrivateChallengeParameters = map[string]string{"answer": answer}
+							ev.Response.ChallengeMetadata = "CAPTCHA_CHALLENGE"
+							return ev, answerWith()
+						})
+						cev := wrapFixture[events.CognitoEventUserPoolsCreateAuthChallenge](t, "CreateAuthChallenge_Authentication.json")
+						cev.Request.UserAttributes = attrs
+						call(func() { _, _ = create(t.Context(), cev) })
+						verify := WrapWith(m, func(_ context.Context, ev events.CognitoEventUserPoolsVerifyAuthChallenge) (events.CognitoEventUserPoolsVerifyAuthChallenge, error) {
+							ev.Response.AnswerCorrect = ev.Request.ChallengeAnswer == ev.Request.PrivateChallengeParameters["answer"]
+							return ev, answerWith()
+						})
+						vev := wrapFixture[events.CognitoEventUserPoolsVerifyAuthChallenge](t, "VerifyAuthChallengeResponse_Authentication.json")
+						vev.Request.UserAttributes = attrs
+						call(func() { _, _ = verify(t.Context(), vev) })
+
+						all := out.Lines()
+						require.GreaterOrEqual(t, len(all), 6, "an EMF line per invocation at least")
+						local := strings.ToLower(email)
+						if i := strings.LastIndexByte(local, '@'); i >= 0 {
+							local = local[:i]
+						}
+						for _, line := range all {
+							require.NotContains(t, line, "@", "an '@' in a log, EMF or event line")
+							if len(local) >= 3 {
+								require.NotContains(t, strings.ToLower(line), local, "an address's local part in a line")
+							}
+							for _, secret := range []string{userName, password, answer, "7700900123"} {
+								require.NotContains(t, line, secret)
+							}
+						}
+						require.NotEmpty(t, published)
+						for _, msg := range published {
+							for _, secret := range []string{userName, password, answer, "7700900123"} {
+								require.NotContains(t, msg, secret)
+							}
+						}
+					})
+				})
+			}
+		}
+	}
 }

@@ -12,12 +12,17 @@ import (
 )
 
 // Event is a Cognito event type whose handler Wrap takes: the trigger
-// sources cogwatch's triggers handle.
+// sources cogwatch's triggers handle, and the user migration and custom
+// auth challenge triggers, which only the adopter's handler can answer.
 type Event interface {
 	events.CognitoEventUserPoolsPreSignup |
 		events.CognitoEventUserPoolsPreAuthentication |
 		events.CognitoEventUserPoolsPostAuthentication |
-		events.CognitoEventUserPoolsPostConfirmation
+		events.CognitoEventUserPoolsPostConfirmation |
+		events.CognitoEventUserPoolsMigrateUser |
+		events.CognitoEventUserPoolsDefineAuthChallenge |
+		events.CognitoEventUserPoolsCreateAuthChallenge |
+		events.CognitoEventUserPoolsVerifyAuthChallenge
 }
 
 // Middleware runs cogwatch around an adopter's own trigger handlers, in
@@ -25,11 +30,16 @@ type Event interface {
 // (pre sign-up: its checks; a sign-up it rejects never reaches the handler),
 // calls the handler with the invocation's context and the event, then
 // counts, publishes and writes EMF for what the user got, and returns the
-// handler's response and error as they are. It is safe for concurrent use.
+// handler's response and error as they are. Around a user migration or
+// custom auth challenge handler it only observes: the handler decides, and
+// cogwatch counts users migrated and failures, challenges issued, passed and
+// failed (docs/triggers.md). It is safe for concurrent use.
 type Middleware struct {
-	pre  *PreSignUp
-	auth *Authentication
-	post *PostConfirmation
+	pre        *PreSignUp
+	auth       *Authentication
+	post       *PostConfirmation
+	migration  *migration
+	challenges *challenges
 }
 
 // NewMiddleware builds the middleware from getenv as the triggers are built
@@ -41,9 +51,11 @@ func NewMiddleware(ctx context.Context, getenv func(string) string, stdout io.Wr
 		return nil, err
 	}
 	return &Middleware{
-		pre:  NewPreSignUp(d.cfg, d.publish, d.metrics, d.log),
-		auth: NewAuthentication(d.cfg, d.publish, d.metrics, d.log),
-		post: NewPostConfirmation(d.cfg, d.publish, d.metrics, d.log),
+		pre:        NewPreSignUp(d.cfg, d.publish, d.metrics, d.log),
+		auth:       NewAuthentication(d.cfg, d.publish, d.metrics, d.log),
+		post:       NewPostConfirmation(d.cfg, d.publish, d.metrics, d.log),
+		migration:  &migration{newBase(d.cfg, d.publish, d.metrics, d.log)},
+		challenges: &challenges{base: newBase(d.cfg, d.publish, d.metrics, d.log)},
 	}, nil
 }
 
@@ -101,6 +113,20 @@ func WrapWith[E Event](m *Middleware, handler func(context.Context, E) (E, error
 		case events.CognitoEventUserPoolsPostConfirmation:
 			h, u := fromEvents(e.CognitoEventUserPoolsHeader, e.Request.UserAttributes)
 			err = m.post.handle(ctx, h, u, n)
+		case events.CognitoEventUserPoolsMigrateUser:
+			err = m.migration.handle(ctx, e, func() (events.CognitoEventUserPoolsMigrateUser, error) {
+				err := n(nil)
+				return any(out).(events.CognitoEventUserPoolsMigrateUser), err
+			})
+		case events.CognitoEventUserPoolsDefineAuthChallenge:
+			err = m.challenges.define(ctx, e, func() error { return n(nil) })
+		case events.CognitoEventUserPoolsCreateAuthChallenge:
+			err = m.challenges.create(ctx, e, func() (events.CognitoEventUserPoolsCreateAuthChallenge, error) {
+				err := n(nil)
+				return any(out).(events.CognitoEventUserPoolsCreateAuthChallenge), err
+			})
+		case events.CognitoEventUserPoolsVerifyAuthChallenge:
+			err = m.challenges.verify(ctx, e, func() error { return n(nil) })
 		}
 		return out, err
 	}

@@ -21,9 +21,11 @@ func testMiddleware(t *testing.T) (*Middleware, *recorder, *syncBuffer, *syncBuf
 	rec, emfOut, logs := &recorder{}, &syncBuffer{}, &syncBuffer{}
 	metrics, log := NewMetrics(emfOut, cfg), testLogger(logs)
 	m := &Middleware{
-		pre:  NewPreSignUp(cfg, rec.publish, metrics, log),
-		auth: NewAuthentication(cfg, rec.publish, metrics, log),
-		post: NewPostConfirmation(cfg, rec.publish, metrics, log),
+		pre:        NewPreSignUp(cfg, rec.publish, metrics, log),
+		auth:       NewAuthentication(cfg, rec.publish, metrics, log),
+		post:       NewPostConfirmation(cfg, rec.publish, metrics, log),
+		migration:  &migration{newBase(cfg, rec.publish, metrics, log)},
+		challenges: &challenges{base: newBase(cfg, rec.publish, metrics, log)},
 	}
 	return m, rec, emfOut, logs
 }

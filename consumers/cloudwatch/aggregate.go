@@ -35,7 +35,7 @@ var maxValue = math.Ldexp(1, 360)
 // seriesKey identifies one aggregate inside a group: a metric and the
 // dimensions besides UserPoolId (empty values are not part of the set).
 type seriesKey struct {
-	metric, client, reason string
+	metric, client, reason, challenge string
 }
 
 type series struct {
@@ -56,9 +56,9 @@ type groupKey struct {
 
 // sample is what one stored event contributes to its group.
 type sample struct {
-	msg                    int32
-	metric, client, reason string
-	latency                float64
+	msg                               int32
+	metric, client, reason, challenge string
+	latency                           float64
 }
 
 // aggregator collects the events of a batch by group.
@@ -97,12 +97,18 @@ func (a *aggregator) add(ev *event.Event, msg int) error {
 	if !validDimension(d.UserPoolID) || (d.ClientID != "" && !validDimension(d.ClientID)) {
 		return ErrDimensionValue
 	}
-	reason := ""
-	if ev.Type == event.SignUpRejected {
+	reason, challenge := "", ""
+	if ev.Type == event.SignUpRejected || ev.Type == event.MigrationFailed {
 		if !validDimension(d.Reason) {
 			return ErrDimensionValue
 		}
 		reason = d.Reason
+	}
+	if d.ChallengeName != "" {
+		if !validDimension(d.ChallengeName) {
+			return ErrDimensionValue
+		}
+		challenge = d.ChallengeName
 	}
 	// Whole milliseconds: finer detail is noise for a trigger timing itself,
 	// and it keeps a minute's distinct latencies to a few Values arrays.
@@ -113,7 +119,7 @@ func (a *aggregator) add(ev *event.Event, msg int) error {
 
 	a.events++
 	k := groupKey{minute: bucket.Unix() / 60, pool: d.UserPoolID}
-	a.groups[k] = append(a.groups[k], sample{msg: int32(msg), metric: name, client: d.ClientID, reason: reason, latency: latency})
+	a.groups[k] = append(a.groups[k], sample{msg: int32(msg), metric: name, client: d.ClientID, reason: reason, challenge: challenge, latency: latency})
 	return nil
 }
 
@@ -170,7 +176,7 @@ func (a *aggregator) units(l limits) (units, tooLarge []unit) {
 		// and a metric's, stay together.
 		slices.SortFunc(samples, func(x, y sample) int {
 			return cmp.Or(cmp.Compare(x.client, y.client), cmp.Compare(x.metric, y.metric),
-				cmp.Compare(x.reason, y.reason), cmp.Compare(x.latency, y.latency), cmp.Compare(x.msg, y.msg))
+				cmp.Compare(x.reason, y.reason), cmp.Compare(x.challenge, y.challenge), cmp.Compare(x.latency, y.latency), cmp.Compare(x.msg, y.msg))
 		})
 		units, tooLarge = l.split(units, tooLarge, k, samples, &u)
 	}
@@ -226,6 +232,9 @@ func build(k groupKey, samples []sample, maxValues int) unit {
 		if sm.reason != "" {
 			add(seriesKey{metric: sm.metric, reason: sm.reason}, types.StandardUnitCount, 1)
 		}
+		if sm.challenge != "" {
+			add(seriesKey{metric: sm.metric, challenge: sm.challenge}, types.StandardUnitCount, 1)
+		}
 	}
 
 	all := make([]*series, 0, len(byKey))
@@ -233,7 +242,8 @@ func build(k groupKey, samples []sample, maxValues int) unit {
 		all = append(all, s)
 	}
 	slices.SortFunc(all, func(x, y *series) int {
-		return cmp.Or(cmp.Compare(x.key.metric, y.key.metric), cmp.Compare(x.key.client, y.key.client), cmp.Compare(x.key.reason, y.key.reason))
+		return cmp.Or(cmp.Compare(x.key.metric, y.key.metric), cmp.Compare(x.key.client, y.key.client), cmp.Compare(x.key.reason, y.key.reason),
+			cmp.Compare(x.key.challenge, y.key.challenge))
 	})
 	ts := time.Unix(k.minute*60, 0).UTC()
 	u.datums = make([]types.MetricDatum, 0, len(all))
@@ -275,6 +285,9 @@ func dimensions(pool string, k seriesKey) []types.Dimension {
 	}
 	if k.reason != "" {
 		add(catalog.DimReason, k.reason)
+	}
+	if k.challenge != "" {
+		add(catalog.DimChallengeName, k.challenge)
 	}
 	return dims
 }

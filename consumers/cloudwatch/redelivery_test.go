@@ -82,8 +82,11 @@ func expected(evs []event.Event) map[string]float64 {
 				out[m+"{UserPoolId="+d.UserPoolID+",ClientId="+d.ClientID+"}"+at]++
 			}
 		}
-		if e.Type == event.SignUpRejected {
+		if e.Type == event.SignUpRejected || e.Type == event.MigrationFailed {
 			out[name+"{UserPoolId="+d.UserPoolID+",Reason="+d.Reason+"}"+at]++
+		}
+		if d.ChallengeName != "" {
+			out[name+"{UserPoolId="+d.UserPoolID+",ChallengeName="+d.ChallengeName+"}"+at]++
 		}
 	}
 	return out

@@ -38,6 +38,12 @@ func ev(id string, typ event.Type) event.Event {
 	if typ == event.CodeSent {
 		e.Data.Medium = event.MediumEmail // required on codes (schema version 2)
 	}
+	switch typ { // schema version 3
+	case event.MigrationFailed:
+		e.Data.Reason = event.ReasonMigrationRejected
+	case event.ChallengeIssued, event.ChallengePassed, event.ChallengeFailed:
+		e.Data.ChallengeName = "CAPTCHA"
+	}
 	return e
 }
 

@@ -25,6 +25,8 @@ func metricsTable(t *testing.T) string {
 		ev := strings.ReplaceAll(userEvent(t, pool, event.SignUpRejected, "c", event.ReasonInvalidEmail, 1), "us-east-1_AbC123", pool)
 		require.Equal(t, http.StatusOK, f.post(t, snstest.Marshal(f.sns.Notification(f.topic, ev, f.now, "2"))))
 	}
+	ch := journeyEvent(t, "c1", event.ChallengeIssued, "", "CAPTCHA") // the challenge counter has a series only then
+	require.Equal(t, http.StatusOK, f.post(t, snstest.Marshal(f.sns.Notification(f.topic, ch, f.now, "2"))))
 	mfs, err := f.reg.Gather()
 	require.NoError(t, err)
 	var b strings.Builder

@@ -502,3 +502,71 @@ cogwatch_user_events_total{client_id="client1",reason="invalid_email",type="cogw
 	require.Len(t, families["cogwatch_user_events_total"].GetMetric(), 2)
 	require.EqualValues(t, 1, families["cogwatch_trigger_latency_seconds"].GetMetric()[0].GetHistogram().GetSampleCount())
 }
+
+// journeyEvent returns an encoded migration or challenge event.
+func journeyEvent(t testing.TB, id string, typ event.Type, reason, challenge string) string {
+	t.Helper()
+	b, err := event.Marshal(event.Event{
+		SpecVersion: event.SpecVersion, ID: id, Source: event.Source("us-east-1", pool), Type: typ,
+		Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), DataContentType: event.ContentType,
+		Data: event.Data{SchemaVersion: event.SchemaVersion, UserPoolID: pool, ClientID: "client1",
+			TriggerSource: "DefineAuthChallenge_Authentication", Region: "us-east-1", Reason: reason, ChallengeName: challenge, LatencyMs: 3},
+	})
+	require.NoError(t, err)
+	return string(b)
+}
+
+// TestCountsMigrationsAndChallenges: a failed migration keeps its reason,
+// and challenge events are counted by result and challenge name too, the
+// name capped at MaxChallengeNames.
+func TestCountsMigrationsAndChallenges(t *testing.T) {
+	f := newFixture(t, nil)
+	bodies := []string{
+		journeyEvent(t, "m1", event.UserMigrated, "", ""),
+		journeyEvent(t, "m2", event.MigrationFailed, event.ReasonMigrationRejected, ""),
+		journeyEvent(t, "m3", event.MigrationFailed, event.ReasonMigrationPanic, ""),
+		journeyEvent(t, "c1", event.ChallengeIssued, "", "CAPTCHA"),
+		journeyEvent(t, "c2", event.ChallengeFailed, "", "CAPTCHA"),
+		journeyEvent(t, "c3", event.ChallengeIssued, "", "CAPTCHA"),
+		journeyEvent(t, "c4", event.ChallengePassed, "", "CAPTCHA"),
+	}
+	for i := range exporter.MaxChallengeNames { // CAPTCHA and 15 more fill the cap; the 16th is other
+		bodies = append(bodies, journeyEvent(t, fmt.Sprintf("n%d", i), event.ChallengeIssued, "", fmt.Sprintf("Q%d", i)))
+	}
+	for i, body := range bodies {
+		require.Equal(t, http.StatusOK, f.post(t, snstest.Marshal(f.sns.Notification(f.topic, body, f.now, "2"))), "message %d", i)
+	}
+	want := `
+# HELP cogwatch_user_events_total User events received from the SNS topic, by type, user pool, app client and rejection reason.
+# TYPE cogwatch_user_events_total counter
+cogwatch_user_events_total{client_id="client1",reason="",type="cogwatch.challenge.failed",user_pool_id="us-east-1_AbC123"} 1
+cogwatch_user_events_total{client_id="client1",reason="",type="cogwatch.challenge.issued",user_pool_id="us-east-1_AbC123"} 18
+cogwatch_user_events_total{client_id="client1",reason="",type="cogwatch.challenge.passed",user_pool_id="us-east-1_AbC123"} 1
+cogwatch_user_events_total{client_id="client1",reason="",type="cogwatch.user.migrated",user_pool_id="us-east-1_AbC123"} 1
+cogwatch_user_events_total{client_id="client1",reason="panic",type="cogwatch.migration.failed",user_pool_id="us-east-1_AbC123"} 1
+cogwatch_user_events_total{client_id="client1",reason="rejected",type="cogwatch.migration.failed",user_pool_id="us-east-1_AbC123"} 1
+`
+	require.NoError(t, testutil.GatherAndCompare(f.reg, strings.NewReader(want), "cogwatch_user_events_total"))
+	var names strings.Builder
+	for i := range exporter.MaxChallengeNames - 1 {
+		fmt.Fprintf(&names, "cogwatch_auth_challenges_total{challenge_name=\"Q%d\",result=\"issued\",user_pool_id=\"us-east-1_AbC123\"} 1\n", i)
+	}
+	got, err := testutil.GatherAndCount(f.reg, "cogwatch_auth_challenges_total")
+	require.NoError(t, err)
+	require.Equal(t, 3+exporter.MaxChallengeNames, got, "CAPTCHA issued, passed, failed; 15 Q names; other")
+	want = `
+# HELP cogwatch_auth_challenges_total Custom auth challenges (cogwatch.challenge.* events), by result (issued, passed, failed), challenge name and user pool.
+# TYPE cogwatch_auth_challenges_total counter
+cogwatch_auth_challenges_total{challenge_name="CAPTCHA",result="failed",user_pool_id="us-east-1_AbC123"} 1
+cogwatch_auth_challenges_total{challenge_name="CAPTCHA",result="issued",user_pool_id="us-east-1_AbC123"} 2
+cogwatch_auth_challenges_total{challenge_name="CAPTCHA",result="passed",user_pool_id="us-east-1_AbC123"} 1
+` + names.String() + `cogwatch_auth_challenges_total{challenge_name="other",result="issued",user_pool_id="us-east-1_AbC123"} 1
+`
+	require.NoError(t, testutil.GatherAndCompare(f.reg, strings.NewReader(want), "cogwatch_auth_challenges_total"))
+	want = `
+# HELP cogwatch_exporter_label_overflow_total User events whose label value was replaced by "other" because its cap was reached, by label.
+# TYPE cogwatch_exporter_label_overflow_total counter
+cogwatch_exporter_label_overflow_total{label="challenge_name"} 1
+`
+	require.NoError(t, testutil.GatherAndCompare(f.reg, strings.NewReader(want), "cogwatch_exporter_label_overflow_total"))
+}

@@ -15,6 +15,7 @@ import (
 const (
 	MetricUserEvents     = "cogwatch_user_events_total"
 	MetricTriggerLatency = "cogwatch_trigger_latency_seconds"
+	MetricChallenges     = "cogwatch_auth_challenges_total"
 	MetricReceived       = "cogwatch_exporter_sns_messages_received_total"
 	MetricRejected       = "cogwatch_exporter_sns_messages_rejected_total"
 	MetricFailed         = "cogwatch_exporter_sns_messages_failed_total"
@@ -26,8 +27,13 @@ const (
 	MetricConnsClosed    = "cogwatch_exporter_connections_closed_at_cap_total"
 )
 
-// Other is the label value of pools, clients and reasons beyond their cap.
+// Other is the label value of pools, clients, reasons and challenge names
+// beyond their cap.
 const Other = "other"
+
+// MaxChallengeNames caps the challenge_name label's distinct values, as
+// the triggers cap them per instance (triggers.MaxProviders).
+const MaxChallengeNames = 16
 
 // LatencyBuckets are the trigger latency histogram's buckets, in seconds,
 // up to Cognito's 5-second trigger limit.
@@ -106,9 +112,10 @@ func newSelfMetrics(reg prometheus.Registerer) (*selfMetrics, error) {
 // forgets the series of pools and clients not seen for ttl. It is a
 // Collector around two vectors: expiry runs on every scrape.
 type eventSeries struct {
-	events   *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
-	overflow *prometheus.CounterVec
+	events     *prometheus.CounterVec
+	latency    *prometheus.HistogramVec
+	overflow   *prometheus.CounterVec
+	challenges *prometheus.CounterVec
 
 	ttl                              time.Duration
 	maxPools, maxClients, maxReasons int
@@ -120,6 +127,8 @@ type eventSeries struct {
 	reasons map[string]bool
 	series  map[[4]string]time.Time // event series → last seen
 	latSer  map[[2]string]time.Time // latency series → last seen
+	names   map[string]bool         // challenge names
+	chSer   map[[3]string]time.Time // challenge series → last seen
 }
 
 func newEventSeries(o Options) *eventSeries {
@@ -133,9 +142,13 @@ func newEventSeries(o Options) *eventSeries {
 		overflow: prometheus.NewCounterVec(prometheus.CounterOpts{Name: MetricOverflow,
 			Help: "User events whose label value was replaced by \"other\" because its cap was reached, by label."},
 			[]string{"label"}),
+		challenges: prometheus.NewCounterVec(prometheus.CounterOpts{Name: MetricChallenges,
+			Help: "Custom auth challenges (cogwatch.challenge.* events), by result (issued, passed, failed), challenge name and user pool."},
+			[]string{"result", "challenge_name", "user_pool_id"}),
 		ttl: o.SeriesTTL, maxPools: o.MaxPools, maxClients: o.MaxClients, maxReasons: o.MaxReasons, now: o.Now,
 		pools: map[string]time.Time{}, clients: map[[2]string]time.Time{}, reasons: map[string]bool{},
 		series: map[[4]string]time.Time{}, latSer: map[[2]string]time.Time{},
+		names: map[string]bool{}, chSer: map[[3]string]time.Time{},
 	}
 }
 
@@ -144,6 +157,7 @@ func (s *eventSeries) Describe(ch chan<- *prometheus.Desc) {
 	s.events.Describe(ch)
 	s.latency.Describe(ch)
 	s.overflow.Describe(ch)
+	s.challenges.Describe(ch)
 }
 
 // Collect implements prometheus.Collector: it expires old series first.
@@ -154,6 +168,7 @@ func (s *eventSeries) Collect(ch chan<- prometheus.Metric) {
 	s.events.Collect(ch)
 	s.latency.Collect(ch)
 	s.overflow.Collect(ch)
+	s.challenges.Collect(ch)
 }
 
 func (s *eventSeries) expireLocked(now time.Time) {
@@ -168,6 +183,12 @@ func (s *eventSeries) expireLocked(now time.Time) {
 		if t.Before(cutoff) {
 			s.latency.DeleteLabelValues(k[0], k[1])
 			delete(s.latSer, k)
+		}
+	}
+	for k, t := range s.chSer {
+		if t.Before(cutoff) {
+			s.challenges.DeleteLabelValues(k[0], k[1], k[2])
+			delete(s.chSer, k)
 		}
 	}
 	for k, t := range s.pools {
@@ -188,15 +209,40 @@ func (s *eventSeries) observe(e *event.Event) {
 	s.mu.Lock()
 	pool, client, reason := s.poolLocked(e.Data.UserPoolID, now), "", ""
 	client = s.clientLocked(pool, e.Data.ClientID, now)
-	if e.Type == event.SignUpRejected {
+	if e.Type == event.SignUpRejected || e.Type == event.MigrationFailed {
 		reason = s.reasonLocked(e.Data.Reason)
 	}
 	typ := string(e.Type)
 	s.series[[4]string{typ, pool, client, reason}] = now
 	s.latSer[[2]string{typ, pool}] = now
+	var challenge [3]string
+	if result, ok := challengeResults[e.Type]; ok {
+		challenge = [3]string{result, s.challengeLocked(e.Data.ChallengeName), pool}
+		s.chSer[challenge] = now
+	}
 	s.mu.Unlock()
 	s.events.WithLabelValues(typ, pool, client, reason).Inc()
 	s.latency.WithLabelValues(typ, pool).Observe(e.Data.LatencyMs / 1000)
+	if challenge[0] != "" {
+		s.challenges.WithLabelValues(challenge[:]...).Inc()
+	}
+}
+
+// challengeResults is the result label of each challenge event type.
+var challengeResults = map[event.Type]string{event.ChallengeIssued: "issued", event.ChallengePassed: "passed", event.ChallengeFailed: "failed"}
+
+// challengeLocked bounds challenge names: the triggers cap them, but per
+// instance, so the exporter caps them again.
+func (s *eventSeries) challengeLocked(name string) string {
+	if s.names[name] {
+		return name
+	}
+	if len(s.names) >= MaxChallengeNames || len(name) > 64 {
+		s.overflow.WithLabelValues("challenge_name").Inc()
+		return Other
+	}
+	s.names[name] = true
+	return name
 }
 
 func (s *eventSeries) poolLocked(pool string, now time.Time) string {

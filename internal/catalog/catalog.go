@@ -66,6 +66,18 @@ const (
 	FederatedSignIns  = "FederatedSignIns"  // Count: hosted sign-ins of federated users, by provider
 )
 
+// Journeys through the middleware around an adopter's own functions: user
+// migration and custom auth challenges.
+const (
+	DimChallengeName = "ChallengeName" // a custom challenge's name, capped like Provider
+
+	UsersMigrated     = "UsersMigrated"     // Count: users the migration handler returned, by source
+	MigrationFailures = "MigrationFailures" // Count: migrations that failed, by source and reason
+	ChallengesIssued  = "ChallengesIssued"  // Count: custom challenges created, by name
+	ChallengesPassed  = "ChallengesPassed"  // Count: custom challenges answered correctly, by name
+	ChallengesFailed  = "ChallengesFailed"  // Count: custom challenges answered wrongly, by name
+)
+
 // Unit is a CloudWatch unit name.
 type Unit string
 
@@ -98,6 +110,12 @@ var (
 	CodeSets     = [][]string{{DimUserPoolID}, {DimUserPoolID, DimClientID}, {DimUserPoolID, DimTriggerSource, DimMedium}}
 	SMSSets      = [][]string{{DimUserPoolID}, {DimUserPoolID, DimTriggerSource}, {DimUserPoolID, DimCountryCode}}
 	ProviderSets = [][]string{{DimUserPoolID}, {DimUserPoolID, DimProvider}}
+
+	// MigrationSets, MigrationFailureSets and ChallengeSets are the
+	// middleware journeys' dimension sets.
+	MigrationSets        = [][]string{{DimUserPoolID}, {DimUserPoolID, DimClientID}, {DimUserPoolID, DimTriggerSource}}
+	MigrationFailureSets = [][]string{{DimUserPoolID}, {DimUserPoolID, DimClientID}, {DimUserPoolID, DimTriggerSource}, {DimUserPoolID, DimReason}}
+	ChallengeSets        = [][]string{{DimUserPoolID}, {DimUserPoolID, DimClientID}, {DimUserPoolID, DimChallengeName}}
 )
 
 // Metrics lists every metric, in a stable order.
@@ -136,7 +154,18 @@ var journeyMetrics = []Metric{
 	{FederatedSignIns, Count, "hosted-UI sign-ins of federated users, by provider", ProviderSets, []string{"triggers"}},
 }
 
-func init() { Metrics = append(Metrics, journeyMetrics...) }
+// middlewareMetrics are appended after journeyMetrics: the middleware
+// writes them around an adopter's user migration and custom auth challenge
+// functions.
+var middlewareMetrics = []Metric{
+	{UsersMigrated, Count, "users the adopter's migration function brought into the pool (middleware), by trigger source: sign-in or forgot password", MigrationSets, []string{"triggers", "consumers/cloudwatch"}},
+	{MigrationFailures, Count, "migrations that failed (middleware), by trigger source and reason: rejected (unknown user or wrong password), no_attributes, timeout, panic", MigrationFailureSets, []string{"triggers", "consumers/cloudwatch"}},
+	{ChallengesIssued, Count, "custom auth challenges created (middleware), by challenge name", ChallengeSets, []string{"triggers", "consumers/cloudwatch"}},
+	{ChallengesPassed, Count, "custom auth challenges answered correctly (middleware), by challenge name", ChallengeSets, []string{"triggers", "consumers/cloudwatch"}},
+	{ChallengesFailed, Count, "custom auth challenges answered wrongly (middleware), by challenge name", ChallengeSets, []string{"triggers", "consumers/cloudwatch"}},
+}
+
+func init() { Metrics = append(append(Metrics, journeyMetrics...), middlewareMetrics...) }
 
 // ByName returns the metric called name.
 func ByName(name string) (Metric, bool) {
@@ -170,6 +199,16 @@ func ForEvent[T ~string](t T) string {
 		return TokensIssued
 	case "cogwatch.code.sent":
 		return CodesSent
+	case "cogwatch.user.migrated":
+		return UsersMigrated
+	case "cogwatch.migration.failed":
+		return MigrationFailures
+	case "cogwatch.challenge.issued":
+		return ChallengesIssued
+	case "cogwatch.challenge.passed":
+		return ChallengesPassed
+	case "cogwatch.challenge.failed":
+		return ChallengesFailed
 	}
 	return ""
 }

@@ -17,6 +17,11 @@ func TestEveryEventTypeHasACountMetric(t *testing.T) {
 		event.SignInSucceeded: SignInSucceeded,
 		event.TokenIssued:     TokensIssued,
 		event.CodeSent:        CodesSent,
+		event.UserMigrated:    UsersMigrated,
+		event.MigrationFailed: MigrationFailures,
+		event.ChallengeIssued: ChallengesIssued,
+		event.ChallengePassed: ChallengesPassed,
+		event.ChallengeFailed: ChallengesFailed,
 	}
 	require.Len(t, want, len(event.Types()), "a new event type needs its count metric here and in ForEvent")
 	for _, typ := range event.Types() {

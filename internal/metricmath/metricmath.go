@@ -1,8 +1,9 @@
 // Package metricmath evaluates the arithmetic subset of CloudWatch metric math
-// (numbers, metric ids, + - * /, parentheses) for one period, as CloudWatch
-// would: the local dashboard page draws expression widgets with it, and the
-// dashboards' tests evaluate alarm expressions. It is not a metric-math
-// engine: functions such as SERVICE_QUOTA or PERIOD are errors. See
+// (numbers, metric ids, + - * /, parentheses, and FILL(id, number)) for one
+// period, as CloudWatch would: the local dashboard page draws expression
+// widgets with it, and the dashboards' tests evaluate alarm expressions. It
+// is not a metric-math engine: other functions, such as SERVICE_QUOTA or
+// PERIOD, are errors. See
 // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html
 package metricmath
 
@@ -125,6 +126,9 @@ func (p *exprParser) atom() float64 {
 		}
 		id := p.s[p.i:j]
 		p.i = j
+		if id == "FILL" && strings.HasPrefix(p.s[p.i:], "(") {
+			return p.fill()
+		}
 		if strings.HasPrefix(p.s[p.i:], "(") {
 			p.err = fmt.Errorf("expression %q: function %s has no local equivalent", p.s, id)
 			return 0
@@ -137,4 +141,35 @@ func (p *exprParser) atom() float64 {
 	}
 	p.err = fmt.Errorf("expression %q: unexpected %q", p.s, c)
 	return 0
+}
+
+// fill evaluates the arguments of FILL(id, number), the opening parenthesis
+// next: id's value, or number when id has no datapoint in the period.
+func (p *exprParser) fill() float64 {
+	p.i++ // (
+	p.space()
+	j := p.i
+	for j < len(p.s) && (p.s[j] >= 'a' && p.s[j] <= 'z' || p.s[j] >= 'A' && p.s[j] <= 'Z' || p.s[j] >= '0' && p.s[j] <= '9' || p.s[j] == '_') {
+		j++
+	}
+	id := p.s[p.i:j]
+	p.i = j
+	p.space()
+	if id == "" || p.i >= len(p.s) || p.s[p.i] != ',' {
+		p.err = fmt.Errorf("expression %q: FILL takes an id and a number", p.s)
+		return 0
+	}
+	p.i++
+	ok := p.ok
+	fallback := p.sum()
+	p.ok = ok // the fallback is a constant: it cannot miss
+	p.space()
+	if p.err == nil && (p.i >= len(p.s) || p.s[p.i] != ')') {
+		p.err = fmt.Errorf("expression %q: missing )", p.s)
+	}
+	p.i++
+	if v, ok := p.vals[id]; ok {
+		return v
+	}
+	return fallback
 }

@@ -22,6 +22,11 @@ func TestEval(t *testing.T) {
 		{expr: "m1 + m9", ok: false},
 		{expr: "100 * u1 / PERIOD(u1)", wantErr: "no local equivalent"},
 		{expr: "(m1", wantErr: "missing )"},
+		{expr: "FILL(m1, 0) + FILL(m9, 0)", want: 10, ok: true},
+		{expr: "FILL(m9, 3) + FILL(m8, 1)", want: 4, ok: true},
+		{expr: "FILL(m9, 0) + m8", ok: false},
+		{expr: "FILL(m1 0)", wantErr: "FILL takes an id and a number"},
+		{expr: "FILL(m1, 0", wantErr: "missing )"},
 		{expr: "m1 m2", wantErr: "unexpected"},
 	}
 	for _, tc := range tests {
