@@ -92,7 +92,7 @@ func TestAttachUsage(t *testing.T) {
 		{name: "no pool", args: []string{"attach", "--trigger", "PreSignUp=" + cogPreSignUp}, wantErr: "--user-pool-id is required"},
 		{name: "no trigger", args: []string{"detach", "--user-pool-id", "eu-west-1_AbC"}, wantErr: "property Triggers: required"},
 		{name: "not SLOT=ARN", args: []string{"attach", "--user-pool-id", "eu-west-1_AbC", "--trigger", cogPreSignUp}, wantErr: `--trigger "` + cogPreSignUp + `": want SLOT=ARN`},
-		{name: "unknown slot", args: []string{"attach", "--user-pool-id", "eu-west-1_AbC", "--trigger", "CustomMessage=" + cogPreSignUp}, wantErr: "property Triggers.CustomMessage: not a slot cogwatch handles"},
+		{name: "unknown slot", args: []string{"attach", "--user-pool-id", "eu-west-1_AbC", "--trigger", "UserMigration=" + cogPreSignUp}, wantErr: "property Triggers.UserMigration: not a slot cogwatch handles"},
 		{name: "a name for an ARN", args: []string{"attach", "--user-pool-id", "eu-west-1_AbC", "--trigger", "PreSignUp=cogwatch-presignup"}, wantErr: `"cogwatch-presignup" is not an ARN`},
 		{name: "chain without its slot", args: []string{"attach", "--user-pool-id", "eu-west-1_AbC", "--trigger", "PreSignUp=" + cogPreSignUp, "--chain", "PostConfirmation=" + theirPreSignUp}, wantErr: "cogwatch takes no PostConfirmation slot"},
 		{name: "slot twice", args: []string{"attach", "--user-pool-id", "eu-west-1_AbC", "--trigger", "PreSignUp=" + cogPreSignUp, "--trigger", "PreSignUp=" + cogAuth}, wantErr: "--trigger: slot PreSignUp given twice"},
