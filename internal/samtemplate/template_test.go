@@ -233,8 +233,10 @@ var variants = []struct {
 	{name: "adopted pool", overrides: adopted},
 	{name: "adopted pool with chained triggers, every optional part on", overrides: map[string]any{
 		"ExistingUserPoolId": adoptedPool, "ChainPreSignUp": "arn:aws:lambda:eu-west-1:123456789012:function:signup-rules:live",
-		"ChainPostConfirmation": "arn:aws:lambda:eu-west-1:123456789012:function:welcome-mail:7",
-		"Stage":                 "prod", "CustomDomainName": "auth.example.com",
+		"ChainPostConfirmation":   "arn:aws:lambda:eu-west-1:123456789012:function:welcome-mail:7",
+		"ChainPreTokenGeneration": "arn:aws:lambda:eu-west-1:123456789012:function:token-claims:3",
+		"ChainCustomMessage":      "arn:aws:lambda:eu-west-1:123456789012:function:custom-message",
+		"Stage":                   "prod", "CustomDomainName": "auth.example.com",
 		"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc", "HostedZoneId": "Z123",
 		"VpcSubnetIds": "subnet-1,subnet-2", "VpcSecurityGroupIds": "sg-1", "OnCallEmail": "oncall@example.com",
 		"ApiGatewayLogging": "create", "EncryptLogGroupNames": "/my/function-a", "PinpointAnalytics": "true",
@@ -943,7 +945,7 @@ func TestCustomResources(t *testing.T) {
 	}{
 		"Custom::UserPoolDomain":   {"UserPoolDomainFunction", []string{"UserPoolId", "Domain", "CustomDomainConfig", "ManagedLoginVersion"}},
 		"Custom::LogEncryption":    {"LogEncryptionFunction", []string{"LogGroupNames", "KmsKeyId", "RetentionInDays"}},
-		"Custom::UserPoolTriggers": {"UserPoolTriggersFunction", []string{"UserPoolId", "Triggers", "ChainExisting", "Chained"}},
+		"Custom::UserPoolTriggers": {"UserPoolTriggersFunction", []string{"UserPoolId", "Triggers", "ChainExisting", "Chained", "Slots", "PreTokenGenerationVersion"}},
 	}
 	for typ, w := range want {
 		ids := tmpl.OfType(typ)
