@@ -682,6 +682,8 @@ var triggers = map[string]string{
 	"PreAuthentication":  "AuthenticationFunction",
 	"PostAuthentication": "AuthenticationFunction",
 	"PostConfirmation":   "PostConfirmationFunction",
+	"PreTokenGeneration": "PreTokenGenerationFunction", // a new pool's PreTokenGenerationConfig.LambdaArn
+	"CustomMessage":      "CustomMessageFunction",
 }
 
 // checkTriggers checks, for a new pool and for an adopted one, that every
@@ -717,7 +719,11 @@ func checkWiring(t Template) error {
 	var wired map[string]any
 	switch {
 	case len(pools) == 1 && len(customs) == 0:
-		wired, _ = t.Props(pools[0])["LambdaConfig"].(map[string]any)
+		lc, _ := t.Props(pools[0])["LambdaConfig"].(map[string]any)
+		wired = maps.Clone(lc)
+		if cfg, ok := lc["PreTokenGenerationConfig"].(map[string]any); ok && wired["PreTokenGeneration"] == nil {
+			wired["PreTokenGeneration"] = cfg["LambdaArn"]
+		}
 	case len(pools) == 0 && len(customs) == 1:
 		wired, _ = t.Props(customs[0])["Triggers"].(map[string]any)
 	case len(pools) > 0 || len(customs) > 0:
@@ -854,6 +860,12 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 			edit: func(res map[string]any) {
 				props(res, "UserPoolTriggers")["Triggers"].(map[string]any)["PostAuthentication"] = map[string]any{"Fn::GetAtt": "PreSignUpFunction.Arn"}
 			}},
+		{name: "adopted pool: custom message not attached", check: checkTriggers, want: "CustomMessage",
+			edit: func(res map[string]any) {
+				delete(props(res, "UserPoolTriggers")["Triggers"].(map[string]any), "CustomMessage")
+			}},
+		{name: "pre token generation permission for any pool", check: checkTriggers, want: "PreTokenGenerationFunction: permission PreTokenGenerationPermission is not limited",
+			edit: func(res map[string]any) { delete(props(res, "PreTokenGenerationPermission"), "SourceArn") }},
 		{name: "adopted pool: permission for the new pool only", check: checkTriggers, want: "not limited to this user pool's ARN " + "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/" + adoptedPool,
 			edit: func(res map[string]any) {
 				props(res, "AuthenticationPermission")["SourceArn"] = map[string]any{"Fn::GetAtt": "UserPool.Arn"}
