@@ -193,6 +193,10 @@ func TestChainJourneysCogwatchCannotRead(t *testing.T) {
 			require.NoError(t, err)
 			require.JSONEq(t, `{"response":{"theirs":true}}`, string(out))
 			require.Equal(t, []foreignCall{{tc.want, []byte(tc.payload)}}, f.called())
+			if name == "client credentials, version 3" {
+				require.NotContains(t, tt.logs.String(), "not handled", "a machine token is expected on a version 3 pool, not a warning")
+				require.False(t, decodeEMF(t, tt.emf.Lines()[0]).has("TokensIssued"), "no user: not counted")
+			}
 		})
 	}
 }

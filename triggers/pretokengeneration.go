@@ -19,6 +19,10 @@ const (
 	TokenGenerationRefreshTokens        = "TokenGeneration_RefreshTokens"
 	TokenGenerationNewPasswordChallenge = "TokenGeneration_NewPasswordChallenge"
 	TokenGenerationAuthenticateDevice   = "TokenGeneration_AuthenticateDevice"
+	// TokenGenerationClientCredentials is a machine-to-machine token of a
+	// pool that sends version 3 events: no user, not counted, no warning
+	// (an adopted pool's chained function still gets it).
+	TokenGenerationClientCredentials = "TokenGeneration_ClientCredentials"
 )
 
 // TokenSources lists the pre token generation trigger sources cogwatch
@@ -67,6 +71,10 @@ func (p *PreTokenGeneration) handle(ctx context.Context, e journeyEvent, n next)
 	inv := p.begin(ctx, e.header, e.user)
 	if !slices.Contains(TokenSources, e.TriggerSource) {
 		err := inv.run(n) // the pool's own logic handles what cogwatch does not
+		if e.TriggerSource == TokenGenerationClientCredentials {
+			inv.finish("ignored") // expected on a version 3 pool: every machine token would warn
+			return err
+		}
 		inv.unknown()
 		return err
 	}
