@@ -22,19 +22,28 @@ import (
 type InvokeFunc func(ctx context.Context, function string, payload []byte) (response []byte, functionError string, err error)
 
 // ChainSlots are the LambdaConfig slots whose own function a trigger can
-// chain, with the variable that names it (see Config.Chain).
-var ChainSlots = []struct{ Slot, Variable string }{
-	{"PreSignUp", "COGWATCH_CHAIN_PRE_SIGN_UP"},
-	{"PreAuthentication", "COGWATCH_CHAIN_PRE_AUTHENTICATION"},
-	{"PostAuthentication", "COGWATCH_CHAIN_POST_AUTHENTICATION"},
-	{"PostConfirmation", "COGWATCH_CHAIN_POST_CONFIRMATION"},
+// chain, with the variable that names it (see Config.Chain) and the prefix
+// of the trigger sources Cognito sends through the slot (the pre token
+// generation slot's are TokenGeneration_…).
+var ChainSlots = []struct{ Slot, Variable, Sources string }{
+	{"PreSignUp", "COGWATCH_CHAIN_PRE_SIGN_UP", "PreSignUp_"},
+	{"PreAuthentication", "COGWATCH_CHAIN_PRE_AUTHENTICATION", "PreAuthentication_"},
+	{"PostAuthentication", "COGWATCH_CHAIN_POST_AUTHENTICATION", "PostAuthentication_"},
+	{"PostConfirmation", "COGWATCH_CHAIN_POST_CONFIRMATION", "PostConfirmation_"},
+	{"PreTokenGeneration", "COGWATCH_CHAIN_PRE_TOKEN_GENERATION", "TokenGeneration_"},
+	{"CustomMessage", "COGWATCH_CHAIN_CUSTOM_MESSAGE", "CustomMessage_"},
 }
 
 // slotOf returns the LambdaConfig slot of a trigger source
-// ("PreSignUp_SignUp" → "PreSignUp").
+// ("PreSignUp_SignUp" → "PreSignUp", "TokenGeneration_HostedAuth" →
+// "PreTokenGeneration"), or "" for a source of no slot in ChainSlots.
 func slotOf(triggerSource string) string {
-	slot, _, _ := strings.Cut(triggerSource, "_")
-	return slot
+	for _, cs := range ChainSlots {
+		if strings.HasPrefix(triggerSource, cs.Sources) {
+			return cs.Slot
+		}
+	}
+	return ""
 }
 
 // ChainedError is the error of a chained function, answered to Cognito as

@@ -171,6 +171,8 @@ var Variables = []Variable{
 	{"COGWATCH_CHAIN_PRE_AUTHENTICATION", "", "The same for the pre authentication slot."},
 	{"COGWATCH_CHAIN_POST_AUTHENTICATION", "", "The same for the post authentication slot."},
 	{"COGWATCH_CHAIN_POST_CONFIRMATION", "", "The same for the post confirmation slot."},
+	{"COGWATCH_CHAIN_PRE_TOKEN_GENERATION", "", "The same for the pre token generation slot: the function gets the event version the pool sends (`PreTokenGenerationConfig.LambdaVersion`), and the claims and scopes its response overrides are what Cognito issues."},
+	{"COGWATCH_CHAIN_CUSTOM_MESSAGE", "", "The same for the custom message slot: the message and subject its response sets are what Cognito sends."},
 }
 
 // LoadConfig reads the configuration from getenv (os.Getenv in a Lambda),

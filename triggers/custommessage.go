@@ -57,22 +57,28 @@ func NewCustomMessage(cfg Config, publish PublishFunc, metrics *emf.Writer, log 
 // error is always nil.
 func (c *CustomMessage) Handle(ctx context.Context, ev events.CognitoEventUserPoolsCustomMessage) (events.CognitoEventUserPoolsCustomMessage, error) {
 	str := func(k string) string { s, _ := ev.Request.UserAttributes[k].(string); return s }
-	c.handle(ctx, journeyEvent{
+	_ = c.handle(ctx, journeyEvent{
 		header:        header{TriggerSource: ev.TriggerSource, Region: ev.Region, UserPoolID: ev.UserPoolID, ClientID: ev.CallerContext.ClientID},
 		user:          user{Email: str("email"), Sub: str("sub"), UserName: ev.UserName, Identities: str("identities")},
 		Phone:         str("phone_number"),
 		CodeParameter: ev.Request.CodeParameter,
 		SMSMessage:    ev.Response.SMSMessage,
-	})
+	}, nil)
 	return ev, nil
 }
 
-func (c *CustomMessage) handle(ctx context.Context, e journeyEvent) {
+// handle counts and publishes one message after running next (the pool's
+// own logic), whose error it returns: Cognito then sends no message. The
+// counts and the event are the same either way: Cognito reached the
+// trigger, and the medium is what Cognito meant to use.
+func (c *CustomMessage) handle(ctx context.Context, e journeyEvent, n next) error {
 	inv := c.begin(ctx, e.header, e.user)
 	if !slices.Contains(MessageSources, e.TriggerSource) {
+		err := inv.run(n) // the pool's own logic handles what cogwatch does not
 		inv.unknown()
-		return
+		return err
 	}
+	err := inv.run(n)
 	d := inv.data()
 	d.Medium = Medium(e.Phone, e.CodeParameter, e.SMSMessage)
 	inv.m.SetDimension(catalog.DimTriggerSource, e.TriggerSource)
@@ -98,6 +104,7 @@ func (c *CustomMessage) handle(ctx context.Context, e journeyEvent) {
 	}
 	inv.publishEvent(event.CodeSent, d)
 	inv.finish(string(event.CodeSent), slog.String("medium", d.Medium), slog.String("countryCode", d.CountryCode))
+	return err
 }
 
 // Invoke implements lambda.Handler: it reads the fields of a custom
@@ -105,13 +112,25 @@ func (c *CustomMessage) handle(ctx context.Context, e journeyEvent) {
 // byte: response.smsMessage, emailMessage and emailSubject stay what
 // Cognito set, so its default message goes out. An unknown trigger source
 // or an event it cannot decode is answered unchanged too (the latter
-// counted in EventDecodeFailures). The error is always nil.
+// counted in EventDecodeFailures). The error is nil.
+//
+// With a chained function (SetChain), Invoke calls it with the same payload
+// and answers with its response, whose smsMessage, emailMessage and
+// emailSubject Cognito sends, or with its error (*ChainedError) unchanged,
+// or ErrChainUnavailable; an event cogwatch cannot decode goes to it too.
 func (c *CustomMessage) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	e, err := decodeJourney(payload, true)
 	if err != nil {
 		c.undecodable(ctx, "custommessage", err)
-		return payload, nil
+		return c.chainUndecodable(ctx, payload)
 	}
-	c.handle(ctx, e)
-	return payload, nil
+	resp := payload
+	var n next
+	if fn := c.chained(e.TriggerSource); fn != "" {
+		n = c.chainNext(fn, payload, &resp)
+	}
+	if err := c.handle(ctx, e, n); err != nil {
+		return nil, err
+	}
+	return resp, nil
 }

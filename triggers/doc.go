@@ -1,6 +1,7 @@
 // Package triggers holds cogwatch's Cognito Lambda triggers: pre sign-up
-// (PreSignUp), pre and post authentication in one function (Authentication)
-// and post confirmation (PostConfirmation).
+// (PreSignUp), pre and post authentication in one function (Authentication),
+// post confirmation (PostConfirmation), pre token generation
+// (PreTokenGeneration) and custom message (CustomMessage).
 //
 // Every trigger does its Cognito job, writes one Embedded Metric Format line
 // per invocation (see package emf), and sends one user event (see package
@@ -24,14 +25,14 @@
 // Email addresses never reach logs: see Email.
 //
 // On a user pool cogwatch adopts, a trigger can chain the pool's own function
-// of the slot (SetChain, Config.Chain): it calls it after its own work with
-// the same payload, within the budget and deadline rules of publishing, and
-// answers with that function's response or error. Wrap does the same around
-// an adopter's own Go handler, in its own function; around a user migration
-// or custom auth challenge handler, which only the adopter can answer, it
-// observes only (users migrated and failed, challenges issued, passed and
-// failed), never reading the password, the challenge's parameters or the
-// answer.
+// of the slot (SetChain, Config.Chain; every slot of ChainSlots): it calls it
+// after its own work with the same payload, within the budget and deadline
+// rules of publishing, and answers with that function's response (its
+// claims, its message) or error. Wrap does the same around an adopter's own
+// Go handler, in its own function; around a user migration or custom auth
+// challenge handler, which only the adopter can answer, it observes only
+// (users migrated and failed, challenges issued, passed and failed), never
+// reading the password, the challenge's parameters or the answer.
 //
 // The *FromEnv functions build a trigger from the environment exactly as its
 // Lambda's main does, for the local Lambda host too. See

@@ -137,6 +137,7 @@ func PreTokenGenerationFromEnv(ctx context.Context, getenv func(string) string, 
 	}
 	t := NewPreTokenGeneration(d.cfg, d.publish, d.metrics, d.log)
 	t.SetEventLog(d.stdout)
+	t.SetChain(d.cfg.Chain, d.invoke)
 	return t, nil
 }
 
@@ -150,5 +151,6 @@ func CustomMessageFromEnv(ctx context.Context, getenv func(string) string, stdou
 	}
 	t := NewCustomMessage(d.cfg, d.publish, d.metrics, d.log, countryCode)
 	t.SetEventLog(d.stdout)
+	t.SetChain(d.cfg.Chain, d.invoke)
 	return t, nil
 }

@@ -19,6 +19,10 @@ const (
 	TokenGenerationRefreshTokens        = "TokenGeneration_RefreshTokens"
 	TokenGenerationNewPasswordChallenge = "TokenGeneration_NewPasswordChallenge"
 	TokenGenerationAuthenticateDevice   = "TokenGeneration_AuthenticateDevice"
+	// TokenGenerationClientCredentials is a machine-to-machine token of a
+	// pool that sends version 3 events: no user, not counted, no warning
+	// (an adopted pool's chained function still gets it).
+	TokenGenerationClientCredentials = "TokenGeneration_ClientCredentials"
 )
 
 // TokenSources lists the pre token generation trigger sources cogwatch
@@ -48,7 +52,7 @@ func NewPreTokenGeneration(cfg Config, publish PublishFunc, metrics *emf.Writer,
 // always nil.
 func (p *PreTokenGeneration) Handle(ctx context.Context, ev events.CognitoEventUserPoolsPreTokenGen) (events.CognitoEventUserPoolsPreTokenGen, error) {
 	h, u := fromEvents(ev.CognitoEventUserPoolsHeader, ev.Request.UserAttributes)
-	p.handle(ctx, journeyEvent{header: h, user: u})
+	_ = p.handle(ctx, journeyEvent{header: h, user: u}, nil)
 	return ev, nil
 }
 
@@ -56,16 +60,25 @@ func (p *PreTokenGeneration) Handle(ctx context.Context, ev events.CognitoEventU
 // always nil.
 func (p *PreTokenGeneration) HandleV2(ctx context.Context, ev events.CognitoEventUserPoolsPreTokenGenV2_0) (events.CognitoEventUserPoolsPreTokenGenV2_0, error) {
 	h, u := fromEvents(ev.CognitoEventUserPoolsHeader, ev.Request.UserAttributes)
-	p.handle(ctx, journeyEvent{header: h, user: u})
+	_ = p.handle(ctx, journeyEvent{header: h, user: u}, nil)
 	return ev, nil
 }
 
-func (p *PreTokenGeneration) handle(ctx context.Context, e journeyEvent) {
+// handle counts one token set after running next (the pool's own logic),
+// whose error it returns: Cognito then issues no tokens. The counts are the
+// same either way: Cognito reached the trigger.
+func (p *PreTokenGeneration) handle(ctx context.Context, e journeyEvent, n next) error {
 	inv := p.begin(ctx, e.header, e.user)
 	if !slices.Contains(TokenSources, e.TriggerSource) {
+		err := inv.run(n) // the pool's own logic handles what cogwatch does not
+		if e.TriggerSource == TokenGenerationClientCredentials {
+			inv.finish("ignored") // expected on a version 3 pool: every machine token would warn
+			return err
+		}
 		inv.unknown()
-		return
+		return err
 	}
+	err := inv.run(n)
 	inv.m.SetDimension(catalog.DimTriggerSource, e.TriggerSource)
 	_ = inv.m.PutWithDimensions(catalog.TokensIssued, 1, emf.Count, catalog.TokenSets...)
 	d := inv.data()
@@ -78,6 +91,7 @@ func (p *PreTokenGeneration) handle(ctx context.Context, e journeyEvent) {
 		inv.publishEvent(event.TokenIssued, d)
 	}
 	inv.finish(string(event.TokenIssued))
+	return err
 }
 
 // Invoke implements lambda.Handler: it reads the fields of a pre token
@@ -85,13 +99,26 @@ func (p *PreTokenGeneration) handle(ctx context.Context, e journeyEvent) {
 // it received, byte for byte, so the tokens carry exactly the claims
 // Cognito meant. An unknown trigger source or an event it cannot decode is
 // answered unchanged too (the latter counted in EventDecodeFailures). The
-// error is always nil.
+// error is nil.
+//
+// With a chained function (SetChain), Invoke calls it with the same payload
+// (the event version the pool sends, 1, 2 or 3) and answers with its
+// response, whose claimsOverrideDetails or claimsAndScopeOverrideDetails
+// Cognito applies, or with its error (*ChainedError) unchanged, or
+// ErrChainUnavailable; an event cogwatch cannot decode goes to it too.
 func (p *PreTokenGeneration) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	e, err := decodeJourney(payload, false)
 	if err != nil {
 		p.undecodable(ctx, "pretokengeneration", err)
-		return payload, nil
+		return p.chainUndecodable(ctx, payload)
 	}
-	p.handle(ctx, e)
-	return payload, nil
+	resp := payload
+	var n next
+	if fn := p.chained(e.TriggerSource); fn != "" {
+		n = p.chainNext(fn, payload, &resp)
+	}
+	if err := p.handle(ctx, e, n); err != nil {
+		return nil, err
+	}
+	return resp, nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/spf13/cobra"
 
 	"github.com/cogwatch/cogwatch/custom-resources/userpooltriggers"
@@ -19,6 +20,7 @@ import (
 type poolTriggersFlags struct {
 	userPoolID       string
 	triggers, chain  []string // SLOT=ARN
+	tokenVersion     string
 	dryRun           bool
 	endpoint, region string
 }
@@ -28,6 +30,7 @@ func (f *poolTriggersFlags) bind(cmd *cobra.Command) {
 	fl.StringVar(&f.userPoolID, "user-pool-id", "", "the user pool (required)")
 	fl.StringArrayVar(&f.triggers, "trigger", nil, "SLOT=ARN: cogwatch's function for a LambdaConfig slot ("+strings.Join(userpooltriggers.SlotNames(), ", ")+"); repeatable, at least one")
 	fl.StringArrayVar(&f.chain, "chain", nil, "SLOT=ARN: the pool's own function of that slot, which cogwatch's trigger calls after its own work and which gets the slot back on detach (repeatable)")
+	fl.StringVar(&f.tokenVersion, "pre-token-generation-version", "", "event version (V1_0, V2_0) an empty PreTokenGeneration slot gets with cogwatch's function (default "+string(userpooltriggers.DefaultPreTokenGenerationVersion)+"); a slot holding a function keeps its own")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the change of the pool's LambdaConfig, change nothing")
 	fl.StringVar(&f.region, "region", "", "AWS region (default: the SDK's, e.g. AWS_REGION)")
 	fl.StringVar(&f.endpoint, "endpoint", "", "Cognito API endpoint URL (default: the SDK's)")
@@ -35,7 +38,8 @@ func (f *poolTriggersFlags) bind(cmd *cobra.Command) {
 
 // properties returns the flags as the resource's properties.
 func (f *poolTriggersFlags) properties() (userpooltriggers.Properties, error) {
-	p := userpooltriggers.Properties{UserPoolId: f.userPoolID, Triggers: map[string]string{}, Chained: map[string]string{}}
+	p := userpooltriggers.Properties{UserPoolId: f.userPoolID, Triggers: map[string]string{}, Chained: map[string]string{},
+		PreTokenGenerationVersion: types.PreTokenGenerationLambdaVersionType(f.tokenVersion)}
 	for _, pairs := range []struct {
 		flag string
 		vals []string
@@ -50,6 +54,9 @@ func (f *poolTriggersFlags) properties() (userpooltriggers.Properties, error) {
 				return p, fmt.Errorf("%s: slot %s given twice", pairs.flag, slot)
 			}
 			pairs.into[slot] = arn
+			if pairs.flag == "--trigger" {
+				p.Slots = append(p.Slots, slot) // the slots named are the slots taken
+			}
 		}
 	}
 	p.ChainExisting = len(p.Chained) > 0
@@ -74,7 +81,10 @@ A slot that holds another function is refused unless --chain names that very
 function: cogwatch's function then calls it after its own work and answers with
 its response or error, which needs that function to know it
 (COGWATCH_CHAIN_PRE_SIGN_UP and its siblings; the template's Chain* parameters
-set them). detach gives the slot back to it.
+set them). detach gives the slot back to it. A PreTokenGeneration slot keeps
+the event version it has (PreTokenGenerationConfig.LambdaVersion), so the
+chained function gets the events it was written for; an empty one gets
+--pre-token-generation-version.
 
 --dry-run prints the change as a diff of the pool's LambdaConfig and changes
 nothing. Exits 1 when the pool cannot be attached (the reason says why).`,

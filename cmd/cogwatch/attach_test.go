@@ -16,6 +16,9 @@ const (
 	cogAuth        = "arn:aws:lambda:eu-west-1:123456789012:function:cogwatch-AuthenticationFunction-4D5E6F"
 	theirPreSignUp = "arn:aws:lambda:eu-west-1:123456789012:function:signup-rules:live"
 	theirMessage   = "arn:aws:lambda:eu-west-1:123456789012:function:custom-message"
+	theirTokens    = "arn:aws:lambda:eu-west-1:123456789012:function:token-claims:3"
+	cogTokens      = "arn:aws:lambda:eu-west-1:123456789012:function:cogwatch-PreTokenGenerationFunction-J1K2L3"
+	cogMessage     = "arn:aws:lambda:eu-west-1:123456789012:function:cogwatch-CustomMessageFunction-M4N5O6"
 )
 
 // TestAttachDetach runs `cogwatch attach` and `detach` against
@@ -83,6 +86,65 @@ Dry run: nothing changed.
 	require.Equal(t, start, describe(), "the whole description, as it started")
 }
 
+// TestAttachJourneySlots: attach and detach the pre token generation and
+// custom message slots of a pool whose own functions hold them, V2 events:
+// the dry run's diff shows cogwatch's functions in the pool's version, and
+// detaching gives back the whole description.
+func TestAttachJourneySlots(t *testing.T) {
+	e := cognitolocaltest.Start(t, cognitolocaltest.Options{})
+	ctx := t.Context()
+	c := e.Client()
+	out, err := c.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("production-users"),
+		LambdaConfig: &types.LambdaConfigType{CustomMessage: aws.String(theirMessage),
+			PreTokenGenerationConfig: &types.PreTokenGenerationVersionConfigType{LambdaArn: aws.String(theirTokens), LambdaVersion: types.PreTokenGenerationLambdaVersionTypeV20}}})
+	require.NoError(t, err)
+	pool := aws.ToString(out.UserPool.Id)
+	describe := func() *types.UserPoolType {
+		out, err := c.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(pool)})
+		require.NoError(t, err)
+		return out.UserPool
+	}
+	start := describe()
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_PROFILE", "")
+	base := []string{"--user-pool-id", pool, "--endpoint", e.Endpoint,
+		"--trigger", "PreTokenGeneration=" + cogTokens, "--trigger", "CustomMessage=" + cogMessage, "--pre-token-generation-version", "V1_0"}
+
+	r := cogwatch(ctx, nil, append([]string{"attach", "--dry-run"}, base...)...)
+	require.Equal(t, 1, r.code, r.stderr)
+	require.Contains(t, r.stderr, "slot PreTokenGeneration holds "+theirTokens+", which is not cogwatch's")
+	require.Contains(t, r.stderr, "slot CustomMessage holds "+theirMessage+", which is not cogwatch's")
+
+	chained := append(base, "--chain", "PreTokenGeneration="+theirTokens, "--chain", "CustomMessage="+theirMessage)
+	r = cogwatch(ctx, nil, append([]string{"attach", "--dry-run"}, chained...)...)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Equal(t, `--- `+pool+` LambdaConfig (now)
++++ `+pool+` LambdaConfig (planned)
+-CustomMessage: `+theirMessage+`
++CustomMessage: `+cogMessage+`
+-PreTokenGenerationConfig: {LambdaArn=`+theirTokens+` LambdaVersion=V2_0}
++PreTokenGenerationConfig: {LambdaArn=`+cogTokens+` LambdaVersion=V2_0}
+cogwatch's PreTokenGeneration function must have COGWATCH_CHAIN_PRE_TOKEN_GENERATION=`+theirTokens+` to call it.
+cogwatch's CustomMessage function must have COGWATCH_CHAIN_CUSTOM_MESSAGE=`+theirMessage+` to call it.
+Dry run: nothing changed.
+`, r.stdout)
+	require.Equal(t, start, describe(), "a dry run changes nothing")
+
+	r = cogwatch(ctx, nil, append([]string{"attach"}, chained...)...)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "Attached 2 slot(s)")
+	lc := describe().LambdaConfig
+	require.Equal(t, cogMessage, aws.ToString(lc.CustomMessage))
+	require.Equal(t, &types.PreTokenGenerationVersionConfigType{LambdaArn: aws.String(cogTokens), LambdaVersion: types.PreTokenGenerationLambdaVersionTypeV20}, lc.PreTokenGenerationConfig)
+
+	r = cogwatch(ctx, nil, append([]string{"detach", "--dry-run"}, chained...)...)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "-PreTokenGenerationConfig: {LambdaArn="+cogTokens+" LambdaVersion=V2_0}\n+PreTokenGenerationConfig: {LambdaArn="+theirTokens+" LambdaVersion=V2_0}\n")
+	r = cogwatch(ctx, nil, append([]string{"detach"}, chained...)...)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Equal(t, start, describe(), "the whole description, as it started")
+}
+
 func TestAttachUsage(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -92,9 +154,11 @@ func TestAttachUsage(t *testing.T) {
 		{name: "no pool", args: []string{"attach", "--trigger", "PreSignUp=" + cogPreSignUp}, wantErr: "--user-pool-id is required"},
 		{name: "no trigger", args: []string{"detach", "--user-pool-id", "eu-west-1_AbC"}, wantErr: "property Triggers: required"},
 		{name: "not SLOT=ARN", args: []string{"attach", "--user-pool-id", "eu-west-1_AbC", "--trigger", cogPreSignUp}, wantErr: `--trigger "` + cogPreSignUp + `": want SLOT=ARN`},
-		{name: "unknown slot", args: []string{"attach", "--user-pool-id", "eu-west-1_AbC", "--trigger", "CustomMessage=" + cogPreSignUp}, wantErr: "property Triggers.CustomMessage: not a slot cogwatch handles"},
+		{name: "unknown slot", args: []string{"attach", "--user-pool-id", "eu-west-1_AbC", "--trigger", "UserMigration=" + cogPreSignUp}, wantErr: "property Triggers.UserMigration: not a slot cogwatch handles"},
 		{name: "a name for an ARN", args: []string{"attach", "--user-pool-id", "eu-west-1_AbC", "--trigger", "PreSignUp=cogwatch-presignup"}, wantErr: `"cogwatch-presignup" is not an ARN`},
 		{name: "chain without its slot", args: []string{"attach", "--user-pool-id", "eu-west-1_AbC", "--trigger", "PreSignUp=" + cogPreSignUp, "--chain", "PostConfirmation=" + theirPreSignUp}, wantErr: "cogwatch takes no PostConfirmation slot"},
+		{name: "a version cogwatch does not read", args: []string{"attach", "--user-pool-id", "eu-west-1_AbC", "--trigger", "PreTokenGeneration=" + cogTokens, "--pre-token-generation-version", "V3_0"},
+			wantErr: `property PreTokenGenerationVersion: "V3_0" is not V1_0 or V2_0`},
 		{name: "slot twice", args: []string{"attach", "--user-pool-id", "eu-west-1_AbC", "--trigger", "PreSignUp=" + cogPreSignUp, "--trigger", "PreSignUp=" + cogAuth}, wantErr: "--trigger: slot PreSignUp given twice"},
 	}
 	for _, tc := range tests {

@@ -97,4 +97,40 @@ func TestCognitoLocalAttachDetach(t *testing.T) {
 	_, err = r.Detach(ctx, id, props)
 	require.NoError(t, err)
 	require.Equal(t, start, describe(id), "the whole description, as it started")
+
+	// Every slot, the pre token generation and custom message functions
+	// chained: cogwatch's functions in the pool's V2 configuration, given
+	// back exactly.
+	all := Properties{UserPoolId: id, Triggers: cogwatchAll(), Slots: SlotNames(), ChainExisting: true, PreTokenGenerationVersion: PreTokenV1,
+		Chained: map[string]string{"PreSignUp": theirPreSignUp, "PostConfirmation": theirPostConf, "PreTokenGeneration": theirTokens, "CustomMessage": theirMessage}}
+	plan, err = r.Attach(ctx, all, Properties{})
+	require.NoError(t, err)
+	require.Len(t, plan.Changes(), 6)
+	attached = describe(id)
+	require.Empty(t, changedFields(start, attached))
+	require.Equal(t, cogwatchAll(), slotsOf(attached, SlotNames()...))
+	require.Equal(t, &types.PreTokenGenerationVersionConfigType{LambdaArn: aws.String(cogTokens), LambdaVersion: PreTokenV2},
+		attached.LambdaConfig.PreTokenGenerationConfig, "the pool's version, not the one asked for an empty slot")
+	require.Equal(t, cogTokens, aws.ToString(attached.LambdaConfig.PreTokenGeneration))
+	require.Equal(t, start.LambdaConfig.CustomSMSSender, attached.LambdaConfig.CustomSMSSender)
+	_, err = r.Detach(ctx, id, all)
+	require.NoError(t, err)
+	require.Equal(t, start, describe(id), "the whole description, PreTokenGenerationConfig and its version included")
+
+	// A pool without triggers: every slot taken, the version asked for.
+	in := createInput("empty-slots")
+	in.LambdaConfig = nil
+	empty, err := c.CreateUserPool(ctx, in)
+	require.NoError(t, err)
+	emptyID := aws.ToString(empty.UserPool.Id)
+	emptyStart := describe(emptyID)
+	mine := Properties{UserPoolId: emptyID, Triggers: cogwatchAll(), Slots: SlotNames(), PreTokenGenerationVersion: PreTokenV1}
+	_, err = r.Attach(ctx, mine, Properties{})
+	require.NoError(t, err)
+	got := describe(emptyID)
+	require.Equal(t, cogwatchAll(), slotsOf(got, SlotNames()...))
+	require.Equal(t, PreTokenV1, got.LambdaConfig.PreTokenGenerationConfig.LambdaVersion)
+	_, err = r.Detach(ctx, emptyID, mine)
+	require.NoError(t, err)
+	require.Equal(t, emptyStart, describe(emptyID))
 }

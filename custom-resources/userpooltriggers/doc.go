@@ -1,8 +1,9 @@
 // Package userpooltriggers is the Custom::UserPoolTriggers CloudFormation
 // custom resource: it attaches cogwatch's trigger functions to the
 // LambdaConfig slots of a user pool that already exists (PreSignUp,
-// PreAuthentication, PostAuthentication, PostConfirmation), and gives the
-// slots back on Delete. `cogwatch attach` and `detach` run the same code.
+// PreAuthentication, PostAuthentication, PostConfirmation,
+// PreTokenGeneration, CustomMessage: Slots), and gives the slots back on
+// Delete. `cogwatch attach` and `detach` run the same code.
 //
 // UpdateUserPool resets every setting it is not given, so each write starts
 // from DescribeUserPool and copies every mutable setting back (UpdateInput),
@@ -20,7 +21,13 @@
 // cogwatch's function back to the function it chained (or empties it); a
 // slot someone changed since is left as it is.
 //
-// Properties: UserPoolId, Triggers (slot → cogwatch's function ARN),
+// The pre token generation slot spans the legacy PreTokenGeneration ARN and
+// PreTokenGenerationConfig (ARN and event version): a slot that holds a
+// function keeps its version and fields, so a chained function gets the
+// events it was written for; an empty one gets PreTokenGenerationVersion.
+//
+// Properties: UserPoolId, Triggers (slot → cogwatch's function ARN), Slots
+// (the slots taken; absent, DefaultSlots), PreTokenGenerationVersion,
 // ChainExisting, Chained (slot → the pool's own function ARN). The physical
 // id is the user pool id; a new UserPoolId is a replacement (the clean-up
 // Delete detaches from the old pool). Fn::GetAtt: UserPoolId.

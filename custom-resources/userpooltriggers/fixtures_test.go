@@ -16,6 +16,8 @@ const (
 	cogAuth      = "arn:aws:lambda:eu-west-1:123456789012:function:cogwatch-AuthenticationFunction-4D5E6F"
 	cogPostConf  = "arn:aws:lambda:eu-west-1:123456789012:function:cogwatch-PostConfirmationFunction-7G8H9I"
 	cogAuthNew   = "arn:aws:lambda:eu-west-1:123456789012:function:cogwatch-AuthenticationFunction-NEW123"
+	cogTokens    = "arn:aws:lambda:eu-west-1:123456789012:function:cogwatch-PreTokenGenerationFunction-J1K2L3"
+	cogMessage   = "arn:aws:lambda:eu-west-1:123456789012:function:cogwatch-CustomMessageFunction-M4N5O6"
 
 	// The adopter's own functions: an alias, a version, an unqualified one.
 	theirPreSignUp = "arn:aws:lambda:eu-west-1:123456789012:function:signup-rules:live"
@@ -29,6 +31,13 @@ const (
 // cogwatch is the stack's Triggers property: cogwatch's functions.
 func cogwatch() map[string]string {
 	return map[string]string{"PreSignUp": cogPreSignUp, "PreAuthentication": cogAuth, "PostAuthentication": cogAuth, "PostConfirmation": cogPostConf}
+}
+
+// cogwatchAll is cogwatch's function for every slot it handles.
+func cogwatchAll() map[string]string {
+	m := cogwatch()
+	m["PreTokenGeneration"], m["CustomMessage"] = cogTokens, cogMessage
+	return m
 }
 
 // productionPool is a pool with every setting a production pool may have,

@@ -37,9 +37,16 @@ func template(pool string, triggers map[string]string, chain bool, chained map[s
 	return map[string]any{"UserPoolId": pool, "Triggers": tr, "ChainExisting": chain, "Chained": ch}
 }
 
+// slots returns what the slots taken by default hold.
 func slots(p *types.UserPoolType) map[string]string {
+	return slotsOf(p, DefaultSlots...)
+}
+
+// slotsOf returns what the named slots hold, by name.
+func slotsOf(p *types.UserPoolType, names ...string) map[string]string {
 	out := map[string]string{}
-	for _, s := range Slots {
+	for _, name := range names {
+		s, _ := slotByName(name)
 		if v := s.Get(p.LambdaConfig); v != "" {
 			out[s.Name] = v
 		}
@@ -91,7 +98,10 @@ func TestLifecycle(t *testing.T) {
 				wantReason string
 			}{
 				{with(v2, "UserPoolId", "pool"), `property UserPoolId: "pool" is not a user pool id`},
-				{with(v2, "Triggers", map[string]any{"CustomMessage": cogAuth}), "property Triggers.CustomMessage: not a slot cogwatch handles"},
+				{with(v2, "Triggers", map[string]any{"UserMigration": cogAuth}), "property Triggers.UserMigration: not a slot cogwatch handles"},
+				{with(v2, "Slots", []any{"PreSignUp", "UserMigration"}), `property Slots: "UserMigration" is not a slot cogwatch handles`},
+				{with(v2, "Slots", []any{"PreSignUp", "PreTokenGeneration"}), "property Triggers.PreTokenGeneration: required: Slots takes PreTokenGeneration"},
+				{with(v2, "PreTokenGenerationVersion", "V3_0"), `property PreTokenGenerationVersion: "V3_0" is not V1_0 or V2_0`},
 				{with(v2, "Triggers", map[string]any{"PreSignUp": "cogwatch-presignup"}), `property Triggers.PreSignUp: "cogwatch-presignup" is not an ARN`},
 				{with(v2, "ChainExisting", "maybe"), `property ChainExisting: "maybe" is not true or false`},
 				{with(v2, "Chained", map[string]any{"PreSignUp": cogPreSignUp}), "property Chained.PreSignUp: is cogwatch's own function"},

@@ -50,12 +50,13 @@ type Plan struct {
 	Left []Change
 }
 
-// Changes returns the slots the plan changes.
+// Changes returns the slots the plan changes: their function, or for pre
+// token generation its event version or the fields it is in.
 func (p Plan) Changes() []Change {
 	var out []Change
 	for _, s := range Slots {
-		if from, to := s.Get(p.Before), s.Get(p.After); from != to {
-			out = append(out, Change{Slot: s.Name, From: from, To: to})
+		if s.state(p.Before) != s.state(p.After) {
+			out = append(out, Change{Slot: s.Name, From: s.Get(p.Before), To: s.Get(p.After)})
 		}
 	}
 	return out
@@ -135,7 +136,14 @@ func render(v reflect.Value) string {
 // in pool, or why it cannot. old are the properties of the Update that
 // brought the resource here (zero otherwise): a slot holding an old
 // function of cogwatch's takes the new one, and a slot cogwatch no longer
-// takes goes back to what it chained.
+// takes goes back to what it chained. p and old are effective (Triggers
+// holds the slots taken).
+//
+// A pre token generation slot that holds a function keeps its event version
+// and fields when cogwatch's function takes it: the chained function gets
+// the events it was written for, and cogwatch never downgrades (nor
+// upgrades) a pool's tokens. An empty one, or one whose version is
+// cogwatch's own choice (nothing chained), gets p's version.
 func planAttach(pool *types.UserPoolType, p, old Properties) (Plan, error) {
 	plan := Plan{UserPoolID: deref(pool.Id), Before: pool.LambdaConfig, After: cloneLambdaConfig(pool.LambdaConfig)}
 	var errs []error
@@ -148,17 +156,24 @@ func planAttach(pool *types.UserPoolType, p, old Properties) (Plan, error) {
 			continue
 		}
 		chained := p.Chained[s.Name]
+		version := p.version() // the slot is cogwatch's alone: its version is cogwatch's choice
+		if chained != "" {
+			version = "" // the pool's, kept
+		}
 		switch {
 		case cur == want:
+			if version != "" && s.Version(pool.LambdaConfig) != "" && s.Version(pool.LambdaConfig) != version {
+				s.SetVersion(plan.After, want, version)
+			}
 		case cur == "" && chained != "":
 			errs = append(errs, refused(ErrChainMismatch, "slot %s is empty, but Chained.%s names %s, which the pool does not use: put it back in the pool, or leave Chained.%s empty",
 				s.Name, s.Name, chained, s.Name))
 		case cur == "":
-			s.Set(plan.After, want)
+			s.SetVersion(plan.After, want, version)
 		case cur == old.Triggers[s.Name]:
-			s.Set(plan.After, want) // cogwatch's function replaced
+			s.SetVersion(plan.After, want, version) // cogwatch's function replaced
 		case p.ChainExisting && cur == chained:
-			s.Set(plan.After, want)
+			s.SetVersion(plan.After, want, version)
 		case p.ChainExisting:
 			named := chained
 			if named == "" {
@@ -167,7 +182,7 @@ func planAttach(pool *types.UserPoolType, p, old Properties) (Plan, error) {
 			errs = append(errs, refused(ErrChainMismatch, "slot %s holds %s but Chained.%s names %s: set Chained.%s to %s (cogwatch's template: parameter Chain%s) so that cogwatch's trigger calls the function the pool uses",
 				s.Name, cur, s.Name, named, s.Name, cur, s.Name))
 		default:
-			errs = append(errs, refused(ErrSlotTaken, "slot %s holds %s, which is not cogwatch's: to keep it, set ChainExisting \"true\" and Chained.%s to %s (cogwatch's template: parameter Chain%s), and cogwatch's trigger calls it after its own work and answers with its response; or empty the slot first",
+			errs = append(errs, refused(ErrSlotTaken, "slot %s holds %s, which is not cogwatch's: to keep it, set ChainExisting \"true\" and Chained.%s to %s (cogwatch's template: parameter Chain%s), and cogwatch's trigger calls it after its own work and answers with its response; or leave the slot out of Slots (template: AttachSlots); or empty the slot first",
 				s.Name, cur, s.Name, cur, s.Name))
 		}
 	}

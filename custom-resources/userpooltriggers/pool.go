@@ -117,9 +117,27 @@ func changedFields(a, b *types.UserPoolType) []string {
 }
 
 // sameLambdaConfig reports whether a and b hold the same triggers; nil is
-// the empty configuration.
+// the empty configuration. The two spellings of one pre token generation
+// trigger are the same (see preTokenCanonical).
 func sameLambdaConfig(a, b *types.LambdaConfigType) bool {
-	return reflect.DeepEqual(lambdaConfigOrEmpty(a), lambdaConfigOrEmpty(b))
+	return reflect.DeepEqual(preTokenCanonical(a), preTokenCanonical(b))
+}
+
+// preTokenCanonical returns c with its pre token generation trigger in one
+// spelling: PreTokenGenerationConfig alone. AWS documents the legacy
+// PreTokenGeneration ARN as the same value as PreTokenGenerationConfig's
+// (UpdateUserPool refuses two different ones) and a pool with the legacy
+// field alone as sending V1_0 events, so a description that reports either
+// spelling of what cogwatch wrote is not another writer's change.
+func preTokenCanonical(c *types.LambdaConfigType) types.LambdaConfigType {
+	out := lambdaConfigOrEmpty(c)
+	if out.PreTokenGenerationConfig == nil && out.PreTokenGeneration != nil {
+		out.PreTokenGenerationConfig = &types.PreTokenGenerationVersionConfigType{LambdaArn: out.PreTokenGeneration, LambdaVersion: PreTokenV1}
+	}
+	if out.PreTokenGenerationConfig != nil && out.PreTokenGenerationConfig.LambdaArn != nil {
+		out.PreTokenGeneration = nil
+	}
+	return out
 }
 
 func lambdaConfigOrEmpty(c *types.LambdaConfigType) types.LambdaConfigType {

@@ -118,7 +118,7 @@ func (r *Resource) PlanAttach(ctx context.Context, p, old Properties) (Plan, err
 	if err != nil {
 		return Plan{}, err
 	}
-	return planAttach(pool, p, old)
+	return planAttach(pool, p.effective(), old.effective())
 }
 
 // Attach gives p's functions their slots in p's pool, copying every other
@@ -129,6 +129,7 @@ func (r *Resource) Attach(ctx context.Context, p, old Properties) (Plan, error) 
 }
 
 func (r *Resource) attach(ctx context.Context, p, old Properties) (Plan, bool, error) {
+	p, old = p.effective(), old.effective()
 	return r.apply(ctx, p.UserPoolId, true, func(pool *types.UserPoolType) (Plan, error) {
 		return planAttach(pool, p, old)
 	})
@@ -141,7 +142,7 @@ func (r *Resource) PlanDetach(ctx context.Context, poolID string, p Properties) 
 	if err != nil {
 		return Plan{}, err
 	}
-	return planDetach(pool, p), nil
+	return planDetach(pool, p.effective()), nil
 }
 
 // Detach gives each of p's slots in pool poolID that still holds cogwatch's
@@ -153,6 +154,7 @@ func (r *Resource) PlanDetach(ctx context.Context, poolID string, p Properties) 
 // not failed: detaching is what a stack deletion or a rollback needs to
 // finish.
 func (r *Resource) Detach(ctx context.Context, poolID string, p Properties) (Plan, error) {
+	p = p.effective()
 	plan, _, err := r.apply(ctx, poolID, false, func(pool *types.UserPoolType) (Plan, error) {
 		plan := planDetach(pool, p)
 		for _, c := range plan.Left {

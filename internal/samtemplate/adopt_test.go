@@ -11,6 +11,8 @@ import (
 
 const (
 	chainedPreSignUp = "arn:aws:lambda:eu-west-1:123456789012:function:signup-rules:live"
+	chainedTokens    = "arn:aws:lambda:eu-west-1:123456789012:function:token-claims:3"
+	chainedMessage   = "arn:aws:lambda:eu-west-1:123456789012:function:custom-message"
 	adoptedPoolArn   = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/" + adoptedPool
 )
 
@@ -22,9 +24,11 @@ var newPoolOnly = []string{"AWS::Cognito::UserPool", "Custom::UserPoolDomain", "
 
 // chainEnv are the trigger functions' chain variables, by function.
 var chainEnv = map[string][]string{
-	"PreSignUpFunction":        {"COGWATCH_CHAIN_PRE_SIGN_UP"},
-	"AuthenticationFunction":   {"COGWATCH_CHAIN_PRE_AUTHENTICATION", "COGWATCH_CHAIN_POST_AUTHENTICATION"},
-	"PostConfirmationFunction": {"COGWATCH_CHAIN_POST_CONFIRMATION"},
+	"PreSignUpFunction":          {"COGWATCH_CHAIN_PRE_SIGN_UP"},
+	"AuthenticationFunction":     {"COGWATCH_CHAIN_PRE_AUTHENTICATION", "COGWATCH_CHAIN_POST_AUTHENTICATION"},
+	"PostConfirmationFunction":   {"COGWATCH_CHAIN_POST_CONFIRMATION"},
+	"PreTokenGenerationFunction": {"COGWATCH_CHAIN_PRE_TOKEN_GENERATION"},
+	"CustomMessageFunction":      {"COGWATCH_CHAIN_CUSTOM_MESSAGE"},
 }
 
 func env(t Template, fn string) map[string]any {
@@ -55,11 +59,18 @@ func TestAdoptedPool(t *testing.T) {
 		name      string
 		overrides map[string]any
 		attach    bool
+		slots     []any             // Slots; nil: every slot (AttachSlots' default)
+		version   string            // PreTokenGenerationVersion; "": V2_0
 		chained   map[string]string // variable → ARN
 	}{
 		{name: "adopted", overrides: adopted, attach: true},
 		{name: "adopted, pre sign-up chained", overrides: map[string]any{"ExistingUserPoolId": adoptedPool, "ChainPreSignUp": chainedPreSignUp},
 			attach: true, chained: map[string]string{"COGWATCH_CHAIN_PRE_SIGN_UP": chainedPreSignUp}},
+		{name: "adopted, pre token generation and custom message chained, two slots taken",
+			overrides: map[string]any{"ExistingUserPoolId": adoptedPool, "ChainPreTokenGeneration": chainedTokens, "ChainCustomMessage": chainedMessage,
+				"AttachSlots": "PreTokenGeneration,CustomMessage", "PreTokenGenerationVersion": "V1_0"},
+			attach: true, slots: []any{"PreTokenGeneration", "CustomMessage"}, version: "V1_0",
+			chained: map[string]string{"COGWATCH_CHAIN_PRE_TOKEN_GENERATION": chainedTokens, "COGWATCH_CHAIN_CUSTOM_MESSAGE": chainedMessage}},
 		{name: "adopted, wired by hand", overrides: map[string]any{"ExistingUserPoolId": adoptedPool, "AttachTriggers": "false", "ChainPreSignUp": chainedPreSignUp},
 			chained: map[string]string{"COGWATCH_CHAIN_PRE_SIGN_UP": chainedPreSignUp}},
 	}
@@ -83,8 +94,21 @@ func TestAdoptedPool(t *testing.T) {
 				require.Equal(t, adoptedPool, p["UserPoolId"])
 				require.Equal(t, fmt.Sprint(len(tc.chained) > 0), p["ChainExisting"])
 				require.Equal(t, map[string]any{"PreSignUp": tc.chained["COGWATCH_CHAIN_PRE_SIGN_UP"], "PreAuthentication": "",
-					"PostAuthentication": "", "PostConfirmation": ""}, p["Chained"])
-				for _, perm := range []string{"PreSignUpPermission", "AuthenticationPermission", "PostConfirmationPermission"} {
+					"PostAuthentication": "", "PostConfirmation": "", "PreTokenGeneration": tc.chained["COGWATCH_CHAIN_PRE_TOKEN_GENERATION"],
+					"CustomMessage": tc.chained["COGWATCH_CHAIN_CUSTOM_MESSAGE"]}, p["Chained"])
+				wired := p["Triggers"].(map[string]any)
+				require.Equal(t, "PreTokenGenerationFunction", ref(wired["PreTokenGeneration"]))
+				require.Equal(t, "CustomMessageFunction", ref(wired["CustomMessage"]))
+				slots, version := tc.slots, tc.version
+				if slots == nil {
+					slots = []any{"PreSignUp", "PreAuthentication", "PostAuthentication", "PostConfirmation", "PreTokenGeneration", "CustomMessage"}
+				}
+				if version == "" {
+					version = "V2_0"
+				}
+				require.Equal(t, slots, p["Slots"])
+				require.Equal(t, version, p["PreTokenGenerationVersion"])
+				for _, perm := range []string{"PreSignUpPermission", "AuthenticationPermission", "PostConfirmationPermission", "PreTokenGenerationPermission", "CustomMessagePermission"} {
 					require.True(t, r.WaitsFor("UserPoolTriggers", perm), "attached only once Cognito may invoke: %s", perm)
 				}
 				// Its role reads and updates that pool, nothing else of Cognito.
@@ -133,7 +157,7 @@ func TestAdoptedPool(t *testing.T) {
 			for _, o := range []string{"HostedUIDomain", "IosAppClientId", "AndroidAppClientId", "MachineClientId", "IdentityPoolId"} {
 				require.NotContains(t, outs, o)
 			}
-			for _, o := range []string{"PreSignUpFunctionArn", "AuthenticationFunctionArn", "PostConfirmationFunctionArn"} {
+			for _, o := range []string{"PreSignUpFunctionArn", "AuthenticationFunctionArn", "PostConfirmationFunctionArn", "PreTokenGenerationFunctionArn", "CustomMessageFunctionArn"} {
 				require.Contains(t, outs, o)
 			}
 			api := env(r, "ApiFunction")

@@ -233,8 +233,10 @@ var variants = []struct {
 	{name: "adopted pool", overrides: adopted},
 	{name: "adopted pool with chained triggers, every optional part on", overrides: map[string]any{
 		"ExistingUserPoolId": adoptedPool, "ChainPreSignUp": "arn:aws:lambda:eu-west-1:123456789012:function:signup-rules:live",
-		"ChainPostConfirmation": "arn:aws:lambda:eu-west-1:123456789012:function:welcome-mail:7",
-		"Stage":                 "prod", "CustomDomainName": "auth.example.com",
+		"ChainPostConfirmation":   "arn:aws:lambda:eu-west-1:123456789012:function:welcome-mail:7",
+		"ChainPreTokenGeneration": "arn:aws:lambda:eu-west-1:123456789012:function:token-claims:3",
+		"ChainCustomMessage":      "arn:aws:lambda:eu-west-1:123456789012:function:custom-message",
+		"Stage":                   "prod", "CustomDomainName": "auth.example.com",
 		"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc", "HostedZoneId": "Z123",
 		"VpcSubnetIds": "subnet-1,subnet-2", "VpcSecurityGroupIds": "sg-1", "OnCallEmail": "oncall@example.com",
 		"ApiGatewayLogging": "create", "EncryptLogGroupNames": "/my/function-a", "PinpointAnalytics": "true",
@@ -680,6 +682,8 @@ var triggers = map[string]string{
 	"PreAuthentication":  "AuthenticationFunction",
 	"PostAuthentication": "AuthenticationFunction",
 	"PostConfirmation":   "PostConfirmationFunction",
+	"PreTokenGeneration": "PreTokenGenerationFunction", // a new pool's PreTokenGenerationConfig.LambdaArn
+	"CustomMessage":      "CustomMessageFunction",
 }
 
 // checkTriggers checks, for a new pool and for an adopted one, that every
@@ -715,7 +719,11 @@ func checkWiring(t Template) error {
 	var wired map[string]any
 	switch {
 	case len(pools) == 1 && len(customs) == 0:
-		wired, _ = t.Props(pools[0])["LambdaConfig"].(map[string]any)
+		lc, _ := t.Props(pools[0])["LambdaConfig"].(map[string]any)
+		wired = maps.Clone(lc)
+		if cfg, ok := lc["PreTokenGenerationConfig"].(map[string]any); ok && wired["PreTokenGeneration"] == nil {
+			wired["PreTokenGeneration"] = cfg["LambdaArn"]
+		}
 	case len(pools) == 0 && len(customs) == 1:
 		wired, _ = t.Props(customs[0])["Triggers"].(map[string]any)
 	case len(pools) > 0 || len(customs) > 0:
@@ -852,6 +860,12 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 			edit: func(res map[string]any) {
 				props(res, "UserPoolTriggers")["Triggers"].(map[string]any)["PostAuthentication"] = map[string]any{"Fn::GetAtt": "PreSignUpFunction.Arn"}
 			}},
+		{name: "adopted pool: custom message not attached", check: checkTriggers, want: "CustomMessage",
+			edit: func(res map[string]any) {
+				delete(props(res, "UserPoolTriggers")["Triggers"].(map[string]any), "CustomMessage")
+			}},
+		{name: "pre token generation permission for any pool", check: checkTriggers, want: "PreTokenGenerationFunction: permission PreTokenGenerationPermission is not limited",
+			edit: func(res map[string]any) { delete(props(res, "PreTokenGenerationPermission"), "SourceArn") }},
 		{name: "adopted pool: permission for the new pool only", check: checkTriggers, want: "not limited to this user pool's ARN " + "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/" + adoptedPool,
 			edit: func(res map[string]any) {
 				props(res, "AuthenticationPermission")["SourceArn"] = map[string]any{"Fn::GetAtt": "UserPool.Arn"}
@@ -943,7 +957,7 @@ func TestCustomResources(t *testing.T) {
 	}{
 		"Custom::UserPoolDomain":   {"UserPoolDomainFunction", []string{"UserPoolId", "Domain", "CustomDomainConfig", "ManagedLoginVersion"}},
 		"Custom::LogEncryption":    {"LogEncryptionFunction", []string{"LogGroupNames", "KmsKeyId", "RetentionInDays"}},
-		"Custom::UserPoolTriggers": {"UserPoolTriggersFunction", []string{"UserPoolId", "Triggers", "ChainExisting", "Chained"}},
+		"Custom::UserPoolTriggers": {"UserPoolTriggersFunction", []string{"UserPoolId", "Triggers", "ChainExisting", "Chained", "Slots", "PreTokenGenerationVersion"}},
 	}
 	for typ, w := range want {
 		ids := tmpl.OfType(typ)
