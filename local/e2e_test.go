@@ -84,6 +84,7 @@ func TestEndToEnd(t *testing.T) {
 		event.CodeSent:        codes,
 	}
 	require.Equal(t, want, nonZero(sum.Events))
+	require.Equal(t, want, local.Expected(r), "local.Expected, which the fault suite relies on")
 	// The journeys, by trigger source: cognito-local sends every code by
 	// email (its custom message event carries an empty smsMessage).
 	require.Equal(t, map[string]int{
