@@ -611,8 +611,14 @@ func TestWalkthrough(t *testing.T) {
 		event.SignUpAccepted:  2, // alice, bob
 		event.SignUpRejected:  1, // mallory's disposable address
 		event.UserConfirmed:   2, // alice with the code, bob by the administrator
-		event.SignInSucceeded: 1, // alice's right password; no event for the wrong one, the refresh, nor the hosted sign-in
+		event.SignInSucceeded: 1, // alice's right password; no sign-in event for the wrong one, the refresh, nor the hosted sign-in
+		event.CodeSent:        2, // alice's and bob's confirmation codes
+		event.TokenIssued:     3, // alice's sign-in, her refresh, the hosted sign-in
 	}, nonZero(sum.Events))
+	require.Equal(t, 1, sum.Sources["TokenGeneration_Authentication"])
+	require.Equal(t, 1, sum.Sources["TokenGeneration_RefreshTokens"])
+	require.Equal(t, 1, sum.Sources["TokenGeneration_HostedAuth"])
+	require.Equal(t, 2, sum.Sources["CustomMessage_SignUp"])
 	require.Equal(t, map[string]int{event.ReasonDisposableDomain: 1}, nonZero(sum.Rejections))
 	require.Equal(t, 1, sum.NoClientID, "bob's admin confirmation carries no client id")
 }

@@ -50,14 +50,20 @@ func TestEndToEnd(t *testing.T) {
 	require.Positive(t, disposable.Attempted)
 	require.Positive(t, invalid.Attempted)
 	require.Positive(t, r.SignInWrong.Attempted)
+	require.Positive(t, r.Refresh.Succeeded)
+	require.Positive(t, r.ConfirmForgotPassword.Succeeded)
 	rejectedByTrigger := disposable.Failed["UserLambdaValidationException"] + invalid.Failed["UserLambdaValidationException"]
 	reachedTrigger := r.Accepted() + rejectedByTrigger
 
 	// Cognito → triggers on the Lambda host.
 	require.Equal(t, reachedTrigger, sum.Functions[local.PreSignUpFunction].Invocations)
-	require.Equal(t, r.Confirm.Succeeded, sum.Functions[local.PostConfirmationFunction].Invocations)
+	require.Equal(t, r.Confirm.Succeeded+r.ConfirmForgotPassword.Succeeded, sum.Functions[local.PostConfirmationFunction].Invocations)
 	require.Equal(t, r.SignInRight.Succeeded, sum.Functions[local.AuthenticationFunction].Invocations,
 		"cognito-local calls PostAuthentication on success only, and never PreAuthentication")
+	tokens := r.SignInRight.Succeeded + r.Refresh.Succeeded
+	require.Equal(t, tokens, sum.Functions[local.PreTokenGenerationFunction].Invocations, "a token set per sign-in and per refresh")
+	codes := r.Accepted() + r.ForgotPassword.Succeeded
+	require.Equal(t, codes, sum.Functions[local.CustomMessageFunction].Invocations, "a code per accepted sign-up and per forgotten password")
 	for name, st := range sum.Functions {
 		wantErrors := 0
 		if name == local.PreSignUpFunction {
@@ -73,8 +79,31 @@ func TestEndToEnd(t *testing.T) {
 		event.SignUpRejected:  rejectedByTrigger,
 		event.UserConfirmed:   r.Confirm.Succeeded,
 		event.SignInSucceeded: r.SignInRight.Succeeded,
+		event.PasswordReset:   r.ConfirmForgotPassword.Succeeded,
+		event.TokenIssued:     tokens,
+		event.CodeSent:        codes,
 	}
 	require.Equal(t, want, nonZero(sum.Events))
+	require.Equal(t, want, local.Expected(r), "local.Expected, which the fault suite relies on")
+	// The journeys, by trigger source: cognito-local sends every code by
+	// email (its custom message event carries an empty smsMessage).
+	require.Equal(t, map[string]int{
+		"PreSignUp_SignUp":                       r.Accepted() + rejectedByTrigger,
+		"PostConfirmation_ConfirmSignUp":         r.Confirm.Succeeded,
+		"PostConfirmation_ConfirmForgotPassword": r.ConfirmForgotPassword.Succeeded,
+		"PostAuthentication_Authentication":      r.SignInRight.Succeeded,
+		"TokenGeneration_Authentication":         r.SignInRight.Succeeded,
+		"TokenGeneration_RefreshTokens":          r.Refresh.Succeeded,
+		"CustomMessage_SignUp":                   r.Accepted(),
+		"CustomMessage_ForgotPassword":           r.ForgotPassword.Succeeded,
+	}, sum.Sources)
+	require.Equal(t, map[string]int{event.MediumEmail: codes}, sum.Media)
+	// The triggers' own EMF counts: one per invocation, equal to the events
+	// (token events are on locally; the metric is written either way).
+	for typ, n := range want {
+		require.Equal(t, float64(n), sum.EMF[catalog.ForEvent(typ)], typ)
+	}
+	require.Zero(t, sum.EMF[catalog.SMSSent])
 	require.Equal(t, map[string]int{
 		event.ReasonDisposableDomain: disposable.Failed["UserLambdaValidationException"],
 		event.ReasonInvalidEmail:     invalid.Failed["UserLambdaValidationException"],
@@ -140,16 +169,20 @@ func TestEndToEnd(t *testing.T) {
 	// The warmer ran once at start, through the Invoke API, and kept
 	// warmInstances environments of each trigger.
 	require.Equal(t, 1, sum.Functions[local.WarmerFunction].Invocations)
-	for _, fn := range []string{local.PreSignUpFunction, local.AuthenticationFunction, local.PostConfirmationFunction} {
+	require.Len(t, local.TriggerFunctionNames(), 5)
+	for _, fn := range local.TriggerFunctionNames() {
 		require.Equal(t, 2, sum.Functions[fn].Warmups, fn)
 		require.GreaterOrEqual(t, sum.Functions[fn].Environments, 2, fn)
 	}
 
 	// No address in any log of the run directory: cognito-local prints
-	// each user's address, and the stack saves its output redacted.
+	// each user's address, and the stack saves its output redacted. No
+	// phone number anywhere either: some users signed up with one, which
+	// the custom message and token triggers saw.
 	planned, err := simulate.Plan(simOpts)
 	require.NoError(t, err)
 	requireNoAddresses(t, s.Dir(), planned)
+	requireNoPhones(t, s.Dir(), planned)
 
 	t.Logf("end-to-end in %s: %d events", time.Since(begun), total)
 }
@@ -180,6 +213,33 @@ func requireNoAddresses(t *testing.T, dir string, users []simulate.User) {
 		}
 		if filepath.Base(path) == "cognito-local.log" {
 			require.Contains(t, string(b), redact.Mask+"@", "cognito-local printed no address")
+		}
+	}
+}
+
+// requireNoPhones fails when a file of the run directory (logs, recorded
+// CloudWatch and EventBridge calls) holds one of the users' phone numbers,
+// in E.164 or as its digits alone.
+func requireNoPhones(t *testing.T, dir string, users []simulate.User) {
+	t.Helper()
+	var phones []string
+	for _, u := range users {
+		if u.Phone != "" {
+			phones = append(phones, u.Phone, strings.TrimPrefix(u.Phone, "+"))
+		}
+	}
+	require.NotEmpty(t, phones, "no user had a phone number: the check proves nothing")
+	files, err := filepath.Glob(filepath.Join(dir, "*.*"))
+	require.NoError(t, err)
+	require.Contains(t, files, filepath.Join(dir, local.CustomMessageFunction+".log"))
+	for _, path := range files {
+		if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+			continue // .cognito: cognito-local's database, Cognito's own store
+		}
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		for _, p := range phones {
+			require.NotContains(t, string(b), p, path)
 		}
 	}
 }

@@ -26,6 +26,8 @@ const (
 	PreSignUpFunction           = "PreSignUpFunction"
 	AuthenticationFunction      = "AuthenticationFunction"
 	PostConfirmationFunction    = "PostConfirmationFunction"
+	PreTokenGenerationFunction  = "PreTokenGenerationFunction"
+	CustomMessageFunction       = "CustomMessageFunction"
 	CloudWatchConsumerFunction  = "CloudWatchConsumerFunction"
 	EventBridgeConsumerFunction = "EventBridgeConsumerFunction"
 	WarmerFunction              = "WarmerFunction"
@@ -40,12 +42,20 @@ const (
 
 // triggerFunctions is cognito-local's TriggerFunctions: Cognito trigger →
 // function. cognito-local 5.3.0 never calls PreAuthentication; it is set
-// for when it does.
+// for when it does. It calls PreTokenGeneration for sign-ins
+// (TokenGeneration_Authentication) and refreshes (_RefreshTokens), and
+// CustomMessage for every code it sends (CustomMessage_SignUp,
+// _ForgotPassword, _UpdateUserAttribute, _VerifyUserAttribute,
+// _AdminCreateUser, _Authentication), always as email here: its event
+// carries an empty smsMessage. UserMigration is left out: cogwatch's
+// migration journey is a middleware around the adopter's own trigger.
 var triggerFunctions = map[string]string{
 	"PreSignUp":          PreSignUpFunction,
 	"PreAuthentication":  AuthenticationFunction,
 	"PostAuthentication": AuthenticationFunction,
 	"PostConfirmation":   PostConfirmationFunction,
+	"PreTokenGeneration": PreTokenGenerationFunction,
+	"CustomMessage":      CustomMessageFunction,
 }
 
 // Queues of the SQS-triggered consumers, named after their functions.

@@ -18,6 +18,8 @@ import (
 
 	"github.com/cogwatch/cogwatch/consumers/exporter"
 	"github.com/cogwatch/cogwatch/event"
+	"github.com/cogwatch/cogwatch/internal/catalog"
+	"github.com/cogwatch/cogwatch/local/dashboard"
 	"github.com/cogwatch/cogwatch/local/eventsource"
 	"github.com/cogwatch/cogwatch/local/lambdahost"
 	"github.com/cogwatch/cogwatch/local/recording"
@@ -32,6 +34,16 @@ type Summary struct {
 	Rejections map[string]int     `json:"rejections"`
 	NoClientID int                `json:"noClientId"`
 	Malformed  int                `json:"malformed"`
+	// Sources counts the events by Cognito trigger source: the journeys
+	// (a sign-in's tokens and a refresh's, a sign-up's code and a reset's);
+	// Media counts cogwatch.code.sent by medium.
+	Sources map[string]int `json:"sources"`
+	Media   map[string]int `json:"media"`
+	// EMF sums the triggers' own count metrics (namespace Cogwatch, the
+	// [UserPoolId] set) by name, as CloudWatch would extract them from the
+	// functions' logs: the metrics that exist even when no event is
+	// published (pre token generation without token events).
+	EMF map[string]float64 `json:"emf"`
 	// Functions counts each function's invocations on the Lambda host.
 	Functions map[string]lambdahost.Stats `json:"functions"`
 	// Queues counts each event-source mapping's work.
@@ -116,7 +128,11 @@ func (s *Stack) depth(ctx context.Context, url string) (int, error) {
 // Summary reads the counts of every stage. Call Drain first for final figures.
 func (s *Stack) Summary(ctx context.Context) (Summary, error) {
 	var sum Summary
-	sum.Events, sum.Rejections, sum.NoClientID, sum.Malformed = s.tap.counts()
+	s.tap.counts(&sum)
+	var err error
+	if sum.EMF, err = s.emfCounts(ctx); err != nil {
+		return sum, err
+	}
 	sum.Functions = map[string]lambdahost.Stats{}
 	for _, n := range s.host.Names() {
 		sum.Functions[n] = s.host.Stats(n)
@@ -136,7 +152,6 @@ func (s *Stack) Summary(ctx context.Context) (Summary, error) {
 	if s.sub != nil {
 		_, sum.DeadLetters[LogForwarderFunction] = s.LogSubscription()
 	}
-	var err error
 	if err = summarize(filepath.Join(s.dir, PutMetricDataFile), &sum.PutMetricData, recording.SummarizeMetricData); err != nil {
 		return sum, err
 	}
@@ -155,6 +170,42 @@ func (s *Stack) Summary(ctx context.Context) (Summary, error) {
 		}
 	}
 	return sum, nil
+}
+
+// emfMetrics are the trigger metrics EMF sums: each event type's count,
+// and the SMS among the codes sent.
+func emfMetrics() []string {
+	var names []string
+	for _, t := range event.Types() {
+		names = append(names, catalog.ForEvent(t))
+	}
+	return append(names, catalog.SMSSent)
+}
+
+// emfCounts sums each of emfMetrics over the whole run, in the [UserPoolId]
+// set (one sample per invocation), from the EMF lines the page's store read.
+func (s *Stack) emfCounts(ctx context.Context) (map[string]float64, error) {
+	out := map[string]float64{}
+	since, ok := s.metrics.Earliest()
+	if !ok {
+		return out, nil
+	}
+	until := time.Now()
+	for _, name := range emfMetrics() {
+		series, err := s.metrics.Query(ctx, dashboard.Query{
+			Namespace: catalog.Namespace, Name: name, Schema: []string{catalog.DimUserPoolID}, Stat: "Sum",
+			Since: since, Until: until, Step: until.Sub(since) + time.Second, // one step: the whole run
+		})
+		if err != nil {
+			return nil, fmt.Errorf("EMF %s: %w", name, err)
+		}
+		for _, ser := range series {
+			for _, p := range ser.Points {
+				out[name] += p.V
+			}
+		}
+	}
+	return out, nil
 }
 
 func summarize[T any](path string, into *T, f func(io.Reader) (T, error)) error {
@@ -204,6 +255,33 @@ func (sum Summary) Print(w io.Writer) {
 		fmt.Fprintf(w, "Failed sign-ins, from the events (attempted − succeeded): not countable here: cognito-local calls no pre\n"+
 			"  authentication trigger, so there is no %s event to subtract the %d succeeded from\n", event.SignInAttempted, sum.Events[event.SignInSucceeded])
 	}
+	if len(sum.Sources) > 0 {
+		fmt.Fprintln(w, "User events by Cognito trigger source (the journeys):")
+		for _, src := range sortedKeys(sum.Sources) {
+			fmt.Fprintf(w, "  %-40s %d\n", src, sum.Sources[src])
+		}
+	}
+	if n := sum.Events[event.CodeSent]; n > 0 {
+		fmt.Fprintf(w, "Codes sent by medium (adding up to the %d %s): %s\n", n, event.CodeSent, joinCounts(sum.Media))
+	}
+	if len(sum.EMF) > 0 {
+		fmt.Fprintln(w, "The triggers' EMF counts (namespace Cogwatch, [UserPoolId] set) beside the events:")
+		for _, t := range event.Types() {
+			name := catalog.ForEvent(t)
+			v, n := sum.EMF[name], sum.Events[t]
+			if v == 0 && n == 0 {
+				continue
+			}
+			mark := "="
+			if v != float64(n) {
+				mark = "≠"
+			}
+			fmt.Fprintf(w, "  %-28s %5g %s %d %s\n", name, v, mark, n, t)
+		}
+		if sum.Events[event.CodeSent] > 0 {
+			fmt.Fprintf(w, "  %-28s %5g (SMS among the codes: %d by the events' medium)\n", catalog.SMSSent, sum.EMF[catalog.SMSSent], sum.Media[event.MediumSMS])
+		}
+	}
 	if sum.NoClientID > 0 || sum.Malformed > 0 {
 		fmt.Fprintf(w, "Events without a clientId: %d; messages that were no user event: %d\n", sum.NoClientID, sum.Malformed)
 	}
@@ -215,7 +293,9 @@ func (sum Summary) Print(w io.Writer) {
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(w, "  note: a rejected sign-up is the pre sign-up trigger's error (%s %d = %d rejected); warm-ups are answered\n"+
-		"  before the handler and not counted as invocations; cognito-local calls AuthenticationFunction after sign-ins only\n",
+		"  before the handler and not counted as invocations; cognito-local calls AuthenticationFunction after sign-ins only,\n"+
+		"  PostConfirmationFunction after confirmations and password resets, PreTokenGenerationFunction for sign-ins and\n"+
+		"  refreshes, CustomMessageFunction for each code it sends\n",
 		"PreSignUpFunction", sum.Functions["PreSignUpFunction"].Errors, sum.Events[event.SignUpRejected])
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "Queues (event-source mappings)\treceived\tinvocations\tdeleted\tretained\tdead-lettered")
@@ -290,6 +370,15 @@ func (sum Summary) printPull(w io.Writer, published int) {
 			i, events, m[exporter.MetricSQSDups], abandoned)
 	}
 	fmt.Fprintf(w, "  sum over the replicas: %g (events published: %d); dead-lettered: %d\n", counted, published, sum.PullDeadLetters)
+}
+
+// joinCounts renders counts as "a=1 b=2", sorted by key.
+func joinCounts(m map[string]int) string {
+	parts := make([]string, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, m[k]))
+	}
+	return strings.Join(parts, " ")
 }
 
 func sortedKeys[V any, K ~string](m map[K]V) []K {

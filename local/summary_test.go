@@ -87,3 +87,33 @@ func TestSummaryPullReplicas(t *testing.T) {
 	sum.Print(&b)
 	require.NotContains(t, b.String(), "Pull-mode")
 }
+
+// TestSummaryJourneys: the tokens and codes of a run are listed by trigger
+// source, codes by medium, and the triggers' EMF counts stand beside the
+// events, a difference marked.
+func TestSummaryJourneys(t *testing.T) {
+	sum := local.Summary{
+		Events: map[event.Type]int{event.SignUpAccepted: 35, event.TokenIssued: 53, event.CodeSent: 42, event.PasswordReset: 7},
+		Sources: map[string]int{"PreSignUp_SignUp": 35, "TokenGeneration_Authentication": 35, "TokenGeneration_RefreshTokens": 18,
+			"CustomMessage_SignUp": 35, "CustomMessage_ForgotPassword": 7, "PostConfirmation_ConfirmForgotPassword": 7},
+		Media: map[string]int{event.MediumEmail: 42},
+		EMF:   map[string]float64{"SignUpAccepted": 35, "TokensIssued": 53, "CodesSent": 42, "PasswordReset": 6},
+	}
+	var b bytes.Buffer
+	sum.Print(&b)
+	out := b.String()
+	for _, line := range []string{
+		"User events by Cognito trigger source (the journeys):",
+		"  CustomMessage_ForgotPassword             7",
+		"  TokenGeneration_RefreshTokens            18",
+		"Codes sent by medium (adding up to the 42 cogwatch.code.sent): email=42",
+		"The triggers' EMF counts (namespace Cogwatch, [UserPoolId] set) beside the events:",
+		"  TokensIssued                    53 = 53 cogwatch.token.issued",
+		"  CodesSent                       42 = 42 cogwatch.code.sent",
+		"  PasswordReset                    6 ≠ 7 cogwatch.password.reset",
+		"  SMSSent                          0 (SMS among the codes: 0 by the events' medium)",
+	} {
+		require.Contains(t, out, line+"\n")
+	}
+	require.NotContains(t, out, "UserConfirmed", "a metric with neither events nor EMF samples is left out")
+}

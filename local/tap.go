@@ -18,12 +18,16 @@ type tap struct {
 	mu        sync.Mutex
 	byType    map[event.Type]int
 	byReason  map[string]int
-	noClient  int // events without a clientId (PostConfirmation after admin confirmation)
+	bySource  map[string]int // by Cognito trigger source: which journey
+	byMedium  map[string]int // cogwatch.code.sent by medium
+	noClient  int            // events without a clientId (PostConfirmation after admin confirmation)
 	malformed int
 	delays    []time.Duration // from each event's time to its receipt here
 }
 
-func newTap() *tap { return &tap{byType: map[event.Type]int{}, byReason: map[string]int{}} }
+func newTap() *tap {
+	return &tap{byType: map[event.Type]int{}, byReason: map[string]int{}, bySource: map[string]int{}, byMedium: map[string]int{}}
+}
 
 func (t *tap) invoke(_ context.Context, payload []byte) ([]byte, error) {
 	var ev events.SQSEvent
@@ -43,6 +47,10 @@ func (t *tap) invoke(_ context.Context, payload []byte) ([]byte, error) {
 		if e.Type == event.SignUpRejected {
 			t.byReason[e.Data.Reason]++
 		}
+		t.bySource[e.Data.TriggerSource]++
+		if e.Type == event.CodeSent {
+			t.byMedium[e.Data.Medium]++
+		}
 		if e.Data.ClientID == "" {
 			t.noClient++
 		}
@@ -50,8 +58,9 @@ func (t *tap) invoke(_ context.Context, payload []byte) ([]byte, error) {
 	return []byte(`{}`), nil
 }
 
-func (t *tap) counts() (map[event.Type]int, map[string]int, int, int) {
+func (t *tap) counts(sum *Summary) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return maps.Clone(t.byType), maps.Clone(t.byReason), t.noClient, t.malformed
+	sum.Events, sum.Rejections, sum.NoClientID, sum.Malformed = maps.Clone(t.byType), maps.Clone(t.byReason), t.noClient, t.malformed
+	sum.Sources, sum.Media = maps.Clone(t.bySource), maps.Clone(t.byMedium)
 }

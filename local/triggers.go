@@ -9,6 +9,7 @@ import (
 
 	"github.com/cogwatch/cogwatch/local/lambdahost"
 	"github.com/cogwatch/cogwatch/triggers"
+	"github.com/cogwatch/cogwatch/triggers/phone"
 )
 
 // triggerTimeout is the triggers' function timeout: Cognito's own limit.
@@ -18,12 +19,42 @@ const triggerTimeout = 5 * time.Second
 // events carry made-up addresses.
 const localHashKey = "cogwatch-local-hash-key-not-a-secret"
 
+// triggerBuilders are the Cognito triggers of the template, in its order,
+// each built by the constructor its cmd/ main calls.
+var triggerBuilders = []struct {
+	name string
+	from func(context.Context, func(string) string, io.Writer) (lambda.Handler, error)
+}{
+	{PreSignUpFunction, triggers.PreSignUpFromEnv},
+	{AuthenticationFunction, triggers.AuthenticationFromEnv},
+	{PostConfirmationFunction, triggers.PostConfirmationFromEnv},
+	{PreTokenGenerationFunction, triggers.PreTokenGenerationFromEnv},
+	{CustomMessageFunction, func(ctx context.Context, getenv func(string) string, w io.Writer) (lambda.Handler, error) {
+		return triggers.CustomMessageFromEnv(ctx, getenv, w, phone.CountryCode)
+	}},
+}
+
+// TriggerFunctionNames returns the names of the Cognito trigger functions
+// the stack hosts (and the warmer keeps warm, as in the template).
+func TriggerFunctionNames() []string {
+	names := make([]string, len(triggerBuilders))
+	for i, t := range triggerBuilders {
+		names[i] = t.name
+	}
+	return names
+}
+
 // triggerFunctionsFor builds the Cognito triggers with the environment the
-// template gives them, pointed at the local topic.
+// template gives them, pointed at the local topic. Unlike the template's
+// default, the pre token generation trigger publishes its events
+// (COGWATCH_TOKEN_EVENTS=true): locally a publish costs nothing, and so the
+// cogwatch.token.issued path (SNS, both consumers, the exporter) runs and
+// is counted like every other event; its EMF metrics are written either way.
 func (s *Stack) triggerFunctionsFor() ([]lambdahost.Function, error) {
 	env := map[string]string{
 		"USER_EVENTS_TOPIC_ARN":   s.ends.TopicARN,
 		"COGWATCH_HASH_KEY":       localHashKey,
+		"COGWATCH_TOKEN_EVENTS":   "true",
 		"POWERTOOLS_SERVICE_NAME": "cogwatch-local",
 		"AWS_ENDPOINT_URL_SNS":    s.triggerSNS(),
 		"COGWATCH_EVENT_SINK":     s.eventSink(),
@@ -32,14 +63,7 @@ func (s *Stack) triggerFunctionsFor() ([]lambdahost.Function, error) {
 		"AWS_SECRET_ACCESS_KEY":   "local",
 	}
 	var fns []lambdahost.Function
-	for _, t := range []struct {
-		name string
-		from func(context.Context, func(string) string, io.Writer) (lambda.Handler, error)
-	}{
-		{PreSignUpFunction, triggers.PreSignUpFromEnv},
-		{AuthenticationFunction, triggers.AuthenticationFromEnv},
-		{PostConfirmationFunction, triggers.PostConfirmationFromEnv},
-	} {
+	for _, t := range triggerBuilders {
 		w, err := s.functionLog(t.name)
 		if err != nil {
 			return nil, err

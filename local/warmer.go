@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -23,7 +24,7 @@ func (s *Stack) warmerFunctions() ([]lambdahost.Function, error) {
 		return nil, err
 	}
 	getenv := s.env(map[string]string{
-		"COGWATCH_WARM_TARGETS":     PreSignUpFunction + "," + AuthenticationFunction + "," + PostConfirmationFunction,
+		"COGWATCH_WARM_TARGETS":     strings.Join(TriggerFunctionNames(), ","),
 		"COGWATCH_WARM_CONCURRENCY": itoa(warmInstances),
 		"POWERTOOLS_SERVICE_NAME":   "cogwatch-local",
 	})

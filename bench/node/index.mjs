@@ -3,7 +3,10 @@
 // the SNS client built at start, the disposable-domain list read into a Set,
 // one EMF line printed, the user event published, the Cognito event answered
 // unchanged. make bench starts it as Lambda starts a runtime and times it
-// against the Go bootstrap. The SDK reads AWS_ENDPOINT_URL_SNS itself.
+// against the Go bootstrap. The SDK reads AWS_ENDPOINT_URL_SNS itself. Pre
+// token generation publishes only with COGWATCH_TOKEN_EVENTS=true, as
+// cogwatch's does; custom message tells email from SMS as cogwatch's does,
+// but finds no country calling code (no phone-number library).
 import { readFileSync } from "node:fs";
 import { createHmac, randomUUID } from "node:crypto";
 import { SNSClient, PublishCommand } from "@aws-sdk/client-sns";
@@ -11,6 +14,7 @@ import { SNSClient, PublishCommand } from "@aws-sdk/client-sns";
 const API = `http://${process.env.AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime`;
 const TOPIC = process.env.USER_EVENTS_TOPIC_ARN || "";
 const HASH_KEY = process.env.COGWATCH_HASH_KEY || "";
+const TOKEN_EVENTS = process.env.COGWATCH_TOKEN_EVENTS === "true";
 const BUDGET_MS = 3000;
 
 const sns = new SNSClient({ maxAttempts: 2 });
@@ -46,12 +50,25 @@ async function handle(ev) {
   if (source.startsWith("PreSignUp_")) {
     if (email && source !== "PreSignUp_AdminCreateUser" && disposable(domain)) reason = "disposable_domain";
     [type, metric] = reason ? ["cogwatch.signup.rejected", "SignUpRejected"] : ["cogwatch.signup.accepted", "SignUpAccepted"];
+  } else if (source.startsWith("TokenGeneration_")) {
+    [type, metric] = ["cogwatch.token.issued", "TokensIssued"];
+  } else if (source.startsWith("CustomMessage_")) {
+    [type, metric] = ["cogwatch.code.sent", "CodesSent"];
   } else {
     [type, metric] = TYPES[source];
   }
   const pool = ev.userPoolId || "";
   const client = (ev.callerContext && ev.callerContext.clientId) || "";
-  const data = { schemaVersion: 1, userPoolId: pool, triggerSource: source, region: ev.region || "" };
+  const journey = metric === "TokensIssued" || metric === "CodesSent";
+  const data = { schemaVersion: journey ? 2 : 1, userPoolId: pool, triggerSource: source, region: ev.region || "" };
+  let extraDims = journey ? [["UserPoolId", "TriggerSource"]] : [];
+  if (metric === "CodesSent") {
+    const phone = attrs.phone_number || "";
+    const code = (ev.request && ev.request.codeParameter) || "";
+    const sms = (ev.response && ev.response.smsMessage) || "";
+    data.medium = phone && code && sms.includes(code) ? "sms" : "email";
+    extraDims = [["UserPoolId", "TriggerSource", "Medium"]];
+  }
   if (client) data.clientId = client;
   if (attrs.sub) data.sub = attrs.sub;
   if (domain) data.emailDomain = domain;
@@ -70,7 +87,7 @@ async function handle(ev) {
   if (attrs.sub) body.subject = attrs.sub;
   let failures = 0;
   const t0 = Date.now();
-  if (TOPIC) {
+  if (TOPIC && (metric !== "TokensIssued" || TOKEN_EVENTS)) {
     const MessageAttributes = { type: { DataType: "String", StringValue: type }, userPoolId: { DataType: "String", StringValue: pool } };
     if (client) MessageAttributes.clientId = { DataType: "String", StringValue: client };
     try {
@@ -87,7 +104,7 @@ async function handle(ev) {
       Timestamp: Date.now(),
       CloudWatchMetrics: [{
         Namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || "Cogwatch",
-        Dimensions: client ? [["UserPoolId"], ["UserPoolId", "ClientId"]] : [["UserPoolId"]],
+        Dimensions: (client ? [["UserPoolId"], ["UserPoolId", "ClientId"]] : [["UserPoolId"]]).concat(extraDims),
         Metrics: [
           { Name: metric, Unit: "Count" },
           { Name: "ColdStarts", Unit: "Count" },
@@ -106,6 +123,8 @@ async function handle(ev) {
     TriggerLatency: Date.now() - start,
   };
   if (client) doc.ClientId = client;
+  if (journey) doc.TriggerSource = source;
+  if (data.medium) doc.Medium = data.medium;
   console.log(JSON.stringify(doc));
   cold = false;
   if (reason) throw new Error("Please use a permanent email address");

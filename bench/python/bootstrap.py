@@ -3,7 +3,10 @@
 A tiny Lambda runtime loop (the Runtime API over urllib) around one handler:
 boto3's SNS client built at start, the disposable-domain list read into a
 Python list and scanned per lookup, one EMF line printed, the user event
-published with boto3, the Cognito event answered unchanged. make bench starts
+published with boto3, the Cognito event answered unchanged. Pre token
+generation publishes only with COGWATCH_TOKEN_EVENTS=true, as cogwatch's does;
+custom message tells email from SMS as cogwatch's does, but finds no country
+calling code (no phone-number library). make bench starts
 it as Lambda starts a runtime and times it against the Go bootstrap.
 
 Debian's boto3 (python3-boto3) predates AWS_ENDPOINT_URL_SNS, so the endpoint
@@ -24,6 +27,7 @@ from botocore.config import Config
 API = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime"
 TOPIC = os.environ.get("USER_EVENTS_TOPIC_ARN", "")
 HASH_KEY = os.environ.get("COGWATCH_HASH_KEY", "").encode()
+TOKEN_EVENTS = os.environ.get("COGWATCH_TOKEN_EVENTS", "") == "true"
 BUDGET = 3.0
 
 sns = boto3.client(
@@ -69,11 +73,25 @@ def handle(ev):
         if email and source != "PreSignUp_AdminCreateUser" and disposable(domain):
             reason = "disposable_domain"
         typ, metric = ("cogwatch.signup.rejected", "SignUpRejected") if reason else ("cogwatch.signup.accepted", "SignUpAccepted")
+    elif source.startswith("TokenGeneration_"):
+        typ, metric = "cogwatch.token.issued", "TokensIssued"
+    elif source.startswith("CustomMessage_"):
+        typ, metric = "cogwatch.code.sent", "CodesSent"
     else:
         typ, metric = TYPES[source]
     pool = ev.get("userPoolId", "")
     client = (ev.get("callerContext") or {}).get("clientId") or ""
-    data = {"schemaVersion": 1, "userPoolId": pool, "triggerSource": source, "region": ev.get("region", "")}
+    journey = metric in ("TokensIssued", "CodesSent")
+    data = {"schemaVersion": 2 if journey else 1, "userPoolId": pool, "triggerSource": source, "region": ev.get("region", "")}
+    extra_dims = []
+    if journey:
+        extra_dims = [["UserPoolId", "TriggerSource"]]
+    if metric == "CodesSent":
+        phone = attrs.get("phone_number") or ""
+        code = (ev.get("request") or {}).get("codeParameter") or ""
+        sms = (ev.get("response") or {}).get("smsMessage") or ""
+        data["medium"] = "sms" if phone and code and code in sms else "email"
+        extra_dims = [["UserPoolId", "TriggerSource", "Medium"]]
     if client:
         data["clientId"] = client
     if attrs.get("sub"):
@@ -98,7 +116,7 @@ def handle(ev):
         body["subject"] = attrs["sub"]
     failures = 0
     t0 = time.time()
-    if TOPIC:
+    if TOPIC and (metric != "TokensIssued" or TOKEN_EVENTS):
         msg_attrs = {"type": {"DataType": "String", "StringValue": typ}, "userPoolId": {"DataType": "String", "StringValue": pool}}
         if client:
             msg_attrs["clientId"] = {"DataType": "String", "StringValue": client}
@@ -107,7 +125,7 @@ def handle(ev):
         except Exception as err:  # fail open: the user goes through
             failures = 1
             print(json.dumps({"level": "WARN", "message": "user event not published", "err": type(err).__name__}))
-    dims = [["UserPoolId"], ["UserPoolId", "ClientId"]] if client else [["UserPoolId"]]
+    dims = ([["UserPoolId"], ["UserPoolId", "ClientId"]] if client else [["UserPoolId"]]) + extra_dims
     doc = {
         "_aws": {
             "Timestamp": int(time.time() * 1000),
@@ -133,6 +151,10 @@ def handle(ev):
     }
     if client:
         doc["ClientId"] = client
+    if journey:
+        doc["TriggerSource"] = source
+    if "medium" in data:
+        doc["Medium"] = data["medium"]
     print(json.dumps(doc), flush=True)
     cold = False
     if reason:

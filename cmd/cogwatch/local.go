@@ -238,23 +238,16 @@ func printReconciliation(w io.Writer, sim *simulate.Result, sum local.Summary) {
 		fmt.Fprintf(w, "  %-34s %5d %s %d\n", what, did, mark, counted)
 	}
 	row("sign-ups accepted", sim.Accepted(), sum.Events[event.SignUpAccepted])
-	row("sign-ups rejected by the trigger", byTrigger(sim), sum.Events[event.SignUpRejected])
+	row("sign-ups rejected by the trigger", local.RejectedByTrigger(sim), sum.Events[event.SignUpRejected])
 	row("users confirmed", sim.Confirm.Succeeded, sum.Events[event.UserConfirmed])
 	row("sign-ins succeeded", sim.SignInRight.Succeeded+sim.SignInWrong.Succeeded, sum.Events[event.SignInSucceeded])
+	row("token sets (sign-ins + refreshes)", sim.SignInRight.Succeeded+sim.SignInWrong.Succeeded+sim.Refresh.Succeeded, sum.Events[event.TokenIssued])
+	row("codes sent (sign-ups + forgotten)", sim.Accepted()+sim.ForgotPassword.Succeeded, sum.Events[event.CodeSent])
+	row("passwords reset", sim.ConfirmForgotPassword.Succeeded, sum.Events[event.PasswordReset])
 	refused := sim.SignInWrong.FailedTotal() + sim.SignInRight.FailedTotal()
 	if n, ok := sum.FailedSignIns(); ok {
 		row("sign-ins refused (attempted − succeeded)", refused, n)
 	} else {
 		fmt.Fprintf(w, "  %-34s %5d (the simulation's count: the events cannot count them here)\n", "sign-ins refused", refused)
 	}
-}
-
-// byTrigger counts the sign-ups the pre sign-up trigger rejected: Cognito
-// answers UserLambdaValidationException for them.
-func byTrigger(r *simulate.Result) int {
-	n := 0
-	for _, s := range r.SignUp {
-		n += s.Failed["UserLambdaValidationException"]
-	}
-	return n
 }

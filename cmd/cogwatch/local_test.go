@@ -166,12 +166,16 @@ func TestReconciliation(t *testing.T) {
 			simulate.Disposable: {Attempted: 10, Failed: map[string]int{"UserLambdaValidationException": 10}},
 			simulate.Invalid:    {Attempted: 5, Failed: map[string]int{"UserLambdaValidationException": 4, simulate.Interrupted: 1}},
 		},
-		Confirm:     simulate.Stage{Attempted: 35, Succeeded: 35},
-		SignInWrong: simulate.Stage{Attempted: 11, Failed: map[string]int{"InvalidPasswordException": 11}},
-		SignInRight: simulate.Stage{Attempted: 35, Succeeded: 35},
+		Confirm:               simulate.Stage{Attempted: 35, Succeeded: 35},
+		SignInWrong:           simulate.Stage{Attempted: 11, Failed: map[string]int{"InvalidPasswordException": 11}},
+		SignInRight:           simulate.Stage{Attempted: 35, Succeeded: 35},
+		Refresh:               simulate.Stage{Attempted: 18, Succeeded: 18},
+		ForgotPassword:        simulate.Stage{Attempted: 7, Succeeded: 7},
+		ConfirmForgotPassword: simulate.Stage{Attempted: 7, Succeeded: 7},
 	}
 	sum := local.Summary{Events: map[event.Type]int{
 		event.SignUpAccepted: 35, event.SignUpRejected: 15, event.UserConfirmed: 35, event.SignInSucceeded: 34,
+		event.TokenIssued: 53, event.CodeSent: 41, event.PasswordReset: 7,
 	}}
 	var b bytes.Buffer
 	printReconciliation(&b, sim, sum)
@@ -180,6 +184,9 @@ func TestReconciliation(t *testing.T) {
   sign-ups rejected by the trigger      14 ≠ 15
   users confirmed                       35 = 35
   sign-ins succeeded                    35 ≠ 34
+  token sets (sign-ins + refreshes)     53 = 53
+  codes sent (sign-ups + forgotten)     42 ≠ 41
+  passwords reset                        7 = 7
   sign-ins refused                      11 (the simulation's count: the events cannot count them here)
 `, b.String())
 

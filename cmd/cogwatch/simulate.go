@@ -35,6 +35,8 @@ type simulateFlags struct {
 	timeout              time.Duration
 	disposable, invalid  float64
 	wrongPassword        float64
+	refresh, forgot      float64
+	phone                float64
 	jsonOut, noProgress  bool
 }
 
@@ -42,27 +44,30 @@ func newSimulateCmd() *cobra.Command {
 	var f simulateFlags
 	cmd := &cobra.Command{
 		Use:   "simulate --client-id ID --user-pool-id ID [-n N]",
-		Short: "Sign up, confirm and sign in simulated users through a Cognito endpoint",
+		Short: "Sign up, confirm, sign in, refresh and reset simulated users through a Cognito endpoint",
 		Long: `Sign up N simulated users through the Cognito API, with valid, disposable
 (e.g. @mailinator.com) and invalid email addresses, confirm the accepted ones
 (AdminConfirmSignUp, or ConfirmSignUp with --confirmation-code), and sign
-them in with USER_PASSWORD_AUTH, some first with a wrong password. Then print
+them in with USER_PASSWORD_AUTH, some first with a wrong password; then some
+refresh their tokens (REFRESH_TOKEN_AUTH) and some reset their password
+(ForgotPassword, then ConfirmForgotPassword when --confirmation-code gives
+the code). Some sign up with a phone number reserved for fiction. Then print
 what was done and how Cognito answered, by kind of address and error code.
 
 It runs against any Cognito endpoint: real AWS (the SDK's default endpoint,
 credentials and region) or an emulator (--endpoint; on a loopback endpoint
 with no AWS credentials in the environment, dummy ones are used). The app
-client must allow USER_PASSWORD_AUTH; if it has a secret, put it in
+client must allow USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH; if it has a secret, put it in
 $COGWATCH_CLIENT_SECRET. Addresses are unique per run (--run-id) and never
 printed: only their domains are.
 
 Exits 1 when an outcome was not the one provoked: a valid address rejected,
 a confirmation failed, a right password refused or a wrong one accepted, a
-call that timed out. Rejected disposable and invalid addresses and refused
-wrong passwords are what the simulation is for. The table counts failures
-by error code; below it, each cause it knows (a refused connection, missing
-credentials, access denied, a user pool or app client not found) is said
-once, in one line, with its remedy.`,
+refresh or reset refused, a call that timed out. Rejected disposable and
+invalid addresses and refused wrong passwords are what the simulation is
+for. The table counts failures by error code; below it, each cause it knows
+(a refused connection, missing credentials, access denied, a user pool or
+app client not found) is said once, in one line, with its remedy.`,
 		Example: `  cogwatch simulate --endpoint "$(jq -r .cognito endpoints.json)" \
     --user-pool-id "$(jq -r .userPoolId endpoints.json)" --client-id "$(jq -r .clientId endpoints.json)" -n 50
   cogwatch simulate --region eu-west-1 --user-pool-id eu-west-1_AbC --client-id 1example23456789 -n 20 --json`,
@@ -83,6 +88,9 @@ once, in one line, with its remedy.`,
 	fl.Float64Var(&f.disposable, "disposable", simulate.DefaultDisposable, "share of users with a disposable address")
 	fl.Float64Var(&f.invalid, "invalid", simulate.DefaultInvalid, "share of users with a malformed address")
 	fl.Float64Var(&f.wrongPassword, "wrong-password", simulate.DefaultWrongPassword, "share of confirmed users who first type a wrong password")
+	fl.Float64Var(&f.refresh, "refresh", simulate.DefaultRefresh, "share of signed-in users who then refresh their tokens once")
+	fl.Float64Var(&f.forgot, "forgot-password", simulate.DefaultForgot, "share of signed-in users who then reset their password")
+	fl.Float64Var(&f.phone, "phone", simulate.DefaultPhone, "share of users who sign up with a (fictional) phone number too")
 	fl.IntVar(&f.concurrency, "concurrency", simulate.DefaultConcurrency, "users going through Cognito at once")
 	fl.DurationVar(&f.timeout, "timeout", simulate.DefaultCallTimeout, "deadline of each API call")
 	fl.BoolVar(&f.jsonOut, "json", false, "print the result as JSON instead of a table")
@@ -97,7 +105,8 @@ func runSimulate(ctx context.Context, stdout, stderr io.Writer, f simulateFlags,
 	if f.users <= 0 {
 		return usageErrorf("--users %d: want at least 1", f.users)
 	}
-	for name, v := range map[string]float64{"--disposable": f.disposable, "--invalid": f.invalid, "--wrong-password": f.wrongPassword} {
+	for name, v := range map[string]float64{"--disposable": f.disposable, "--invalid": f.invalid, "--wrong-password": f.wrongPassword,
+		"--refresh": f.refresh, "--forgot-password": f.forgot, "--phone": f.phone} {
 		if v < 0 || v > 1 {
 			return usageErrorf("%s %v: want a share between 0 and 1", name, v)
 		}
@@ -123,6 +132,7 @@ func runSimulate(ctx context.Context, stdout, stderr io.Writer, f simulateFlags,
 		ClientID: f.clientID, ClientSecret: getenv(clientSecretEnv),
 		UserPoolID: f.userPoolID, ConfirmationCode: f.confirmationCode,
 		Disposable: noneIfZero(f.disposable), Invalid: noneIfZero(f.invalid), WrongPassword: noneIfZero(f.wrongPassword),
+		Refresh: noneIfZero(f.refresh), ForgotPassword: noneIfZero(f.forgot), Phone: noneIfZero(f.phone),
 		Concurrency: f.concurrency, CallTimeout: f.timeout,
 	}
 	if !f.noProgress && isTerminal(stderr) {
@@ -212,6 +222,9 @@ func printResult(w io.Writer, r *simulate.Result, asJSON bool) error {
 	row("confirmation", r.Confirm)
 	row("sign-in, wrong password", r.SignInWrong)
 	row("sign-in, right password", r.SignInRight)
+	row("token refresh", r.Refresh)
+	row("forgot password", r.ForgotPassword)
+	row("password reset confirmed", r.ConfirmForgotPassword)
 	if err := tw.Flush(); err != nil {
 		return err
 	}

@@ -50,6 +50,9 @@ func TestSimulateAgainstCognitoLocal(t *testing.T) {
 			"confirmation  4  4  0",
 			"sign-in, wrong password  2  0  2  InvalidPasswordException=2",
 			"sign-in, right password  4  4  0",
+			"token refresh  2  2  0",
+			"forgot password  1  1  0",
+			"password reset confirmed  0  0  0", // no --confirmation-code: the code is not known
 		} {
 			require.Contains(t, squeeze(r.stdout), row)
 		}

@@ -39,11 +39,11 @@ func TestRunAgainstCognitoLocal(t *testing.T) {
 
 			plan, err := simulate.Plan(opts)
 			require.NoError(t, err)
-			wrong := 0
+			wrong, refresh, forgot := 0, 0, 0
 			for _, u := range plan {
-				if u.WrongPassword {
-					wrong++
-				}
+				wrong += count(u.WrongPassword)
+				refresh += count(u.Refresh)
+				forgot += count(u.Forgot)
 			}
 			require.Equal(t, simulate.Stage{Attempted: 14, Succeeded: 14}, *r.SignUp[simulate.Valid])
 			require.Equal(t, simulate.Stage{Attempted: 4, Succeeded: 4}, *r.SignUp[simulate.Disposable])
@@ -67,6 +67,13 @@ func TestRunAgainstCognitoLocal(t *testing.T) {
 			// real Cognito answers NotAuthorizedException. Either is a refusal.
 			require.Equal(t, simulate.Stage{Attempted: wrong, Failed: map[string]int{"InvalidPasswordException": wrong}}, r.SignInWrong)
 			require.Equal(t, simulate.Stage{Attempted: 20, Succeeded: 20}, r.SignInRight)
+			require.Equal(t, simulate.Stage{Attempted: refresh, Succeeded: refresh}, r.Refresh, "REFRESH_TOKEN_AUTH with each sign-in's refresh token")
+			require.Equal(t, simulate.Stage{Attempted: forgot, Succeeded: forgot}, r.ForgotPassword)
+			confirmed := 0
+			if opts.ConfirmationCode != "" {
+				confirmed = forgot
+			}
+			require.Equal(t, simulate.Stage{Attempted: confirmed, Succeeded: confirmed}, r.ConfirmForgotPassword)
 			require.Zero(t, r.Unexpected())
 			for _, u := range users {
 				require.Equal(t, types.UserStatusTypeConfirmed, u.UserStatus)
@@ -92,6 +99,13 @@ func TestRunAgainstCognitoLocal(t *testing.T) {
 		require.Equal(t, 3, r.Rejected())
 		require.NotZero(t, r.Unexpected())
 	})
+}
+
+func count(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func listUsers(t *testing.T, c *cip.Client, poolID string) []types.UserType {

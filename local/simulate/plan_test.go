@@ -64,6 +64,45 @@ func TestPlanDeterministic(t *testing.T) {
 	require.NotEqual(t, kinds(c), kinds(d), "another seed, another plan")
 }
 
+// TestPlanJourneysKeepTheSeed: the journeys after sign-in (refresh,
+// password reset) and the phone numbers come from a generator of their
+// own, so a seed plans the same kinds, domains, passwords and wrong
+// passwords with them as without them: `make run`'s figures for sign-ups
+// and sign-ins do not move.
+func TestPlanJourneysKeepTheSeed(t *testing.T) {
+	with := Options{Users: 50, Seed: 42, RunID: "a", ClientID: "c", UserPoolID: "p"}
+	without := with
+	without.Refresh, without.ForgotPassword, without.Phone = -1, -1, -1
+	a, err := Plan(with)
+	require.NoError(t, err)
+	b, err := Plan(without)
+	require.NoError(t, err)
+	refresh, forgot, phones := 0, 0, 0
+	for i := range a {
+		require.Equal(t, b[i].Email, a[i].Email)
+		require.Equal(t, b[i].Kind, a[i].Kind)
+		require.Equal(t, b[i].Password, a[i].Password)
+		require.Equal(t, b[i].WrongPassword, a[i].WrongPassword)
+		require.False(t, b[i].Refresh || b[i].Forgot || b[i].Phone != "", "none planned with negative shares")
+		refresh += boolN(a[i].Refresh)
+		forgot += boolN(a[i].Forgot)
+		if a[i].Phone != "" {
+			phones++
+			require.Regexp(t, `^\+(447700900\d{3}|120255501\d{2})$`, a[i].Phone, "a number reserved for fiction")
+		}
+	}
+	require.Equal(t, 25, refresh, "DefaultRefresh of 50")
+	require.Equal(t, 10, forgot, "DefaultForgot of 50")
+	require.Equal(t, 15, phones, "DefaultPhone of 50")
+}
+
+func boolN(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 func kinds(us []User) []Kind {
 	out := make([]Kind, len(us))
 	for i, u := range us {

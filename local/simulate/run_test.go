@@ -12,6 +12,7 @@ import (
 	"time"
 
 	emailverifier "github.com/AfterShip/email-verifier"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go"
@@ -29,11 +30,13 @@ type triggerPool struct {
 	challenge   types.ChallengeNameType
 	passwords   map[string]string
 	confirmed   map[string]bool
+	resetCodes  map[string]bool // users a ForgotPassword code went to
+	phones      int             // sign-ups with a phone_number
 	hang        bool
 }
 
 func newTriggerPool() *triggerPool {
-	return &triggerPool{verifier: emailverifier.NewVerifier(), passwords: map[string]string{}, confirmed: map[string]bool{}}
+	return &triggerPool{verifier: emailverifier.NewVerifier(), passwords: map[string]string{}, confirmed: map[string]bool{}, resetCodes: map[string]bool{}}
 }
 
 func apiErr(code string) error { return &smithy.GenericAPIError{Code: code, Message: "test"} }
@@ -52,6 +55,11 @@ func (p *triggerPool) SignUp(ctx context.Context, in *cip.SignUpInput, _ ...func
 	defer p.mu.Unlock()
 	p.passwords[email] = *in.Password
 	p.confirmed[email] = p.autoConfirm
+	for _, a := range in.UserAttributes {
+		if *a.Name == "phone_number" {
+			p.phones++
+		}
+	}
 	return &cip.SignUpOutput{UserConfirmed: p.autoConfirm}, nil
 }
 
@@ -78,6 +86,13 @@ func (p *triggerPool) AdminConfirmSignUp(ctx context.Context, in *cip.AdminConfi
 func (p *triggerPool) InitiateAuth(ctx context.Context, in *cip.InitiateAuthInput, _ ...func(*cip.Options)) (*cip.InitiateAuthOutput, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if in.AuthFlow == types.AuthFlowTypeRefreshTokenAuth {
+		u, ok := strings.CutPrefix(in.AuthParameters["REFRESH_TOKEN"], "refresh:")
+		if !ok || p.passwords[u] == "" {
+			return nil, apiErr("NotAuthorizedException")
+		}
+		return &cip.InitiateAuthOutput{AuthenticationResult: &types.AuthenticationResultType{}}, nil
+	}
 	u := in.AuthParameters["USERNAME"]
 	if p.passwords[u] != in.AuthParameters["PASSWORD"] {
 		return nil, apiErr("NotAuthorizedException")
@@ -85,7 +100,30 @@ func (p *triggerPool) InitiateAuth(ctx context.Context, in *cip.InitiateAuthInpu
 	if p.challenge != "" {
 		return &cip.InitiateAuthOutput{ChallengeName: p.challenge}, nil
 	}
-	return &cip.InitiateAuthOutput{AuthenticationResult: &types.AuthenticationResultType{}}, nil
+	return &cip.InitiateAuthOutput{AuthenticationResult: &types.AuthenticationResultType{RefreshToken: aws.String("refresh:" + u)}}, nil
+}
+
+func (p *triggerPool) ForgotPassword(ctx context.Context, in *cip.ForgotPasswordInput, _ ...func(*cip.Options)) (*cip.ForgotPasswordOutput, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.passwords[*in.Username] == "" {
+		return nil, apiErr("UserNotFoundException")
+	}
+	p.resetCodes[*in.Username] = true
+	return &cip.ForgotPasswordOutput{}, nil
+}
+
+func (p *triggerPool) ConfirmForgotPassword(ctx context.Context, in *cip.ConfirmForgotPasswordInput, _ ...func(*cip.Options)) (*cip.ConfirmForgotPasswordOutput, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.resetCodes[*in.Username] || *in.ConfirmationCode != "123456" {
+		return nil, apiErr("CodeMismatchException")
+	}
+	if *in.Password == p.passwords[*in.Username] {
+		return nil, apiErr("InvalidPasswordException")
+	}
+	p.passwords[*in.Username] = *in.Password
+	return &cip.ConfirmForgotPasswordOutput{}, nil
 }
 
 func TestRunWithTriggerRejections(t *testing.T) {
@@ -157,12 +195,35 @@ func TestRunWithTriggerRejections(t *testing.T) {
 
 			signedIn := tc.confirmed + tc.autoConf
 			users, _ := Plan(opts)
-			wrong := 0
+			wrong, refresh, forgot, phones := 0, 0, 0, 0
 			for _, u := range users {
 				if u.Kind == Valid && u.WrongPassword {
 					wrong++
 				}
+				if u.Kind == Valid && u.Refresh {
+					refresh++
+				}
+				if u.Kind == Valid && u.Forgot {
+					forgot++
+				}
+				if u.Kind == Valid && u.Phone != "" {
+					phones++
+				}
 			}
+			require.Positive(t, refresh)
+			require.Positive(t, forgot)
+			require.Positive(t, phones)
+			require.Equal(t, phones, p.phones, "the planned phone numbers went to Cognito")
+			completed := signedIn - sum(tc.rightFail)
+			if completed == 0 {
+				refresh, forgot = 0, 0 // refresh and reset follow a completed sign-in
+			}
+			require.Equal(t, Stage{Attempted: refresh, Succeeded: refresh}, r.Refresh)
+			require.Equal(t, Stage{Attempted: forgot, Succeeded: forgot}, r.ForgotPassword)
+			if opts.ConfirmationCode == "" {
+				forgot = 0 // no code to confirm the reset with
+			}
+			require.Equal(t, Stage{Attempted: forgot, Succeeded: forgot}, r.ConfirmForgotPassword)
 			if signedIn == 0 {
 				wrong = 0
 			}

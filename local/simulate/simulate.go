@@ -30,6 +30,8 @@ type Cognito interface {
 	ConfirmSignUp(context.Context, *cip.ConfirmSignUpInput, ...func(*cip.Options)) (*cip.ConfirmSignUpOutput, error)
 	AdminConfirmSignUp(context.Context, *cip.AdminConfirmSignUpInput, ...func(*cip.Options)) (*cip.AdminConfirmSignUpOutput, error)
 	InitiateAuth(context.Context, *cip.InitiateAuthInput, ...func(*cip.Options)) (*cip.InitiateAuthOutput, error)
+	ForgotPassword(context.Context, *cip.ForgotPasswordInput, ...func(*cip.Options)) (*cip.ForgotPasswordOutput, error)
+	ConfirmForgotPassword(context.Context, *cip.ConfirmForgotPasswordInput, ...func(*cip.Options)) (*cip.ConfirmForgotPasswordOutput, error)
 }
 
 // Kind is the kind of email address a simulated user signs up with.
@@ -92,6 +94,19 @@ type Options struct {
 	// WrongPassword is the share of confirmed users who first try a wrong
 	// password, then the right one. Default 0.3; negative for none.
 	WrongPassword float64
+	// Refresh is the share of signed-in users who then refresh their tokens
+	// once (InitiateAuth REFRESH_TOKEN_AUTH). Default 0.5; negative for none.
+	Refresh float64
+	// ForgotPassword is the share of signed-in users who then reset their
+	// password (ForgotPassword; then ConfirmForgotPassword when
+	// ConfirmationCode is set, the code being known). Default 0.2;
+	// negative for none.
+	ForgotPassword float64
+	// Phone is the share of users who sign up with a phone_number too (a
+	// number reserved for fiction, never a real one), so that the triggers
+	// see phone numbers that must stay out of events and logs. Default
+	// 0.3; negative for none.
+	Phone float64
 	// Concurrency is how many users go through their journey at once. Default 4.
 	Concurrency int
 	// CallTimeout bounds every API call. Default 10s.
@@ -107,6 +122,9 @@ const (
 	DefaultDisposable    = 0.2
 	DefaultInvalid       = 0.1
 	DefaultWrongPassword = 0.3
+	DefaultRefresh       = 0.5
+	DefaultForgot        = 0.2
+	DefaultPhone         = 0.3
 	DefaultConcurrency   = 4
 	DefaultCallTimeout   = 10 * time.Second
 )
@@ -129,6 +147,9 @@ func (o Options) withDefaults() (Options, error) {
 	share(&o.Disposable, DefaultDisposable)
 	share(&o.Invalid, DefaultInvalid)
 	share(&o.WrongPassword, DefaultWrongPassword)
+	share(&o.Refresh, DefaultRefresh)
+	share(&o.ForgotPassword, DefaultForgot)
+	share(&o.Phone, DefaultPhone)
 	if o.Concurrency == 0 {
 		o.Concurrency = DefaultConcurrency
 	}
@@ -146,6 +167,12 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("%w: disposable %v + invalid %v is more than 1", ErrConfig, o.Disposable, o.Invalid)
 	case o.WrongPassword > 1:
 		return o, fmt.Errorf("%w: wrong-password share %v is more than 1", ErrConfig, o.WrongPassword)
+	case o.Refresh > 1:
+		return o, fmt.Errorf("%w: refresh share %v is more than 1", ErrConfig, o.Refresh)
+	case o.ForgotPassword > 1:
+		return o, fmt.Errorf("%w: forgot-password share %v is more than 1", ErrConfig, o.ForgotPassword)
+	case o.Phone > 1:
+		return o, fmt.Errorf("%w: phone share %v is more than 1", ErrConfig, o.Phone)
 	case o.Concurrency < 0:
 		return o, fmt.Errorf("%w: concurrency %d is negative", ErrConfig, o.Concurrency)
 	case o.CallTimeout < 0:
@@ -167,7 +194,10 @@ type User struct {
 	Domain        string
 	Email         string
 	Password      string
-	WrongPassword bool // tries a wrong password before the right one
+	WrongPassword bool   // tries a wrong password before the right one
+	Refresh       bool   // refreshes the tokens once after signing in
+	Forgot        bool   // resets the password after signing in
+	Phone         string // an E.164 number reserved for fiction, or ""
 }
 
 // Plan returns the users a simulation with opts signs up, in order. It is
@@ -225,7 +255,33 @@ func plan(o Options) []User {
 		}
 		users[i] = u
 	}
+	journeys(o, users)
 	return users
+}
+
+// journeys plans what users do after signing in, and who gives a phone
+// number, from a generator of its own, so that a seed's kinds, domains and
+// wrong passwords stay those of plans made before these journeys existed.
+func journeys(o Options, users []User) {
+	rng := mrand.New(mrand.NewPCG(o.Seed, o.Seed^0x6a6f75726e657973))
+	pick := func(share float64, set func(u *User)) {
+		idx := rng.Perm(len(users))
+		for _, i := range idx[:int(math.Round(float64(len(users))*share))] {
+			set(&users[i])
+		}
+	}
+	pick(o.Refresh, func(u *User) { u.Refresh = true })
+	pick(o.ForgotPassword, func(u *User) { u.Forgot = true })
+	pick(o.Phone, func(u *User) { u.Phone = fictionalPhone(u.Index) })
+}
+
+// fictionalPhone returns the i-th of the numbers reserved for drama: the
+// UK's +44 7700 900000–900999 (Ofcom) and North America's +1 NXX 555-0100–0199.
+func fictionalPhone(i int) string {
+	if i%2 == 0 {
+		return fmt.Sprintf("+447700900%03d", i/2%1000)
+	}
+	return fmt.Sprintf("+1202555%04d", 100+i/2%100)
 }
 
 // password returns a password meeting Cognito's default policy: at least 8
@@ -296,6 +352,13 @@ type Result struct {
 	SignInWrong Stage `json:"signInWrongPassword"`
 	// SignInRight counts InitiateAuth calls with the right password.
 	SignInRight Stage `json:"signInRightPassword"`
+	// Refresh counts InitiateAuth REFRESH_TOKEN_AUTH calls, made with the
+	// refresh token of a successful sign-in.
+	Refresh Stage `json:"refresh"`
+	// ForgotPassword counts ForgotPassword calls (a code sent), and
+	// ConfirmForgotPassword the resets confirmed with that code.
+	ForgotPassword        Stage `json:"forgotPassword"`
+	ConfirmForgotPassword Stage `json:"confirmForgotPassword"`
 	// Elapsed is how long the run took.
 	Elapsed time.Duration `json:"elapsedNs"`
 
@@ -349,7 +412,8 @@ func (r *Result) Rejected() int {
 // end of the run (Run reports that end as its error).
 func (r *Result) Unexpected() int {
 	failed := func(s Stage) int { return s.FailedTotal() - s.Failed[Interrupted] }
-	n := failed(r.Confirm) + r.SignInWrong.Succeeded + failed(r.SignInRight)
+	n := failed(r.Confirm) + r.SignInWrong.Succeeded + failed(r.SignInRight) +
+		failed(r.Refresh) + failed(r.ForgotPassword) + failed(r.ConfirmForgotPassword)
 	if s := r.SignUp[Valid]; s != nil {
 		n += failed(*s)
 	}
@@ -374,7 +438,8 @@ func ErrorCode(err error) string {
 	}
 }
 
-// Run signs up, confirms and signs in opts.Users users through api. It
+// Run signs up, confirms and signs in opts.Users users through api, then
+// has some refresh their tokens and reset their password. It
 // returns an error only for bad options or when ctx ends first (with the
 // counts so far); how Cognito answered each call is in the Result.
 func Run(ctx context.Context, api Cognito, opts Options) (*Result, error) {
@@ -466,7 +531,8 @@ func (e *InterruptedError) ErrorMessage() string          { return e.Error() }
 func (e *InterruptedError) ErrorFault() smithy.ErrorFault { return smithy.FaultClient }
 
 // journey is one user's way through Cognito: sign up, confirm unless
-// Cognito already did, then sign in (a wrong password first, for some).
+// Cognito already did, then sign in (a wrong password first, for some),
+// and for some refresh the tokens and reset the password.
 func (s *sim) journey(ctx context.Context, u User) {
 	if ctx.Err() != nil {
 		return
@@ -478,7 +544,7 @@ func (s *sim) journey(ctx context.Context, u User) {
 			Username:       aws.String(u.Email),
 			Password:       aws.String(u.Password),
 			SecretHash:     s.secretHash(u.Email),
-			UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String(u.Email)}},
+			UserAttributes: attributes(u),
 		})
 		return err
 	})
@@ -502,11 +568,55 @@ func (s *sim) journey(ctx context.Context, u User) {
 		}
 	}
 	if u.WrongPassword {
-		err = s.call(ctx, func(ctx context.Context) error { return s.signIn(ctx, u.Email, u.Password+"x") })
+		err = s.call(ctx, func(ctx context.Context) error { _, err := s.signIn(ctx, u.Email, u.Password+"x"); return err })
 		s.count(func(r *Result) { r.record(&r.SignInWrong, err) })
 	}
-	err = s.call(ctx, func(ctx context.Context) error { return s.signIn(ctx, u.Email, u.Password) })
+	var refresh string
+	err = s.call(ctx, func(ctx context.Context) (err error) { refresh, err = s.signIn(ctx, u.Email, u.Password); return err })
 	s.count(func(r *Result) { r.record(&r.SignInRight, err) })
+	if err != nil {
+		return
+	}
+	if u.Refresh {
+		err = s.call(ctx, func(ctx context.Context) error { return s.refresh(ctx, u.Email, refresh) })
+		s.count(func(r *Result) { r.record(&r.Refresh, err) })
+	}
+	if u.Forgot {
+		s.resetPassword(ctx, u)
+	}
+}
+
+// attributes are the user's attributes at sign-up: the email, and the
+// phone number when the plan gave one.
+func attributes(u User) []types.AttributeType {
+	attrs := []types.AttributeType{{Name: aws.String("email"), Value: aws.String(u.Email)}}
+	if u.Phone != "" {
+		attrs = append(attrs, types.AttributeType{Name: aws.String("phone_number"), Value: aws.String(u.Phone)})
+	}
+	return attrs
+}
+
+// resetPassword asks for a reset code, then, when the code is known,
+// confirms the reset with it (the new password is the old one changed).
+func (s *sim) resetPassword(ctx context.Context, u User) {
+	err := s.call(ctx, func(ctx context.Context) error {
+		_, err := s.api.ForgotPassword(ctx, &cip.ForgotPasswordInput{
+			ClientId: aws.String(s.o.ClientID), Username: aws.String(u.Email), SecretHash: s.secretHash(u.Email),
+		})
+		return err
+	})
+	s.count(func(r *Result) { r.record(&r.ForgotPassword, err) })
+	if err != nil || s.o.ConfirmationCode == "" {
+		return
+	}
+	err = s.call(ctx, func(ctx context.Context) error {
+		_, err := s.api.ConfirmForgotPassword(ctx, &cip.ConfirmForgotPasswordInput{
+			ClientId: aws.String(s.o.ClientID), Username: aws.String(u.Email), SecretHash: s.secretHash(u.Email),
+			ConfirmationCode: aws.String(s.o.ConfirmationCode), Password: aws.String(u.Password + "r"),
+		})
+		return err
+	})
+	s.count(func(r *Result) { r.record(&r.ConfirmForgotPassword, err) })
 }
 
 func (s *sim) confirm(ctx context.Context, u User) error {
@@ -526,7 +636,8 @@ func (s *sim) confirm(ctx context.Context, u User) error {
 	return err
 }
 
-func (s *sim) signIn(ctx context.Context, username, pw string) error {
+// signIn signs in with a password and returns the refresh token.
+func (s *sim) signIn(ctx context.Context, username, pw string) (string, error) {
 	params := map[string]string{"USERNAME": username, "PASSWORD": pw}
 	if h := s.secretHash(username); h != nil {
 		params["SECRET_HASH"] = *h
@@ -537,10 +648,31 @@ func (s *sim) signIn(ctx context.Context, username, pw string) error {
 		AuthParameters: params,
 	})
 	if err != nil {
-		return err
+		return "", err
 	}
 	if out.AuthenticationResult == nil {
 		// A challenge (MFA, new password) is not a completed sign-in.
+		return "", &ChallengeError{Name: string(out.ChallengeName)}
+	}
+	return aws.ToString(out.AuthenticationResult.RefreshToken), nil
+}
+
+// refresh gets new tokens with a refresh token. Its SECRET_HASH is the
+// username's, as at sign-in; the local app client has no secret.
+func (s *sim) refresh(ctx context.Context, username, token string) error {
+	params := map[string]string{"REFRESH_TOKEN": token}
+	if h := s.secretHash(username); h != nil {
+		params["SECRET_HASH"] = *h
+	}
+	out, err := s.api.InitiateAuth(ctx, &cip.InitiateAuthInput{
+		ClientId:       aws.String(s.o.ClientID),
+		AuthFlow:       types.AuthFlowTypeRefreshTokenAuth,
+		AuthParameters: params,
+	})
+	if err != nil {
+		return err
+	}
+	if out.AuthenticationResult == nil {
 		return &ChallengeError{Name: string(out.ChallengeName)}
 	}
 	return nil

@@ -17,17 +17,24 @@ import (
 
 // Trigger is one trigger whose cold start is measured.
 type Trigger struct {
-	Name    string     // the cmd/ directory: presignup, authentication, postconfirmation
+	Name    string     // the cmd/ directory: presignup, authentication, postconfirmation, …
 	Fixture string     // under triggers/testdata
-	Type    event.Type // the event it publishes for Fixture
+	Type    event.Type // the event it publishes for Fixture; "" for none
 }
 
-// Triggers are the triggers measured, each with a recorded cognito-local
-// event that lets the user through.
+// Triggers are the triggers measured, each with an event that lets the
+// user through: recorded from cognito-local, or (the journeys' triggers)
+// shaped as AWS documents it, the fixtures of the triggers' BenchmarkHandle.
+// Pre token generation runs with its default configuration, token events
+// off: it publishes nothing, its EMF line is its whole job. The custom
+// message event is an email's, so no phone number is parsed (the Go
+// binary still loads its phone-number metadata at start).
 var Triggers = []Trigger{
 	{"presignup", "cognito-local/PreSignUp_SignUp.json", event.SignUpAccepted},
 	{"authentication", "cognito-local/PostAuthentication_Authentication.json", event.SignInSucceeded},
 	{"postconfirmation", "cognito-local/PostConfirmation_ConfirmSignUp.json", event.UserConfirmed},
+	{"pretokengeneration", "aws-docs/TokenGeneration_RefreshTokens-v2.json", ""},
+	{"custommessage", "aws-docs/CustomMessage_SignUp.json", event.CodeSent},
 }
 
 // ColdConfig says where things are and how much to measure.
@@ -130,7 +137,8 @@ func ColdStarts(ctx context.Context, cfg ColdConfig) ([]ColdResult, error) {
 }
 
 // publishedCheck is SameJSON plus: exactly one message was published for
-// the invocation, and it is a valid cogwatch event of type t.
+// the invocation, and it is a valid cogwatch event of type t; or, when t is
+// "", none was.
 func publishedCheck(stub *snsstub.Server, t event.Type) Check {
 	seen := len(stub.Published())
 	return func(payload []byte, a Answer) error {
@@ -138,6 +146,12 @@ func publishedCheck(stub *snsstub.Server, t event.Type) Check {
 			return err
 		}
 		pub := stub.Published()
+		if t == "" {
+			if len(pub) != seen {
+				return fmt.Errorf("%d messages published for one invocation, want none", len(pub)-seen)
+			}
+			return nil
+		}
 		if len(pub) != seen+1 {
 			return fmt.Errorf("%d messages published for one invocation", len(pub)-seen)
 		}

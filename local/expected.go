@@ -1,0 +1,42 @@
+package local
+
+import (
+	"github.com/cogwatch/cogwatch/event"
+	"github.com/cogwatch/cogwatch/local/simulate"
+)
+
+// RejectedByTrigger counts the sign-ups of r that the pre sign-up trigger
+// rejected: Cognito answers UserLambdaValidationException for them.
+func RejectedByTrigger(r *simulate.Result) int {
+	n := 0
+	for _, s := range r.SignUp {
+		n += s.Failed["UserLambdaValidationException"]
+	}
+	return n
+}
+
+// Expected returns the user events a simulation's calls cause in the local
+// stack, by type, from what cognito-local 5.3.0 calls the triggers for: pre
+// sign-up for each sign-up that reaches it; post confirmation for each
+// confirmation and confirmed password reset; post authentication (never pre
+// authentication) for each successful sign-in; pre token generation for
+// each sign-in and refresh; custom message for each accepted sign-up (the
+// pool verifies email addresses) and forgotten password. Types with no
+// event are left out.
+func Expected(r *simulate.Result) map[event.Type]int {
+	want := map[event.Type]int{
+		event.SignUpAccepted:  r.Accepted(),
+		event.SignUpRejected:  RejectedByTrigger(r),
+		event.UserConfirmed:   r.Confirm.Succeeded,
+		event.PasswordReset:   r.ConfirmForgotPassword.Succeeded,
+		event.SignInSucceeded: r.SignInRight.Succeeded + r.SignInWrong.Succeeded,
+		event.TokenIssued:     r.SignInRight.Succeeded + r.SignInWrong.Succeeded + r.Refresh.Succeeded,
+		event.CodeSent:        r.Accepted() + r.ForgotPassword.Succeeded,
+	}
+	for t, n := range want {
+		if n == 0 {
+			delete(want, t)
+		}
+	}
+	return want
+}
