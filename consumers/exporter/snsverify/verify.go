@@ -140,7 +140,12 @@ func (v *Verifier) Allowed(topicARN string) bool { return v.topics[topicARN] }
 // Verify parses body and verifies the message: see the package doc for every
 // check. The message is returned only when every check passed.
 func (v *Verifier) Verify(ctx context.Context, body []byte) (*Message, error) {
-	m, err := Parse(body)
+	return v.verifyBody(ctx, body, decode)
+}
+
+// verifyBody is Verify with the JSON decoder given.
+func (v *Verifier) verifyBody(ctx context.Context, body []byte, decode func([]byte, *Message) error) (*Message, error) {
+	m, err := parse(body, decode)
 	if err != nil {
 		return nil, err
 	}
