@@ -1,6 +1,7 @@
 package snsverify_test
 
 import (
+	"fmt"
 	"testing"
 	"unicode/utf8"
 
@@ -24,5 +25,21 @@ func TestDecodersAgree(t *testing.T) {
 		}
 		require.NoError(t, err, "seed %d", i)
 		require.Equal(t, want, got, "seed %d", i)
+	}
+}
+
+// TestParseCopies: a parsed message shares no memory with its body, so that
+// the exporter may reuse body buffers.
+func TestParseCopies(t *testing.T) {
+	for i, body := range seeds(t, newServer(t)) {
+		m, err := snsverify.Parse(body)
+		if err != nil {
+			continue
+		}
+		want := fmt.Sprintf("%#v", *m) // a copy of every field's bytes
+		for j := range body {
+			body[j] = ' '
+		}
+		require.Equal(t, want, fmt.Sprintf("%#v", *m), "seed %d", i)
 	}
 }

@@ -91,7 +91,10 @@ func arnChars(s string) bool {
 // (MessageAttributes, UnsubscribeURL, future additions) are skipped, and so
 // are the known fields the message's type does not sign. A signed field
 // other than Message holding a control character is malformed: see
-// [Message.StringToSign].
+// [Message.StringToSign]. A member name holding an escape is malformed too
+// (SNS writes none), and so is a known field that is not valid UTF-8.
+//
+// The message shares no memory with body: the caller may reuse body.
 func Parse(body []byte) (*Message, error) { return parse(body, decode) }
 
 // parse is Parse with the JSON decoder given: benchmarks measure an
