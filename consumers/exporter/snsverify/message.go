@@ -185,7 +185,7 @@ func decode(body []byte, m *Message) error {
 		}
 		seen[i] = true
 		lit, sp, ok := l.Str()
-		if !ok || !utf8.Valid(lit) {
+		if !ok || sp && !utf8.Valid(lit) { // not special: ASCII, unescaped
 			bad = malformed("field %s is not a string of UTF-8", fieldNames[i])
 			return false
 		}
