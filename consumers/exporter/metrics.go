@@ -118,15 +118,8 @@ type eventSeries struct {
 	pools   map[string]time.Time    // pool label → last seen
 	clients map[[2]string]time.Time // (pool, client) labels → last seen
 	reasons map[string]bool
-	series  map[[4]string]*counted[prometheus.Counter]  // event series
-	latSer  map[[2]string]*counted[prometheus.Observer] // latency series
-}
-
-// counted is a series and when it was last counted. Keeping the series
-// spares a vector's label hashing and lookup per event.
-type counted[M any] struct {
-	m    M
-	seen time.Time
+	series  map[[4]string]time.Time // event series → last seen
+	latSer  map[[2]string]time.Time // latency series → last seen
 }
 
 func newEventSeries(o Options) *eventSeries {
@@ -142,7 +135,7 @@ func newEventSeries(o Options) *eventSeries {
 			[]string{"label"}),
 		ttl: o.SeriesTTL, maxPools: o.MaxPools, maxClients: o.MaxClients, maxReasons: o.MaxReasons, now: o.Now,
 		pools: map[string]time.Time{}, clients: map[[2]string]time.Time{}, reasons: map[string]bool{},
-		series: map[[4]string]*counted[prometheus.Counter]{}, latSer: map[[2]string]*counted[prometheus.Observer]{},
+		series: map[[4]string]time.Time{}, latSer: map[[2]string]time.Time{},
 	}
 }
 
@@ -165,14 +158,14 @@ func (s *eventSeries) Collect(ch chan<- prometheus.Metric) {
 
 func (s *eventSeries) expireLocked(now time.Time) {
 	cutoff := now.Add(-s.ttl)
-	for k, c := range s.series {
-		if c.seen.Before(cutoff) {
+	for k, t := range s.series {
+		if t.Before(cutoff) {
 			s.events.DeleteLabelValues(k[0], k[1], k[2], k[3])
 			delete(s.series, k)
 		}
 	}
-	for k, c := range s.latSer {
-		if c.seen.Before(cutoff) {
+	for k, t := range s.latSer {
+		if t.Before(cutoff) {
 			s.latency.DeleteLabelValues(k[0], k[1])
 			delete(s.latSer, k)
 		}
@@ -189,32 +182,21 @@ func (s *eventSeries) expireLocked(now time.Time) {
 	}
 }
 
-// observe counts one event. It counts under the lock, so that expiry never
-// deletes a series between its lookup and its count.
+// observe counts one event.
 func (s *eventSeries) observe(e *event.Event) {
 	now := s.now()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	pool, client, reason := s.poolLocked(e.Data.UserPoolID, now), "", ""
 	client = s.clientLocked(pool, e.Data.ClientID, now)
 	if e.Type == event.SignUpRejected {
 		reason = s.reasonLocked(e.Data.Reason)
 	}
 	typ := string(e.Type)
-	c := s.series[[4]string{typ, pool, client, reason}]
-	if c == nil {
-		c = &counted[prometheus.Counter]{m: s.events.WithLabelValues(typ, pool, client, reason)}
-		s.series[[4]string{typ, pool, client, reason}] = c
-	}
-	c.seen = now
-	c.m.Inc()
-	l := s.latSer[[2]string{typ, pool}]
-	if l == nil {
-		l = &counted[prometheus.Observer]{m: s.latency.WithLabelValues(typ, pool)}
-		s.latSer[[2]string{typ, pool}] = l
-	}
-	l.seen = now
-	l.m.Observe(e.Data.LatencyMs / 1000)
+	s.series[[4]string{typ, pool, client, reason}] = now
+	s.latSer[[2]string{typ, pool}] = now
+	s.mu.Unlock()
+	s.events.WithLabelValues(typ, pool, client, reason).Inc()
+	s.latency.WithLabelValues(typ, pool).Observe(e.Data.LatencyMs / 1000)
 }
 
 func (s *eventSeries) poolLocked(pool string, now time.Time) string {
