@@ -24,8 +24,9 @@ import (
 // (SHA-256 does, and a topic's publisher chooses its event ids), the seed
 // would have to be stored in the dedupe file to keep the window across a
 // restart (a change of its format), and the gain is small: the two SHA-256
-// keys of a notification cost about 0.3 µs (BenchmarkKeys), under 1% of
-// the handler's time per notification, which the RSA check dominates.
+// keys of a notification cost 0.24 µs, maphash's 0.10 µs (BenchmarkKeys),
+// a saving of 0.3% of the handler's 45 µs a notification, which the RSA
+// check dominates.
 type key [16]byte
 
 // Kinds of keys.
