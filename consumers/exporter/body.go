@@ -7,22 +7,33 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"sync"
 )
 
 // firstBodyBuffer is the most a body buffer holds before bytes arrive to fill
 // it: an SNS notification of a cogwatch event is 2–3 KiB.
 const firstBodyBuffer = 4 << 10
 
-// readBody reads a request body into a buffer that grows as bytes arrive, so
-// that a client announcing a large Content-Length and sending little holds
-// little memory. r must be bounded already (http.MaxBytesReader); n is the
-// announced length, or -1. On error it returns what it read.
-func readBody(r io.Reader, n int64) ([]byte, error) {
-	size := int64(firstBodyBuffer)
-	if n >= 0 && n < size {
-		size = n + 1 // room to read the EOF without growing
+// bodyBuffers recycles buffers of firstBodyBuffer bytes for bodies: most
+// bodies fit one, and a client that sends slowly holds no more than it
+// would hold with a new buffer. A body is done with once verified: the
+// verified message shares no memory with it.
+var bodyBuffers = sync.Pool{New: func() any { return new([firstBodyBuffer]byte) }}
+
+// readBody reads a request body into buf, or into a new buffer if buf has no
+// room, that grows as bytes arrive, so that a client announcing a large
+// Content-Length and sending little holds little memory. r must be bounded
+// already (http.MaxBytesReader); n is the announced length, or -1. On error
+// it returns what it read.
+func readBody(buf []byte, r io.Reader, n int64) ([]byte, error) {
+	if cap(buf) == 0 {
+		size := int64(firstBodyBuffer)
+		if n >= 0 && n < size {
+			size = n + 1 // room to read the EOF without growing
+		}
+		buf = make([]byte, 0, size)
 	}
-	buf := make([]byte, 0, size)
+	buf = buf[:0]
 	for {
 		if len(buf) == cap(buf) {
 			grow := len(buf) // doubles, but not far past the announced length

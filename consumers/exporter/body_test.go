@@ -37,12 +37,34 @@ func TestReadBody(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := readBody(tc.r, tc.n)
+			got, err := readBody(nil, tc.r, tc.n)
 			require.ErrorIs(t, err, tc.wantErr)
 			require.Equal(t, tc.want, string(got))
 			require.LessOrEqual(t, cap(got), tc.maxCap)
 		})
 	}
+}
+
+// TestReadBodyIntoBuffer: a body that fits the buffer given (the handler's
+// come from a pool) is read into it without allocating; a larger one
+// grows into a new buffer.
+func TestReadBodyIntoBuffer(t *testing.T) {
+	var buf [firstBodyBuffer]byte
+	small := []byte(`{"Type":"Notification"}`)
+	r := bytes.NewReader(small)
+	allocs := testing.AllocsPerRun(10, func() {
+		r.Reset(small)
+		got, err := readBody(buf[:0], r, int64(len(small)))
+		if err != nil || !bytes.Equal(got, small) || &got[0] != &buf[0] {
+			t.Fatalf("got %q, %v: want the body in the buffer given", got, err)
+		}
+	})
+	require.Zero(t, allocs)
+
+	big := bytes.Repeat([]byte("x"), 2*firstBodyBuffer)
+	got, err := readBody(buf[:0], bytes.NewReader(big), -1)
+	require.NoError(t, err)
+	require.Equal(t, big, got)
 }
 
 func TestBodyError(t *testing.T) {

@@ -170,7 +170,9 @@ func (e *Exporter) receive(next messageHandler) http.Handler {
 			return
 		}
 		done := readingBody(r.Context())
-		body, err := readBody(http.MaxBytesReader(w, r.Body, e.o.MaxBodyBytes), r.ContentLength)
+		buf := bodyBuffers.Get().(*[firstBodyBuffer]byte)
+		defer bodyBuffers.Put(buf)
+		body, err := readBody(buf[:0], http.MaxBytesReader(w, r.Body, e.o.MaxBodyBytes), r.ContentLength)
 		done()
 		if err != nil {
 			reason, status := bodyError(err)

@@ -1,6 +1,7 @@
 package snsverify_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/cogwatch/cogwatch/consumers/exporter/snsverify"
@@ -9,7 +10,8 @@ import (
 
 // BenchmarkVerify measures one verification with the certificate cached:
 // each message type and signature version, and bad messages refused before
-// (stale) and after (forged) the RSA check.
+// (stale) and after (forged) the RSA check; each with the hand-written
+// decoder and with encoding/json.
 func BenchmarkVerify(b *testing.B) {
 	s := newServer(b)
 	v := newVerifier(b, s, nil)
@@ -37,18 +39,41 @@ func BenchmarkVerify(b *testing.B) {
 		if _, err := v.Verify(b.Context(), body); (err != nil) != tc.fail { // also fills the certificate cache
 			b.Fatalf("%s: %v", tc.name, err)
 		}
-		b.Run(tc.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := v.Verify(b.Context(), body); (err != nil) != tc.fail {
-					b.Fatal(err)
+		for _, d := range decoders(v) {
+			b.Run(tc.name+"/"+d.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := d.verify(b.Context(), body); (err != nil) != tc.fail {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
 
-// BenchmarkParse measures decoding and field checks alone.
+// decoder is a way to read an SNS message: the hand-written decoder
+// (internal/jsonlex) that Parse and Verify use, or encoding/json with the
+// same member checks.
+type decoder struct {
+	name   string
+	parse  func([]byte) (*snsverify.Message, error)
+	verify func(context.Context, []byte) (*snsverify.Message, error)
+}
+
+func decoders(v *snsverify.Verifier) []decoder {
+	d := []decoder{
+		{name: "jsonlex", parse: snsverify.Parse},
+		{name: "encoding-json", parse: snsverify.ParseEncodingJSON},
+	}
+	if v != nil {
+		d[0].verify, d[1].verify = v.Verify, v.VerifyEncodingJSON
+	}
+	return d
+}
+
+// BenchmarkParse measures decoding and field checks alone, with the
+// hand-written decoder and with encoding/json.
 func BenchmarkParse(b *testing.B) {
 	s := newServer(b)
 	topic := s.TopicARN("user-events")
@@ -57,13 +82,15 @@ func BenchmarkParse(b *testing.B) {
 		"subscription confirmation": s.Confirmation(topic, t0, "2"),
 	} {
 		body := snstest.Marshal(m)
-		b.Run(name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := snsverify.Parse(body); err != nil {
-					b.Fatal(err)
+		for _, d := range decoders(nil) {
+			b.Run(name+"/"+d.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := d.parse(body); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }

@@ -16,6 +16,16 @@ var partitionDomains = map[string]string{
 // snsHost returns the SNS host of the topic's region and partition, the only
 // host a certificate or a subscribe URL of that topic may name.
 func snsHost(topic ARN) (string, bool) {
+	domain, ok := snsDomain(topic)
+	if !ok {
+		return "", false
+	}
+	return "sns." + topic.Region + "." + domain, true
+}
+
+// snsDomain returns the DNS suffix of the SNS host of the topic's partition,
+// if its region is one of that partition.
+func snsDomain(topic ARN) (string, bool) {
 	domain, ok := partitionDomains[topic.Partition]
 	if !ok || !regionName(topic.Region) {
 		return "", false
@@ -23,7 +33,7 @@ func snsHost(topic ARN) (string, bool) {
 	if (topic.Partition == "aws-us-gov") != strings.HasPrefix(topic.Region, "us-gov-") {
 		return "", false
 	}
-	return "sns." + topic.Region + "." + domain, true
+	return domain, true
 }
 
 // regionName reports whether s looks like an AWS region name (us-east-1).
@@ -115,12 +125,19 @@ func (v *Verifier) checkCertURL(m *Message) (trusted bool, err error) {
 	if _, ok := v.trusted(raw); ok {
 		return true, nil
 	}
-	host, ok := snsHost(m.Topic)
+	domain, ok := snsDomain(m.Topic)
 	if !ok {
 		return false, fmt.Errorf("snsverify: SigningCertURL: topic %q is in no known AWS partition: %w", m.TopicARN, ErrCertURL)
 	}
-	const scheme = "https://"
-	if !strings.HasPrefix(raw, scheme+host+"/") || !certPath(raw[len(scheme)+len(host):]) {
+	// https://sns.<region>.<domain>/..., read piece by piece: no allocation
+	rest, ok := strings.CutPrefix(raw, "https://sns.")
+	if rest, ok = strings.CutPrefix(rest, m.Topic.Region); ok && strings.HasPrefix(rest, ".") {
+		rest, ok = strings.CutPrefix(rest[1:], domain)
+	} else {
+		ok = false
+	}
+	if !ok || !certPath(rest) {
+		host, _ := snsHost(m.Topic)
 		return false, fmt.Errorf("snsverify: SigningCertURL %.200q is not https://%s/SimpleNotificationService-<hex>.pem: %w", raw, host, ErrCertURL)
 	}
 	return false, nil

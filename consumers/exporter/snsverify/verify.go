@@ -138,9 +138,15 @@ func orDefault(d, def time.Duration) time.Duration {
 func (v *Verifier) Allowed(topicARN string) bool { return v.topics[topicARN] }
 
 // Verify parses body and verifies the message: see the package doc for every
-// check. The message is returned only when every check passed.
+// check. The message is returned only when every check passed; it shares no
+// memory with body.
 func (v *Verifier) Verify(ctx context.Context, body []byte) (*Message, error) {
-	m, err := Parse(body)
+	return v.verifyBody(ctx, body, decode)
+}
+
+// verifyBody is Verify with the JSON decoder given.
+func (v *Verifier) verifyBody(ctx context.Context, body []byte, decode func([]byte, *Message) error) (*Message, error) {
+	m, err := parse(body, decode)
 	if err != nil {
 		return nil, err
 	}
@@ -191,8 +197,9 @@ func (v *Verifier) verify(ctx context.Context, m *Message) error {
 			return err
 		}
 	}
-	sig, err := base64.StdEncoding.DecodeString(m.Signature)
-	if err != nil || len(sig)*8 < minKeyBits || len(sig)*8 > maxKeyBits {
+	var sigBuf [maxKeyBits/8 + 3]byte // + 3: DecodedLen counts the padding
+	sig, ok := decodeSignature(sigBuf[:], m.Signature)
+	if !ok {
 		return fmt.Errorf("snsverify: Signature is not base64 of a %d to %d-bit RSA signature: %w", minKeyBits, maxKeyBits, ErrSignature)
 	}
 	key, err := v.certs.get(ctx, m.SigningCertURL, func(ctx context.Context) (*rsa.PublicKey, time.Time, error) {
@@ -202,7 +209,8 @@ func (v *Verifier) verify(ctx context.Context, m *Message) error {
 		return err
 	}
 	var digest []byte
-	s := m.StringToSign()
+	var buf [4 << 10]byte // most strings to sign fit: no allocation
+	s := m.appendStringToSign(buf[:0])
 	if hash == crypto.SHA1 {
 		d := sha1.Sum(s)
 		digest = d[:]
@@ -270,6 +278,16 @@ func parseCert(body []byte, now time.Time, checkValidity bool) (*rsa.PublicKey, 
 		notAfter = cert.NotAfter
 	}
 	return key, notAfter, nil
+}
+
+// decodeSignature decodes the base64 of an RSA signature of minKeyBits to
+// maxKeyBits into buf, without allocating.
+func decodeSignature(buf []byte, s string) ([]byte, bool) {
+	if base64.StdEncoding.DecodedLen(len(s)) > len(buf) {
+		return nil, false
+	}
+	n, err := base64.StdEncoding.Decode(buf, []byte(s))
+	return buf[:n], err == nil && n*8 >= minKeyBits && n*8 <= maxKeyBits
 }
 
 var errCanceled = errors.New("snsverify: canceled while waiting for a certificate fetch")
