@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cogwatch/cogwatch/consumers/internal/sqsbatch"
+	"github.com/cogwatch/cogwatch/internal/awsretry"
 	"github.com/cogwatch/cogwatch/internal/catalog"
 )
 
@@ -47,7 +48,7 @@ type Options struct {
 	MaxAge   time.Duration
 	MaxAhead time.Duration
 	// Retry bounds the retries of throttled calls.
-	Retry sqsbatch.Policy
+	Retry awsretry.Policy
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -84,7 +85,7 @@ func (o Options) withDefaults() Options {
 	if o.MaxAhead <= 0 {
 		o.MaxAhead = d.MaxAhead
 	}
-	if o.Retry == (sqsbatch.Policy{}) {
+	if o.Retry == (awsretry.Policy{}) {
 		o.Retry = d.Retry
 	}
 	if o.Now == nil {

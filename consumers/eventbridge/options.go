@@ -5,6 +5,7 @@ import (
 	"regexp"
 
 	"github.com/cogwatch/cogwatch/consumers/internal/sqsbatch"
+	"github.com/cogwatch/cogwatch/internal/awsretry"
 )
 
 // PutEvents limits (EventBridge API reference, PutEvents).
@@ -32,7 +33,7 @@ type Options struct {
 	MaxEntriesPerCall int
 	MaxCallBytes      int
 	// Retry bounds the retries of throttled calls and entries.
-	Retry sqsbatch.Policy
+	Retry awsretry.Policy
 }
 
 // DefaultOptions holds every default in one place.
@@ -54,7 +55,7 @@ func (o Options) withDefaults() Options {
 	if o.MaxCallBytes <= 0 || o.MaxCallBytes > MaxCallBytes {
 		o.MaxCallBytes = d.MaxCallBytes
 	}
-	if o.Retry == (sqsbatch.Policy{}) {
+	if o.Retry == (awsretry.Policy{}) {
 		o.Retry = d.Retry
 	}
 	return o

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cogwatch/cogwatch/consumers/internal/sqsbatch"
 	"github.com/cogwatch/cogwatch/internal/awsconf"
+	"github.com/cogwatch/cogwatch/internal/awsretry"
 	"github.com/cogwatch/cogwatch/internal/catalog"
 )
 
@@ -28,7 +29,7 @@ type Options struct {
 	MaxEntriesPerCall int
 	MaxCallBytes      int
 	// Retry bounds the retries of throttled calls and entries.
-	Retry sqsbatch.Policy
+	Retry awsretry.Policy
 }
 
 // DefaultOptions holds every default in one place.
@@ -50,7 +51,7 @@ func (o Options) withDefaults() Options {
 	if o.MaxCallBytes <= 0 || o.MaxCallBytes > MaxCallBytes {
 		o.MaxCallBytes = d.MaxCallBytes
 	}
-	if o.Retry == (sqsbatch.Policy{}) {
+	if o.Retry == (awsretry.Policy{}) {
 		o.Retry = d.Retry
 	}
 	return o
