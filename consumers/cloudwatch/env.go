@@ -24,10 +24,15 @@ func FromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := awsconf.Load(ctx)
+	cfg, err := awsconf.Load(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}
-	client := cw.NewFromConfig(cfg, func(o *cw.Options) { o.RetryMaxAttempts = 1 })
+	client := cw.NewFromConfig(cfg, func(o *cw.Options) {
+		o.RetryMaxAttempts = 1
+		if ep := awsconf.Endpoint(getenv, cw.ServiceID); ep != nil {
+			o.BaseEndpoint = ep
+		}
+	})
 	return lambda.NewHandler(New(opts, client.PutMetricData, logging.New(stdout, getenv)).Handle), nil
 }

@@ -23,10 +23,15 @@ func FromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := awsconf.Load(ctx)
+	cfg, err := awsconf.Load(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}
-	client := eb.NewFromConfig(cfg, func(o *eb.Options) { o.RetryMaxAttempts = 1 })
+	client := eb.NewFromConfig(cfg, func(o *eb.Options) {
+		o.RetryMaxAttempts = 1
+		if ep := awsconf.Endpoint(getenv, eb.ServiceID); ep != nil {
+			o.BaseEndpoint = ep
+		}
+	})
 	return lambda.NewHandler(New(opts, client.PutEvents, logging.New(stdout, getenv)).Handle), nil
 }

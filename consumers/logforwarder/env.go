@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/cogwatch/cogwatch/internal/awsconf"
@@ -34,14 +32,14 @@ func FromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	if err := metrics.Err(); err != nil {
 		return nil, fmt.Errorf("POWERTOOLS_METRICS_NAMESPACE: %w", err)
 	}
-	cfg, err := awsconf.Load(ctx)
+	cfg, err := awsconf.Load(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}
 	client := sns.NewFromConfig(cfg, func(o *sns.Options) {
 		o.RetryMaxAttempts = 1
-		if ep := strings.TrimSpace(getenv("AWS_ENDPOINT_URL_SNS")); ep != "" {
-			o.BaseEndpoint = aws.String(ep)
+		if ep := awsconf.Endpoint(getenv, sns.ServiceID); ep != nil {
+			o.BaseEndpoint = ep
 		}
 	})
 	return lambda.NewHandler(New(opts, client.PublishBatch, metrics, logging.New(stdout, getenv)).Handle), nil
