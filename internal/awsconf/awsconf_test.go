@@ -77,7 +77,7 @@ func TestAClientReachesTheEndpointGetenvNames(t *testing.T) {
 	defer srv.Close()
 	getenv := env(map[string]string{
 		"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKIDLOCAL", "AWS_SECRET_ACCESS_KEY": "secret",
-		"AWS_ENDPOINT_URL": "http://127.0.0.1:1", // the service's own variable wins, as with the SDK
+		"AWS_ENDPOINT_URL":     "http://127.0.0.1:1", // the service's own variable wins, as with the SDK
 		"AWS_ENDPOINT_URL_SNS": srv.URL,
 	})
 	cfg, err := Load(t.Context(), getenv)
