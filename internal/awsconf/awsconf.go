@@ -27,8 +27,9 @@ const loadTimeout = 2 * time.Second
 // Load returns the SDK's default configuration with what getenv says of the
 // region (AWS_REGION, else AWS_DEFAULT_REGION), the endpoint
 // (AWS_ENDPOINT_URL), static credentials (AWS_ACCESS_KEY_ID,
-// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), the profile (AWS_PROFILE) and
-// instance metadata (AWS_EC2_METADATA_DISABLED) taking precedence; opts come
+// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), the profile and its files
+// (AWS_PROFILE, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE) and instance
+// metadata (AWS_EC2_METADATA_DISABLED) taking precedence; opts come
 // last. Discovery is bounded in time. A client takes its own endpoint with
 // Endpoint.
 func Load(ctx context.Context, getenv func(string) string, opts ...func(*config.LoadOptions) error) (aws.Config, error) {
@@ -60,6 +61,12 @@ func fromEnv(getenv func(string) string) []func(*config.LoadOptions) error {
 	}
 	if p := strings.TrimSpace(getenv("AWS_PROFILE")); p != "" {
 		opts = append(opts, config.WithSharedConfigProfile(p))
+	}
+	if f := strings.TrimSpace(getenv("AWS_CONFIG_FILE")); f != "" {
+		opts = append(opts, config.WithSharedConfigFiles([]string{f}))
+	}
+	if f := strings.TrimSpace(getenv("AWS_SHARED_CREDENTIALS_FILE")); f != "" {
+		opts = append(opts, config.WithSharedCredentialsFiles([]string{f}))
 	}
 	if strings.EqualFold(strings.TrimSpace(getenv("AWS_EC2_METADATA_DISABLED")), "true") {
 		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
