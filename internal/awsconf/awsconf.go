@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+
+	"github.com/cogwatch/cogwatch/internal/envconf"
 )
 
 // loadTimeout bounds credential and region discovery (IMDS, SSO, …), which
@@ -40,6 +42,18 @@ func Load(ctx context.Context, getenv func(string) string, opts ...func(*config.
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	return cfg, nil
+}
+
+// Variables lists the SDK's standard variables Load reads through getenv
+// (docs/configuration.md). The SDK reads others of its own from the process
+// environment (AWS_USE_FIPS_ENDPOINT, AWS_RETRY_MODE, …).
+var Variables = []envconf.Variable{
+	{Name: "AWS_REGION", Description: "Region of the AWS APIs called; Lambda sets it. AWS_DEFAULT_REGION when unset."},
+	{Name: "AWS_ENDPOINT_URL", Description: "Endpoint of every AWS API called, instead of AWS's (an emulator)."},
+	{Name: "AWS_ENDPOINT_URL_<SERVICE>", Description: "Endpoint of one service's API (AWS_ENDPOINT_URL_SNS, AWS_ENDPOINT_URL_LAMBDA, AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, …); wins over AWS_ENDPOINT_URL."},
+	{Name: "AWS_ACCESS_KEY_ID", Description: "With AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), the credentials; Lambda sets them from the function's role."},
+	{Name: "AWS_PROFILE", Description: "Shared-configuration profile (with AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE), when no key is set."},
+	{Name: "AWS_EC2_METADATA_DISABLED", Description: "`true` stops the SDK from asking the instance metadata service for credentials or a region."},
 }
 
 // fromEnv turns the standard variables getenv holds into load options.
