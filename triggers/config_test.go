@@ -3,15 +3,12 @@ package triggers
 import (
 	"bytes"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/cogwatch/cogwatch/internal/testutil"
 )
 
 // env returns a getenv over vars.
@@ -188,9 +185,4 @@ func TestConfigLogValue(t *testing.T) {
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", c)
 	require.NotContains(t, buf.String(), "secret")
 	require.Contains(t, buf.String(), `"hashKey":true`)
-}
-
-// TestConfigurationDoc checks docs/configuration.md against Variables.
-func TestConfigurationDoc(t *testing.T) {
-	testutil.Golden(t, filepath.Join("..", "docs", "configuration.md"), Markdown())
 }

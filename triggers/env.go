@@ -76,7 +76,8 @@ func fromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	if stdout == nil {
 		stdout = io.Discard
 	}
-	d := deps{cfg: cfg, log: logging.New(stdout, getenv), metrics: NewMetrics(stdout, cfg), stdout: stdout}
+	log := logging.NewLogger(stdout, logging.Config{Level: cfg.LogLevel, Service: cfg.ServiceName})
+	d := deps{cfg: cfg, log: log, metrics: NewMetrics(stdout, cfg), stdout: stdout}
 	if err := d.metrics.Err(); err != nil {
 		return deps{}, fmt.Errorf("configuration: %w", err)
 	}
