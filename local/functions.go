@@ -181,7 +181,7 @@ func (s *Stack) functions(ctx context.Context) ([]lambdahost.Function, error) {
 	// The SQS-triggered consumers, recording their calls.
 	cw, err := recordingConsumer[cloudwatch.Options, cloudwatch.PutMetricDataFunc]{
 		name: CloudWatchConsumerFunction, file: PutMetricDataFile,
-		record: s.storeCalls(recording.PutMetricData), wrap: s.opts.WrapPutMetricData, load: cloudwatch.Load,
+		record: s.storeCalls(recording.PutMetricData), wrap: s.opts.WrapPutMetricData, load: cloudwatch.LoadConfig,
 		handler: func(o cloudwatch.Options, put cloudwatch.PutMetricDataFunc, log *slog.Logger) lambda.Handler {
 			return lambda.NewHandler(cloudwatch.New(o, put, log).Handle)
 		},
@@ -191,7 +191,7 @@ func (s *Stack) functions(ctx context.Context) ([]lambdahost.Function, error) {
 	}
 	eb, err := recordingConsumer[eventbridge.Options, eventbridge.PutEventsFunc]{
 		name: EventBridgeConsumerFunction, file: PutEventsFile,
-		record: recording.PutEvents, wrap: s.opts.WrapPutEvents, load: eventbridge.Load,
+		record: recording.PutEvents, wrap: s.opts.WrapPutEvents, load: eventbridge.LoadConfig,
 		handler: func(o eventbridge.Options, put eventbridge.PutEventsFunc, log *slog.Logger) lambda.Handler {
 			return lambda.NewHandler(eventbridge.New(o, put, log).Handle)
 		},

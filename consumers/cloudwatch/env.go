@@ -12,7 +12,7 @@ import (
 )
 
 // FromEnv builds the consumer the way the Lambda function runs it:
-// configuration from getenv (see Load), the SDK's CloudWatch client from the
+// configuration from getenv (see LoadConfig), the SDK's CloudWatch client from the
 // default AWS configuration, JSON logs to stdout. The handler is not wrapped
 // for warm-ups; cmd/cloudwatch-consumer does that.
 //
@@ -20,7 +20,7 @@ import (
 // itself, bounded by the invocation's deadline, so that retries never stack
 // (SDK attempts times ours) and never outlive the invocation.
 func FromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
-	opts, err := Load(getenv)
+	opts, err := LoadConfig(getenv)
 	if err != nil {
 		return nil, err
 	}

@@ -325,7 +325,7 @@ func TestLoad(t *testing.T) {
 		{name: "bad ARN", value: "arn:aws:sns:eu-west-1:123456789012:topic", wantErr: `COGWATCH_EVENT_BUS_NAME: "arn:aws:sns:eu-west-1:123456789012:topic" is neither an event bus name nor an event bus ARN`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			o, err := Load(func(k string) string {
+			o, err := LoadConfig(func(k string) string {
 				if k == EnvBusName {
 					return tc.value
 				}

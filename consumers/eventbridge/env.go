@@ -12,14 +12,14 @@ import (
 )
 
 // FromEnv builds the consumer the way the Lambda function runs it:
-// configuration from getenv (see Load), the SDK's EventBridge client from the
+// configuration from getenv (see LoadConfig), the SDK's EventBridge client from the
 // default AWS configuration, JSON logs to stdout. The handler is not wrapped
 // for warm-ups; cmd/eventbridge-consumer does that.
 //
 // The client's own retries are turned off: Handle retries throttled calls
 // and entries itself, bounded by the invocation's deadline.
 func FromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
-	opts, err := Load(getenv)
+	opts, err := LoadConfig(getenv)
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 // FromEnv builds the forwarder the way the Lambda function runs it:
-// configuration from getenv (see Load), the SDK's SNS client from the default
+// configuration from getenv (see LoadConfig), the SDK's SNS client from the default
 // AWS configuration (AWS_ENDPOINT_URL_SNS in getenv, when set, wins), JSON
 // logs and EMF lines to stdout. The handler is not wrapped for warm-ups;
 // cmd/log-forwarder does that.
@@ -21,7 +21,7 @@ import (
 // The client's own retries are turned off: Handle retries throttled calls
 // and entries itself, bounded by the invocation's deadline.
 func FromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
-	opts, err := Load(getenv)
+	opts, err := LoadConfig(getenv)
 	if err != nil {
 		return nil, err
 	}
