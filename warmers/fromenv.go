@@ -18,10 +18,10 @@ import (
 )
 
 // FromEnv builds the warmer Lambda's handler from the environment: the
-// configuration (Load), the AWS clients, EMF and logs on stdout. The handler
+// configuration (LoadConfig), the AWS clients, EMF and logs on stdout. The handler
 // is not wrapped in warmup.Wrap; cmd/warmer does that.
 func FromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
-	cfg, err := Load(getenv)
+	cfg, err := LoadConfig(getenv)
 	if err != nil {
 		return nil, err
 	}
