@@ -83,6 +83,17 @@ func TestLoadConfig(t *testing.T) {
 				return c
 			}(),
 		},
+		{
+			// The level the logger gets is the one in Config: Lambda's
+			// advanced logging controls win, as documented.
+			name: "Lambda's log level wins",
+			env:  map[string]string{"AWS_LAMBDA_LOG_LEVEL": "ERROR", "POWERTOOLS_LOG_LEVEL": "debug"},
+			want: func() Config {
+				c := DefaultConfig
+				c.LogLevel = slog.LevelError
+				return c
+			}(),
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
