@@ -21,18 +21,24 @@ import (
 type section struct {
 	title, intro string
 	vars         []envconf.Variable
+	load         func(getenv func(string) string) error // its LoadConfig; nil: none
+}
+
+// loader drops LoadConfig's value, keeping its error.
+func loader[C any](f func(func(string) string) (C, error)) func(func(string) string) error {
+	return func(getenv func(string) string) error { _, err := f(getenv); return err }
 }
 
 var sections = []section{
-	{"Triggers", "The Cognito triggers (pre sign-up, authentication, post confirmation, pre token generation, custom message): `triggers.Variables`.", triggers.Variables},
-	{"CloudWatch consumer", "`consumers/cloudwatch.Variables`.", cloudwatch.Variables},
-	{"EventBridge consumer", "`consumers/eventbridge.Variables`.", eventbridge.Variables},
-	{"Log forwarder", "`consumers/logforwarder.Variables`.", logforwarder.Variables},
-	{"Warmer", "`warmers.Variables`.", warmers.Variables},
-	{"API", "The guest/user API behind API Gateway: `api.Variables`.", api.Variables},
-	{"Custom resources", "The log encryption, user-pool domain and user-pool triggers functions read none of their own: only logging's and the SDK's, below.", nil},
-	{"Logging (every function)", "`internal/logging.Variables`, read by every function. The triggers refuse a level they cannot read; the other functions then log at INFO.", logging.Variables},
-	{"AWS SDK (every function that calls AWS)", "`internal/awsconf.Variables`: the SDK's standard variables, read through the same getenv as the rest.", awsconf.Variables},
+	{"Triggers", "The Cognito triggers (pre sign-up, authentication, post confirmation, pre token generation, custom message): `triggers.Variables`.", triggers.Variables, loader(triggers.LoadConfig)},
+	{"CloudWatch consumer", "`consumers/cloudwatch.Variables`.", cloudwatch.Variables, loader(cloudwatch.LoadConfig)},
+	{"EventBridge consumer", "`consumers/eventbridge.Variables`.", eventbridge.Variables, loader(eventbridge.LoadConfig)},
+	{"Log forwarder", "`consumers/logforwarder.Variables`.", logforwarder.Variables, loader(logforwarder.LoadConfig)},
+	{"Warmer", "`warmers.Variables`.", warmers.Variables, loader(warmers.LoadConfig)},
+	{"API", "The guest/user API behind API Gateway: `api.Variables`.", api.Variables, loader(api.LoadConfig)},
+	{"Custom resources", "The log encryption, user-pool domain and user-pool triggers functions read none of their own: only logging's and the SDK's, below.", nil, nil},
+	{"Logging (every function)", "`internal/logging.Variables`, read by every function. The triggers refuse a level they cannot read; the other functions then log at INFO.", logging.Variables, loader(logging.LoadConfig)},
+	{"AWS SDK (every function that calls AWS)", "`internal/awsconf.Variables`: the SDK's standard variables, read through the same getenv as the rest.", awsconf.Variables, nil},
 }
 
 // configurationDoc renders docs/configuration.md from the packages' tables.
@@ -74,5 +80,25 @@ func TestEveryVariableOnce(t *testing.T) {
 				t.Errorf("%s: %q is not an environment variable name with a description", s.title, v.Name)
 			}
 		}
+	}
+}
+
+// TestNoUndocumentedVariable: every variable a LoadConfig reads is in its
+// table.
+func TestNoUndocumentedVariable(t *testing.T) {
+	for _, s := range sections {
+		if s.load == nil {
+			continue
+		}
+		documented := map[string]bool{}
+		for _, v := range s.vars {
+			documented[v.Name] = true
+		}
+		_ = s.load(func(k string) string {
+			if !documented[k] {
+				t.Errorf("%s: LoadConfig reads %s, which its Variables do not document", s.title, k)
+			}
+			return ""
+		})
 	}
 }
