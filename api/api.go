@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/cogwatch/cogwatch/internal/envconf"
 	"github.com/cogwatch/cogwatch/internal/logging"
 )
 
@@ -30,6 +31,13 @@ type Config struct {
 
 // DefaultConfig holds the defaults LoadConfig starts from.
 var DefaultConfig = Config{}
+
+// Variables lists the variables LoadConfig reads (docs/configuration.md);
+// logging's (internal/logging) come on top.
+var Variables = []envconf.Variable{
+	{Name: "COGWATCH_API_ISSUER", Description: "The user pool's token issuer, `https://cognito-idp.<region>.amazonaws.com/<pool id>`; the template sets it. Unset: any issuer the authorizer accepted."},
+	{Name: "COGWATCH_API_CLIENT_IDS", Description: "Comma-separated app clients whose ID tokens `/user` accepts; the template sets the two mobile clients. Unset: any."},
+}
 
 // LoadConfig reads the configuration from getenv. Errors name the variable.
 func LoadConfig(getenv func(string) string) (Config, error) {

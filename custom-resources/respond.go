@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/cfn"
+
+	"github.com/cogwatch/cogwatch/internal/awsretry"
 )
 
 // MaxBodySize is CloudFormation's limit on a custom-resource response body.
@@ -158,39 +160,31 @@ func (e *StatusError) Error() string {
 }
 
 // Send PUTs body to the pre-signed url, retrying transport errors, 429 and
-// 5xx with exponential backoff, within ctx's deadline (or opts.Timeout when
+// 5xx under internal/awsretry's backoff (full jitter, from opts.Backoff
+// doubling to opts.MaxBackoff), within ctx's deadline (or opts.Timeout when
 // that is earlier): each attempt gets part of the time left (see
-// attemptTime), and no attempt starts that the deadline would cut off before
-// its backoff is over. Other statuses (403: the pre-signed URL expired or was
-// altered) are not retried.
+// attemptTime), and no wait starts that would end after the deadline.
+// Other statuses (403: the pre-signed URL expired or was altered) are not
+// retried.
 func Send(ctx context.Context, url string, body []byte, opts SendOptions) error {
 	opts = opts.withDefaults()
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 	deadline, _ := ctx.Deadline()
-	wait := opts.Backoff
-	for attempt := 1; ; attempt++ {
-		actx, acancel := context.WithTimeout(ctx, attemptTime(time.Until(deadline), attempt >= opts.Attempts))
-		retry, err := put(actx, opts.Client, url, body)
-		acancel()
-		switch {
-		case err == nil:
-			return nil
-		case !retry || attempt >= opts.Attempts:
-			return fmt.Errorf("answer CloudFormation (attempt %d): %w", attempt, err)
-		case wait >= time.Until(deadline):
-			// Give up now rather than sleep into the deadline.
-			return fmt.Errorf("answer CloudFormation (attempt %d, no time left for another): %w", attempt, err)
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("answer CloudFormation (attempt %d): %w (then %w)", attempt, err, ctx.Err())
-		case <-t.C:
-		}
-		wait = min(2*wait, opts.MaxBackoff)
+	policy := awsretry.Policy{Base: opts.Backoff, Max: opts.MaxBackoff, Attempts: opts.Attempts}
+	retry, calls := false, 0
+	attempts, err := policy.Do(ctx, func(error) bool { return retry }, func(ctx context.Context) error {
+		calls++
+		actx, acancel := context.WithTimeout(ctx, attemptTime(time.Until(deadline), calls >= opts.Attempts))
+		defer acancel()
+		var err error
+		retry, err = put(actx, opts.Client, url, body)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("answer CloudFormation (attempt %d): %w", attempts, err)
 	}
+	return nil
 }
 
 func put(ctx context.Context, client Doer, url string, body []byte) (retry bool, err error) {

@@ -2,7 +2,6 @@ package local
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -105,14 +104,51 @@ func (s *Stack) served(name string) bool {
 }
 
 // env is the environment every local function sees: its configuration
-// variables, then this process's.
+// variables, then the SDK's pointing at the local endpoints (sdkEnv), then
+// this process's. Nothing sets the process environment, so stacks (and
+// their tests) may run side by side.
 func (s *Stack) env(vars map[string]string) func(string) string {
 	return func(k string) string {
 		if v, ok := vars[k]; ok {
 			return v
 		}
+		if v, ok := s.sdkEnv(k); ok {
+			return v
+		}
 		return os.Getenv(k)
 	}
+}
+
+// sdkEnv answers the SDK's standard variables the functions' FromEnv
+// constructors load their AWS configuration from (internal/awsconf): the
+// local endpoints, whatever credentials (the emulators accept any), no
+// profile, no instance metadata. It reads the endpoints when asked: a
+// function's environment is built at its first invocation, when Cognito's
+// endpoint is known.
+func (s *Stack) sdkEnv(k string) (string, bool) {
+	switch k {
+	case "AWS_REGION":
+		return Region, true
+	case "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY":
+		return "local", true
+	case "AWS_SESSION_TOKEN", "AWS_PROFILE":
+		return "", true
+	case "AWS_EC2_METADATA_DISABLED":
+		return "true", true
+	}
+	s.endsMu.RLock()
+	defer s.endsMu.RUnlock()
+	switch k {
+	case "AWS_ENDPOINT_URL_SNS":
+		return s.ends.SNS, true
+	case "AWS_ENDPOINT_URL_SQS":
+		return s.ends.SQS, true
+	case "AWS_ENDPOINT_URL_LAMBDA":
+		return s.ends.Lambda, true
+	case "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER":
+		return s.ends.Cognito, s.ends.Cognito != ""
+	}
+	return "", false
 }
 
 // functionLog opens the function's log file in the run directory: what
@@ -137,43 +173,6 @@ func (s *Stack) recordFile(name string) (io.Writer, error) {
 	return f, nil
 }
 
-// setSDKEnvironment points the AWS SDK's default configuration, which the
-// functions' FromEnv constructors load, at the local endpoints. Close
-// restores the variables.
-func (s *Stack) setSDKEnvironment() error {
-	for k, v := range map[string]string{
-		"AWS_REGION":                Region,
-		"AWS_ACCESS_KEY_ID":         "local",
-		"AWS_SECRET_ACCESS_KEY":     "local",
-		"AWS_SESSION_TOKEN":         "",
-		"AWS_PROFILE":               "",
-		"AWS_ENDPOINT_URL_SNS":      s.ends.SNS,
-		"AWS_ENDPOINT_URL_SQS":      s.ends.SQS,
-		"AWS_ENDPOINT_URL_LAMBDA":   s.ends.Lambda,
-		"AWS_EC2_METADATA_DISABLED": "true",
-	} {
-		if err := s.setEnv(k, v); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// setEnv sets k in this process's environment until Close.
-func (s *Stack) setEnv(k, v string) error {
-	old, had := os.LookupEnv(k)
-	if err := os.Setenv(k, v); err != nil {
-		return fmt.Errorf("set %s: %w", k, err)
-	}
-	s.closers = append(s.closers, func() error {
-		if had {
-			return os.Setenv(k, old)
-		}
-		return os.Unsetenv(k)
-	})
-	return nil
-}
-
 // builders add the functions of each area, whose wiring lives in a file of
 // its own (triggers.go, warmer.go).
 var builders = []func(*Stack) ([]lambdahost.Function, error){(*Stack).triggerFunctionsFor, (*Stack).warmerFunctions}
@@ -192,7 +191,7 @@ func (s *Stack) functions(ctx context.Context) ([]lambdahost.Function, error) {
 	// The SQS-triggered consumers, recording their calls.
 	cw, err := recordingConsumer[cloudwatch.Options, cloudwatch.PutMetricDataFunc]{
 		name: CloudWatchConsumerFunction, file: PutMetricDataFile,
-		record: s.storeCalls(recording.PutMetricData), wrap: s.opts.WrapPutMetricData, load: cloudwatch.Load,
+		record: s.storeCalls(recording.PutMetricData), wrap: s.opts.WrapPutMetricData, load: cloudwatch.LoadConfig,
 		handler: func(o cloudwatch.Options, put cloudwatch.PutMetricDataFunc, log *slog.Logger) lambda.Handler {
 			return lambda.NewHandler(cloudwatch.New(o, put, log).Handle)
 		},
@@ -202,7 +201,7 @@ func (s *Stack) functions(ctx context.Context) ([]lambdahost.Function, error) {
 	}
 	eb, err := recordingConsumer[eventbridge.Options, eventbridge.PutEventsFunc]{
 		name: EventBridgeConsumerFunction, file: PutEventsFile,
-		record: recording.PutEvents, wrap: s.opts.WrapPutEvents, load: eventbridge.Load,
+		record: recording.PutEvents, wrap: s.opts.WrapPutEvents, load: eventbridge.LoadConfig,
 		handler: func(o eventbridge.Options, put eventbridge.PutEventsFunc, log *slog.Logger) lambda.Handler {
 			return lambda.NewHandler(eventbridge.New(o, put, log).Handle)
 		},

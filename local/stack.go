@@ -121,6 +121,7 @@ type Stack struct {
 	dir      string
 	ownDir   bool
 	ends     Endpoints
+	endsMu   sync.RWMutex // guards ends.Lambda and ends.Cognito, set while functions may read them (sdkEnv)
 	goaws    *goaws.Server
 	host     *lambdahost.Host
 	hostSrv  *http.Server
@@ -202,11 +203,9 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
+	s.endsMu.Lock()
 	s.ends.Lambda = "http://" + ln.Addr().String()
-	if err := s.setSDKEnvironment(); err != nil {
-		ln.Close()
-		return nil, err
-	}
+	s.endsMu.Unlock()
 
 	// The exporter, subscribed over HTTP.
 	if err := s.startExporter(runCtx); err != nil {
@@ -237,10 +236,9 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}); err != nil {
 		return nil, err
 	}
+	s.endsMu.Lock()
 	s.ends.Cognito = s.cognito.Endpoint
-	if err := s.setEnv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", s.ends.Cognito); err != nil {
-		return nil, err
-	}
+	s.endsMu.Unlock()
 	go func() {
 		<-s.cognito.Exited()
 		s.crashed <- s.cognito.Err()

@@ -10,7 +10,9 @@ import (
 
 	"github.com/cogwatch/cogwatch/internal/awsconf"
 	"github.com/cogwatch/cogwatch/internal/catalog"
+	"github.com/cogwatch/cogwatch/internal/envconf"
 	"github.com/cogwatch/cogwatch/internal/lambdaarn"
+	"github.com/cogwatch/cogwatch/internal/logging"
 	"github.com/cogwatch/cogwatch/triggers/disposable"
 )
 
@@ -142,37 +144,35 @@ func (c Config) LogValue() slog.Value {
 	)
 }
 
-// Variable documents one environment variable.
-type Variable struct {
-	Name        string
-	Default     string // as written in the environment; empty: unset
-	Description string
-}
+// Variable documents one environment variable (the convention of every
+// function: internal/envconf).
+type Variable = envconf.Variable
 
 // Variables lists every environment variable LoadConfig reads, in the order
 // of docs/configuration.md (generated from it).
 var Variables = []Variable{
-	{"USER_EVENTS_TOPIC_ARN", "", "ARN of the SNS topic user events are published to. Unset: events are not published (metrics still are)."},
-	{"COGWATCH_TRIGGER_BUDGET", DefaultConfig.Budget.String(), fmt.Sprintf("Go duration within which a trigger answers Cognito, publishing included; above 0 and below Cognito's 5s limit. A publish still running at the budget, or %d ms before the function's deadline if earlier, is abandoned and counted in PublishFailures.", Reserve.Milliseconds())},
-	{"COGWATCH_HASH_KEY", "", fmt.Sprintf("Key (at least %d bytes) of the email hash in events: hex HMAC-SHA256 of the lower-cased address. Unset: no hash.", MinHashKeyLength)},
-	{"COGWATCH_INCLUDE_EMAIL", "false", "`true` puts the full email address in events. Logs never carry it."},
-	{"COGWATCH_EXTRA_DISPOSABLE_DOMAINS", "", "Comma-separated domains rejected at sign-up as disposable, with their subdomains, besides the built-in list."},
-	{"COGWATCH_ALLOWED_DOMAINS", "", "Comma-separated domains never rejected as disposable, with their subdomains, whatever the lists say."},
-	{"POWERTOOLS_METRICS_NAMESPACE", DefaultConfig.Namespace, "CloudWatch namespace of the triggers' EMF metrics."},
-	{"POWERTOOLS_SERVICE_NAME", "", "Service name added to every log line and EMF document as `service`."},
-	{"POWERTOOLS_LOG_LEVEL", "INFO", "Minimum log level: DEBUG, INFO, WARN or ERROR. Lambda's AWS_LAMBDA_LOG_LEVEL wins when set."},
-	{"COGWATCH_EVENT_SINK", string(DefaultConfig.EventSink), "Where user events go. `sns`: published to the topic, inside the budget, with the circuit breaker below. `log`: written to the function's log as one line each (`{\"cogwatch\":\"event\",…}`), no network call; the log forwarder publishes them to the topic. `log` refuses COGWATCH_INCLUDE_EMAIL=true: logs never carry an address."},
-	{"COGWATCH_BREAKER_FAILURES", strconv.Itoa(DefaultBreaker.Failures), fmt.Sprintf("Publishes failed in a row (errors or budget overruns) that open the instance's circuit breaker: SNS is then skipped and the events are written to the log instead (counted in PublishSkipped). 0 turns the breaker off; at most %d.", MaxBreakerFailures)},
-	{"COGWATCH_BREAKER_COOLDOWN", DefaultBreaker.Cooldown.String(), fmt.Sprintf("Go duration an open breaker skips SNS before it lets one publish through as a probe; success closes it, failure opens it again. Above 0, at most %s.", MaxBreakerCooldown)},
-	{"COGWATCH_BREAKER_PROBE_BUDGET", DefaultBreaker.ProbeBudget.String(), "Go duration bounding the probe (one attempt, no retry): the longest an invocation waits on SNS once the breaker has opened. Above 0, at most COGWATCH_TRIGGER_BUDGET."},
-	{"COGWATCH_TOKEN_EVENTS", "false", "`true` makes the pre token generation trigger publish a `cogwatch.token.issued` event per token set. Off by default: it runs on every token refresh, and a Publish costs $0.50 per million plus delivery; its EMF metrics are always written."},
-	{"COGWATCH_SMS_COUNTRIES", "", "Comma-separated country calling codes (`1,44`) SMS are expected to go to; the custom message trigger counts an SMS elsewhere in SMSSentUnexpected, which the SMS-pumping alarm weighs. Unset: none is unexpected."},
-	{"COGWATCH_CHAIN_PRE_SIGN_UP", "", "ARN (a version or alias allowed) of the pool's own pre sign-up function, called after cogwatch's checks with the same event; its response or error is the answer to Cognito. Set by the template for an adopted pool (docs/adopt.md)."},
-	{"COGWATCH_CHAIN_PRE_AUTHENTICATION", "", "The same for the pre authentication slot."},
-	{"COGWATCH_CHAIN_POST_AUTHENTICATION", "", "The same for the post authentication slot."},
-	{"COGWATCH_CHAIN_POST_CONFIRMATION", "", "The same for the post confirmation slot."},
-	{"COGWATCH_CHAIN_PRE_TOKEN_GENERATION", "", "The same for the pre token generation slot: the function gets the event version the pool sends (`PreTokenGenerationConfig.LambdaVersion`), and the claims and scopes its response overrides are what Cognito issues."},
-	{"COGWATCH_CHAIN_CUSTOM_MESSAGE", "", "The same for the custom message slot: the message and subject its response sets are what Cognito sends."},
+	{Name: "USER_EVENTS_TOPIC_ARN", Default: "", Description: "ARN of the SNS topic user events are published to. Unset: events are not published (metrics still are)."},
+	{Name: "COGWATCH_TRIGGER_BUDGET", Default: DefaultConfig.Budget.String(), Description: fmt.Sprintf("Go duration within which a trigger answers Cognito, publishing included; above 0 and below Cognito's 5s limit. A publish still running at the budget, or %d ms before the function's deadline if earlier, is abandoned and counted in PublishFailures.", Reserve.Milliseconds())},
+	{Name: "COGWATCH_HASH_KEY", Default: "", Description: fmt.Sprintf("Key (at least %d bytes) of the email hash in events: hex HMAC-SHA256 of the lower-cased address. Unset: no hash.", MinHashKeyLength)},
+	{Name: "COGWATCH_INCLUDE_EMAIL", Default: "false", Description: "`true` puts the full email address in events. Logs never carry it."},
+	{Name: "COGWATCH_EXTRA_DISPOSABLE_DOMAINS", Default: "", Description: "Comma-separated domains rejected at sign-up as disposable, with their subdomains, besides the built-in list."},
+	{Name: "COGWATCH_ALLOWED_DOMAINS", Default: "", Description: "Comma-separated domains never rejected as disposable, with their subdomains, whatever the lists say."},
+	{Name: "POWERTOOLS_METRICS_NAMESPACE", Default: DefaultConfig.Namespace, Description: "CloudWatch namespace of the triggers' EMF metrics."},
+	{Name: "POWERTOOLS_SERVICE_NAME", Default: "", Description: "Service name added to every log line and EMF document as `service`."},
+	{Name: "POWERTOOLS_LOG_LEVEL", Default: "INFO", Description: "Minimum log level: DEBUG, INFO, WARN or ERROR. Lambda's AWS_LAMBDA_LOG_LEVEL wins when set."},
+	{Name: "AWS_LAMBDA_LOG_LEVEL", Description: "Set by Lambda's advanced logging controls; wins over POWERTOOLS_LOG_LEVEL (TRACE logs as DEBUG, FATAL as ERROR)."},
+	{Name: "COGWATCH_EVENT_SINK", Default: string(DefaultConfig.EventSink), Description: "Where user events go. `sns`: published to the topic, inside the budget, with the circuit breaker below. `log`: written to the function's log as one line each (`{\"cogwatch\":\"event\",…}`), no network call; the log forwarder publishes them to the topic. `log` refuses COGWATCH_INCLUDE_EMAIL=true: logs never carry an address."},
+	{Name: "COGWATCH_BREAKER_FAILURES", Default: strconv.Itoa(DefaultBreaker.Failures), Description: fmt.Sprintf("Publishes failed in a row (errors or budget overruns) that open the instance's circuit breaker: SNS is then skipped and the events are written to the log instead (counted in PublishSkipped). 0 turns the breaker off; at most %d.", MaxBreakerFailures)},
+	{Name: "COGWATCH_BREAKER_COOLDOWN", Default: DefaultBreaker.Cooldown.String(), Description: fmt.Sprintf("Go duration an open breaker skips SNS before it lets one publish through as a probe; success closes it, failure opens it again. Above 0, at most %s.", MaxBreakerCooldown)},
+	{Name: "COGWATCH_BREAKER_PROBE_BUDGET", Default: DefaultBreaker.ProbeBudget.String(), Description: "Go duration bounding the probe (one attempt, no retry): the longest an invocation waits on SNS once the breaker has opened. Above 0, at most COGWATCH_TRIGGER_BUDGET."},
+	{Name: "COGWATCH_TOKEN_EVENTS", Default: "false", Description: "`true` makes the pre token generation trigger publish a `cogwatch.token.issued` event per token set. Off by default: it runs on every token refresh, and a Publish costs $0.50 per million plus delivery; its EMF metrics are always written."},
+	{Name: "COGWATCH_SMS_COUNTRIES", Default: "", Description: "Comma-separated country calling codes (`1,44`) SMS are expected to go to; the custom message trigger counts an SMS elsewhere in SMSSentUnexpected, which the SMS-pumping alarm weighs. Unset: none is unexpected."},
+	{Name: "COGWATCH_CHAIN_PRE_SIGN_UP", Default: "", Description: "ARN (a version or alias allowed) of the pool's own pre sign-up function, called after cogwatch's checks with the same event; its response or error is the answer to Cognito. Set by the template for an adopted pool (docs/adopt.md)."},
+	{Name: "COGWATCH_CHAIN_PRE_AUTHENTICATION", Default: "", Description: "The same for the pre authentication slot."},
+	{Name: "COGWATCH_CHAIN_POST_AUTHENTICATION", Default: "", Description: "The same for the post authentication slot."},
+	{Name: "COGWATCH_CHAIN_POST_CONFIRMATION", Default: "", Description: "The same for the post confirmation slot."},
+	{Name: "COGWATCH_CHAIN_PRE_TOKEN_GENERATION", Default: "", Description: "The same for the pre token generation slot: the function gets the event version the pool sends (`PreTokenGenerationConfig.LambdaVersion`), and the claims and scopes its response overrides are what Cognito issues."},
+	{Name: "COGWATCH_CHAIN_CUSTOM_MESSAGE", Default: "", Description: "The same for the custom message slot: the message and subject its response sets are what Cognito sends."},
 }
 
 // LoadConfig reads the configuration from getenv (os.Getenv in a Lambda),
@@ -234,12 +234,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 		c.Namespace = v
 	}
-	c.ServiceName = strings.TrimSpace(getenv("POWERTOOLS_SERVICE_NAME"))
-	if v := strings.TrimSpace(getenv("POWERTOOLS_LOG_LEVEL")); v != "" {
-		if err := c.LogLevel.UnmarshalText([]byte(strings.ToUpper(v))); err != nil {
-			fail("POWERTOOLS_LOG_LEVEL", "%q is not DEBUG, INFO, WARN or ERROR", v)
-		}
+	// Parsed here once, and the logger built from it (see fromEnv).
+	lc, err := logging.LoadConfig(getenv)
+	if err != nil {
+		errs = append(errs, err)
 	}
+	c.ServiceName, c.LogLevel = lc.Service, lc.Level
 	switch v := Sink(strings.ToLower(strings.TrimSpace(getenv("COGWATCH_EVENT_SINK")))); v {
 	case "":
 	case SinkSNS, SinkLog:
@@ -361,25 +361,4 @@ func checkNamespace(ns string) error {
 		}
 	}
 	return nil
-}
-
-// Markdown renders Variables as the table of docs/configuration.md.
-func Markdown() []byte {
-	var b strings.Builder
-	b.WriteString("# Trigger configuration\n\n")
-	b.WriteString("<!-- Generated from triggers.Variables by `go test ./triggers -run TestConfigurationDoc -update`; do not edit. -->\n\n")
-	b.WriteString("The triggers (pre sign-up, authentication, post confirmation, pre token generation, custom\n")
-	b.WriteString("message) read these environment variables\n")
-	b.WriteString("once at start. A bad value stops the function at start with a message naming the variable.\n")
-	b.WriteString("AWS endpoints and credentials come the SDK's standard way (`AWS_REGION`, `AWS_ENDPOINT_URL`,\n")
-	b.WriteString("`AWS_ENDPOINT_URL_SNS`, …), so the same binary talks to AWS or to a local emulator.\n\n")
-	b.WriteString("| Variable | Default | Description |\n| --- | --- | --- |\n")
-	for _, v := range Variables {
-		def := "unset"
-		if v.Default != "" {
-			def = "`" + v.Default + "`"
-		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", v.Name, def, v.Description)
-	}
-	return []byte(b.String())
 }

@@ -3,15 +3,12 @@ package triggers
 import (
 	"bytes"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/cogwatch/cogwatch/internal/testutil"
 )
 
 // env returns a getenv over vars.
@@ -87,6 +84,17 @@ func TestLoadConfig(t *testing.T) {
 				c := DefaultConfig
 				c.TopicARN = "arn:aws:sns:us-east-1:000000000000:user-events"
 				c.Budget = 4999 * time.Millisecond
+				return c
+			}(),
+		},
+		{
+			// The level the logger gets is the one in Config: Lambda's
+			// advanced logging controls win, as documented.
+			name: "Lambda's log level wins",
+			env:  map[string]string{"AWS_LAMBDA_LOG_LEVEL": "ERROR", "POWERTOOLS_LOG_LEVEL": "debug"},
+			want: func() Config {
+				c := DefaultConfig
+				c.LogLevel = slog.LevelError
 				return c
 			}(),
 		},
@@ -192,9 +200,4 @@ func TestConfigLogValue(t *testing.T) {
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", c)
 	require.NotContains(t, buf.String(), "secret")
 	require.Contains(t, buf.String(), `"hashKey":true`)
-}
-
-// TestConfigurationDoc checks docs/configuration.md against Variables.
-func TestConfigurationDoc(t *testing.T) {
-	testutil.Golden(t, filepath.Join("..", "docs", "configuration.md"), Markdown())
 }

@@ -5,12 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 
 	awslambda "github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/cogwatch/cogwatch/emf"
@@ -80,7 +77,8 @@ func fromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	if stdout == nil {
 		stdout = io.Discard
 	}
-	d := deps{cfg: cfg, log: logging.New(stdout, getenv), metrics: NewMetrics(stdout, cfg), stdout: stdout}
+	log := logging.NewLogger(stdout, logging.Config{Level: cfg.LogLevel, Service: cfg.ServiceName})
+	d := deps{cfg: cfg, log: log, metrics: NewMetrics(stdout, cfg), stdout: stdout}
 	if err := d.metrics.Err(); err != nil {
 		return deps{}, fmt.Errorf("configuration: %w", err)
 	}
@@ -88,44 +86,21 @@ func fromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	if !publishes && len(cfg.Chain) == 0 {
 		return d, nil
 	}
-	awsCfg, err := awsconf.Load(ctx, awsOptions(getenv)...)
+	awsCfg, err := awsconf.Load(ctx, getenv)
 	if err != nil {
 		return deps{}, err
 	}
 	if publishes {
 		d.publish = sns.NewFromConfig(awsCfg, func(o *sns.Options) {
-			if ep := strings.TrimSpace(getenv("AWS_ENDPOINT_URL_SNS")); ep != "" {
-				o.BaseEndpoint = aws.String(ep)
+			if ep := awsconf.Endpoint(getenv, sns.ServiceID); ep != nil {
+				o.BaseEndpoint = ep
 			}
 		}).Publish
 	}
 	if len(cfg.Chain) > 0 {
-		d.invoke = lambdainvoke.New(awsCfg, lambdainvoke.Options{Endpoint: strings.TrimSpace(getenv("AWS_ENDPOINT_URL_LAMBDA"))}).Invoke
+		d.invoke = lambdainvoke.New(awsCfg, lambdainvoke.Options{Endpoint: aws.ToString(awsconf.Endpoint(getenv, "Lambda"))}).Invoke
 	}
 	return d, nil
-}
-
-// awsOptions passes the SDK the standard variables that getenv holds, so a
-// host that builds the handler in-process with its own environment (the
-// local Lambda host) reaches the endpoint it means; in Lambda, getenv is
-// os.Getenv and these change nothing.
-func awsOptions(getenv func(string) string) []func(*config.LoadOptions) error {
-	var opts []func(*config.LoadOptions) error
-	region := getenv("AWS_REGION")
-	if region == "" {
-		region = getenv("AWS_DEFAULT_REGION")
-	}
-	if region != "" {
-		opts = append(opts, config.WithRegion(region))
-	}
-	if ep := strings.TrimSpace(getenv("AWS_ENDPOINT_URL")); ep != "" {
-		opts = append(opts, config.WithBaseEndpoint(ep))
-	}
-	if id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
-		opts = append(opts, config.WithCredentialsProvider(
-			credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN"))))
-	}
-	return opts
 }
 
 // PreTokenGenerationFromEnv builds the pre token generation Lambda handler;

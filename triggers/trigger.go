@@ -18,6 +18,7 @@ import (
 
 	"github.com/cogwatch/cogwatch/emf"
 	"github.com/cogwatch/cogwatch/event"
+	"github.com/cogwatch/cogwatch/internal/awsretry"
 	"github.com/cogwatch/cogwatch/internal/catalog"
 	"github.com/cogwatch/cogwatch/internal/logging"
 	"github.com/cogwatch/cogwatch/warmers/warmup"
@@ -27,8 +28,13 @@ import (
 // fills it. A nil PublishFunc turns publishing off (with the SNS sink).
 type PublishFunc func(context.Context, *sns.PublishInput, ...func(*sns.Options)) (*sns.PublishOutput, error)
 
-// retryBackoff is the pause before the one retry of a failed publish.
+// retryBackoff caps the pause before the one retry of a failed publish.
 const retryBackoff = 50 * time.Millisecond
+
+// publishRetry is how a publish is retried: once, after a full-jitter pause
+// of up to retryBackoff, if the failure may pass (internal/awsretry decides)
+// and the wall allows.
+var publishRetry = awsretry.Policy{Base: retryBackoff, Max: retryBackoff, Attempts: 2}
 
 // Reserve is kept before the invocation's deadline for finishing: a
 // publish still running then is abandoned, so the EMF line, the log line
@@ -274,22 +280,14 @@ func (inv *invocation) publish(in *sns.PublishInput, probe bool) (attempts int, 
 	}
 	ctx, cancel := context.WithDeadline(inv.ctx, wall)
 	defer cancel()
-	if err = ctx.Err(); err != nil { // no time left for even one attempt
-		return 0, err
+	policy := publishRetry
+	if probe {
+		policy.Attempts = 1
 	}
-	attempts++
-	_, err = b.publish(ctx, in, noSDKRetries)
-	if err != nil && !probe && retryable(ctx, err) {
-		timer := time.NewTimer(retryBackoff)
-		select {
-		case <-timer.C:
-			attempts++
-			_, err = b.publish(ctx, in, noSDKRetries)
-		case <-ctx.Done():
-			timer.Stop()
-		}
-	}
-	return attempts, err
+	return policy.Do(ctx, awsretry.Retryable, func(ctx context.Context) error {
+		_, err := b.publish(ctx, in, noSDKRetries)
+		return err
+	})
 }
 
 // logEvent writes the event line of e (body, its SNS message) to the event
@@ -312,22 +310,9 @@ func (inv *invocation) logEvent(e *event.Event, body []byte, spill string) {
 	}
 }
 
-// noSDKRetries leaves retrying to publishEvent, which retries once and
-// only inside the budget.
+// noSDKRetries leaves retrying to publish, which retries once and only
+// inside the budget.
 func noSDKRetries(o *sns.Options) { o.RetryMaxAttempts = 1 }
-
-// retryable reports whether a second attempt may succeed: not when the
-// budget is spent, not for a client fault (bad topic, no permission).
-func retryable(ctx context.Context, err error) bool {
-	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.ErrorFault() != smithy.FaultClient || apiErr.ErrorCode() == "Throttling" || apiErr.ErrorCode() == "ThrottlingException"
-	}
-	return true // transport errors: refused, reset
-}
 
 // failureCode classifies a publish failure by code, never by text.
 func failureCode(err error) string {

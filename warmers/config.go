@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cogwatch/cogwatch/internal/catalog"
+	"github.com/cogwatch/cogwatch/internal/envconf"
 	"github.com/cogwatch/cogwatch/warmers/warmup"
 )
 
@@ -35,12 +36,22 @@ type Config struct {
 	Namespace string
 }
 
-// DefaultConfig holds the defaults Load starts from.
+// DefaultConfig holds the defaults LoadConfig starts from.
 var DefaultConfig = Config{Instances: 1, Hold: time.Second, Namespace: catalog.Namespace}
 
-// Load reads the configuration from getenv, starting from DefaultConfig.
+// Variables lists the variables LoadConfig reads (docs/configuration.md);
+// logging's (internal/logging) and the SDK's (internal/awsconf) come on top.
+var Variables = []envconf.Variable{
+	{Name: "COGWATCH_WARM_TARGETS", Description: "Functions warmed when the schedule's input names none: comma-separated `function[=N]` (a name, an ARN or name:alias, N instances)."},
+	{Name: "COGWATCH_WARM_USER_POOL_ID", Description: "Warm the functions this user pool's Lambda configuration names, when the input names no targets."},
+	{Name: "COGWATCH_WARM_CONCURRENCY", Default: strconv.Itoa(DefaultConfig.Instances), Description: fmt.Sprintf("Instances per target when the target does not say (1–%d).", MaxInstances)},
+	{Name: "COGWATCH_WARM_HOLD", Default: DefaultConfig.Hold.String(), Description: fmt.Sprintf("Go duration every warm-up invocation holds from the fan-out's start (1ms–%s); each held millisecond is billed N times.", warmup.MaxHold)},
+	{Name: "POWERTOOLS_METRICS_NAMESPACE", Default: DefaultConfig.Namespace, Description: "CloudWatch namespace of the warmer's EMF metrics."},
+}
+
+// LoadConfig reads the configuration from getenv, starting from DefaultConfig.
 // Errors name the variable.
-func Load(getenv func(string) string) (Config, error) {
+func LoadConfig(getenv func(string) string) (Config, error) {
 	c := DefaultConfig
 	var errs []error
 	if v := strings.TrimSpace(getenv("COGWATCH_WARM_CONCURRENCY")); v != "" {

@@ -35,7 +35,7 @@ func TestLoad(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := Load(func(k string) string { return tc.env[k] })
+			got, err := LoadConfig(func(k string) string { return tc.env[k] })
 			if tc.wantErr != "" {
 				require.EqualError(t, err, tc.wantErr)
 				return

@@ -18,10 +18,10 @@ import (
 )
 
 // FromEnv builds the warmer Lambda's handler from the environment: the
-// configuration (Load), the AWS clients, EMF and logs on stdout. The handler
+// configuration (LoadConfig), the AWS clients, EMF and logs on stdout. The handler
 // is not wrapped in warmup.Wrap; cmd/warmer does that.
 func FromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
-	cfg, err := Load(getenv)
+	cfg, err := LoadConfig(getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -29,11 +29,19 @@ func FromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	if err := metrics.Err(); err != nil {
 		return nil, fmt.Errorf("POWERTOOLS_METRICS_NAMESPACE: %w", err)
 	}
-	awsCfg, err := awsconf.Load(ctx)
+	awsCfg, err := awsconf.Load(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}
-	w := New(awslambda.NewFromConfig(awsCfg).Invoke, cip.NewFromConfig(awsCfg).DescribeUserPool,
+	w := New(awslambda.NewFromConfig(awsCfg, func(o *awslambda.Options) {
+		if ep := awsconf.Endpoint(getenv, awslambda.ServiceID); ep != nil {
+			o.BaseEndpoint = ep
+		}
+	}).Invoke, cip.NewFromConfig(awsCfg, func(o *cip.Options) {
+		if ep := awsconf.Endpoint(getenv, cip.ServiceID); ep != nil {
+			o.BaseEndpoint = ep
+		}
+	}).DescribeUserPool,
 		Options{Config: cfg, Metrics: metrics, Logger: logging.New(stdout, getenv)})
 	return Handler(w), nil
 }

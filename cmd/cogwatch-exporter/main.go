@@ -40,7 +40,7 @@ func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if len(o.SQSQueueURLs) > 0 {
-		cfg, err := awsconf.Load(ctx)
+		cfg, err := awsconf.Load(ctx, os.Getenv)
 		if err != nil {
 			o.Logger.Error("pull mode needs an AWS configuration", "err", err)
 			return 1

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
@@ -93,7 +92,7 @@ nothing. Exits 1 when the pool cannot be attached (the reason says why).`,
     --chain PreSignUp=arn:aws:lambda:eu-west-1:123456789012:function:signup-rules:live`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runAttach(cmd.Context(), cmd.OutOrStdout(), f, os.Getenv)
+			return runAttach(cmd.Context(), cmd.OutOrStdout(), f, getenvOf(cmd.Context()))
 		},
 	}
 	f.bind(cmd)
@@ -118,7 +117,7 @@ nothing.`,
     --chain PreSignUp=arn:aws:lambda:eu-west-1:123456789012:function:signup-rules:live`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDetach(cmd.Context(), cmd.OutOrStdout(), f, os.Getenv)
+			return runDetach(cmd.Context(), cmd.OutOrStdout(), f, getenvOf(cmd.Context()))
 		},
 	}
 	f.bind(cmd)

@@ -40,8 +40,9 @@ func TestAttachDetach(t *testing.T) {
 		return out.UserPool
 	}
 	start := describe()
-	t.Setenv("AWS_ACCESS_KEY_ID", "")
-	t.Setenv("AWS_PROFILE", "")
+	// No credentials and no region in the command's environment: a local
+	// endpoint gets the emulators' (see awsConfig).
+	ctx = withGetenv(ctx, func(string) string { return "" })
 	base := []string{"--user-pool-id", pool, "--endpoint", e.Endpoint, "--trigger", "PreSignUp=" + cogPreSignUp,
 		"--trigger", "PreAuthentication=" + cogAuth, "--trigger", "PostAuthentication=" + cogAuth}
 

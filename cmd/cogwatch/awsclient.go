@@ -73,7 +73,7 @@ func awsConfig(ctx context.Context, endpoint, region string, getenv func(string)
 	if local && region == "" && getenv("AWS_REGION") == "" && getenv("AWS_DEFAULT_REGION") == "" {
 		opts = append(opts, config.WithRegion("us-east-1"))
 	}
-	cfg, err := awsconf.Load(ctx, opts...)
+	cfg, err := awsconf.Load(ctx, getenv, opts...)
 	if err != nil {
 		return aws.Config{}, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -122,3 +123,21 @@ func prepare(c *cobra.Command) {
 
 // noArgs is cobra.NoArgs; its errors are usage errors like cobra's own.
 var noArgs = cobra.NoArgs
+
+// getenvKey carries, in a command's context, the environment its AWS
+// configuration is read from: os.Getenv unless the caller (a test) gives
+// its own, which then need not set the process environment.
+type getenvKey struct{}
+
+// withGetenv returns ctx carrying getenv for the commands.
+func withGetenv(ctx context.Context, getenv func(string) string) context.Context {
+	return context.WithValue(ctx, getenvKey{}, getenv)
+}
+
+// getenvOf returns the getenv ctx carries, or os.Getenv.
+func getenvOf(ctx context.Context) func(string) string {
+	if g, ok := ctx.Value(getenvKey{}).(func(string) string); ok {
+		return g
+	}
+	return os.Getenv
+}

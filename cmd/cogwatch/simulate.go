@@ -73,7 +73,7 @@ app client not found) is said once, in one line, with its remedy.`,
   cogwatch simulate --region eu-west-1 --user-pool-id eu-west-1_AbC --client-id 1example23456789 -n 20 --json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runSimulate(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f, os.Getenv)
+			return runSimulate(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f, getenvOf(cmd.Context()))
 		},
 	}
 	fl := cmd.Flags()

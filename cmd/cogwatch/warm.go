@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 	"text/tabwriter"
 	"time"
@@ -55,7 +54,7 @@ unresolvable or unreachable endpoint, access denied, a function not found.`,
   cogwatch warm --target cogwatch-PreSignUpFunction=5 --target cogwatch-AuthenticationFunction:live --json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runWarm(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f, os.Getenv)
+			return runWarm(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f, getenvOf(cmd.Context()))
 		},
 	}
 	fl := cmd.Flags()

@@ -28,10 +28,11 @@ func TestWarm(t *testing.T) {
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	t.Setenv("AWS_ACCESS_KEY_ID", "")
-	t.Setenv("AWS_PROFILE", "")
+	// No credentials and no region in the command's environment: a local
+	// endpoint gets the emulators' (see awsConfig).
+	ctx := withGetenv(t.Context(), func(string) string { return "" })
 
-	r := cogwatch(t.Context(), nil, "warm", "--endpoint", srv.URL, "--target", "PreSignUpFunction=4", "--hold", "300ms", "--json")
+	r := cogwatch(ctx, nil, "warm", "--endpoint", srv.URL, "--target", "PreSignUpFunction=4", "--hold", "300ms", "--json")
 	require.Equal(t, 0, r.code, r.stderr)
 	var rep warmers.Report
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep))
@@ -39,7 +40,7 @@ func TestWarm(t *testing.T) {
 	require.Equal(t, 4, rep.Targets[0].Instances)
 	require.Equal(t, 4, rep.Targets[0].Cold)
 
-	r = cogwatch(t.Context(), nil, "warm", "--endpoint", srv.URL, "--target", "PreSignUpFunction", "--target", "Missing", "-n", "2", "--hold", "300ms")
+	r = cogwatch(ctx, nil, "warm", "--endpoint", srv.URL, "--target", "PreSignUpFunction", "--target", "Missing", "-n", "2", "--hold", "300ms")
 	require.Equal(t, 1, r.code, "a target short of instances fails the command")
 	require.Contains(t, r.stdout, "PreSignUpFunction")
 	require.Contains(t, r.stdout, "ResourceNotFoundException=2")

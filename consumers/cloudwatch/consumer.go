@@ -8,6 +8,7 @@ import (
 	cw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
 	"github.com/cogwatch/cogwatch/consumers/internal/sqsbatch"
+	"github.com/cogwatch/cogwatch/internal/awsretry"
 	"github.com/cogwatch/cogwatch/internal/logging"
 )
 
@@ -69,13 +70,13 @@ func (c *Consumer) Handle(ctx context.Context, in events.SQSEvent) (events.SQSEv
 	datums, stored := 0, 0
 	for i := range calls {
 		cl := &calls[i]
-		attempts, err := c.opts.Retry.Do(ctx, sqsbatch.Retryable, func(ctx context.Context) error {
+		attempts, err := c.opts.Retry.Do(ctx, awsretry.Retryable, func(ctx context.Context) error {
 			_, err := c.put(ctx, cl.in)
 			return err
 		})
 		if err != nil {
 			failed = appendMsgs(failed, cl.msgs)
-			c.log.ErrorContext(ctx, "PutMetricData failed", "err", err, "code", sqsbatch.Code(err),
+			c.log.ErrorContext(ctx, "PutMetricData failed", "err", err, "code", awsretry.Code(err),
 				"attempts", attempts, "datums", len(cl.in.MetricData), "bytes", cl.bytes)
 			continue
 		}

@@ -12,7 +12,7 @@ import (
 )
 
 // FromEnv builds the consumer the way the Lambda function runs it:
-// configuration from getenv (see Load), the SDK's CloudWatch client from the
+// configuration from getenv (see LoadConfig), the SDK's CloudWatch client from the
 // default AWS configuration, JSON logs to stdout. The handler is not wrapped
 // for warm-ups; cmd/cloudwatch-consumer does that.
 //
@@ -20,14 +20,19 @@ import (
 // itself, bounded by the invocation's deadline, so that retries never stack
 // (SDK attempts times ours) and never outlive the invocation.
 func FromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
-	opts, err := Load(getenv)
+	opts, err := LoadConfig(getenv)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := awsconf.Load(ctx)
+	cfg, err := awsconf.Load(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}
-	client := cw.NewFromConfig(cfg, func(o *cw.Options) { o.RetryMaxAttempts = 1 })
+	client := cw.NewFromConfig(cfg, func(o *cw.Options) {
+		o.RetryMaxAttempts = 1
+		if ep := awsconf.Endpoint(getenv, cw.ServiceID); ep != nil {
+			o.BaseEndpoint = ep
+		}
+	})
 	return lambda.NewHandler(New(opts, client.PutMetricData, logging.New(stdout, getenv)).Handle), nil
 }

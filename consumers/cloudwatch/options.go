@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/cogwatch/cogwatch/consumers/internal/sqsbatch"
+	"github.com/cogwatch/cogwatch/internal/awsretry"
 	"github.com/cogwatch/cogwatch/internal/catalog"
+	"github.com/cogwatch/cogwatch/internal/envconf"
 )
 
 // PutMetricData limits (CloudWatch API reference, PutMetricData and MetricDatum).
@@ -47,7 +49,7 @@ type Options struct {
 	MaxAge   time.Duration
 	MaxAhead time.Duration
 	// Retry bounds the retries of throttled calls.
-	Retry sqsbatch.Policy
+	Retry awsretry.Policy
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -84,7 +86,7 @@ func (o Options) withDefaults() Options {
 	if o.MaxAhead <= 0 {
 		o.MaxAhead = d.MaxAhead
 	}
-	if o.Retry == (sqsbatch.Policy{}) {
+	if o.Retry == (awsretry.Policy{}) {
 		o.Retry = d.Retry
 	}
 	if o.Now == nil {
@@ -98,9 +100,15 @@ func (o Options) withDefaults() Options {
 // the triggers' EMF, and reusing it here would count every event twice.
 const EnvNamespace = "COGWATCH_DELIVERED_NAMESPACE"
 
-// Load reads the consumer's configuration from the environment, starting from
+// Variables lists the variables LoadConfig reads (docs/configuration.md);
+// logging's (internal/logging) and the SDK's (internal/awsconf) come on top.
+var Variables = []envconf.Variable{
+	{Name: EnvNamespace, Default: DefaultOptions.Namespace, Description: "Namespace of the consumer's metrics. 1–255 printable ASCII characters, not `AWS/…`, and never `" + catalog.Namespace + "`, where the triggers' EMF already writes them (the copy would count every event twice). POWERTOOLS_METRICS_NAMESPACE is deliberately not read: a stack sets it for the triggers."},
+}
+
+// LoadConfig reads the consumer's configuration from the environment, starting from
 // DefaultOptions. Errors name the variable.
-func Load(getenv func(string) string) (Options, error) {
+func LoadConfig(getenv func(string) string) (Options, error) {
 	o := DefaultOptions
 	if ns := getenv(EnvNamespace); ns != "" {
 		o.Namespace = ns

@@ -29,7 +29,7 @@ func TestLoad(t *testing.T) {
 			wantErr: `COGWATCH_DELIVERED_NAMESPACE: namespace "a\tb" has a character that is not printable ASCII`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			o, err := Load(func(k string) string { return tc.env[k] })
+			o, err := LoadConfig(func(k string) string { return tc.env[k] })
 			if tc.wantErr != "" {
 				require.EqualError(t, err, tc.wantErr)
 				return

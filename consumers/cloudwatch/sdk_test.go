@@ -149,6 +149,7 @@ func TestRequestSizeMatchesTheSDK(t *testing.T) {
 // the real SDK client, against a fake that throttles the first request the
 // way CloudWatch does (query-compatible error code in a header).
 func TestFromEnvRetriesAThrottledCallOnce(t *testing.T) {
+	t.Parallel() // the AWS configuration comes from getenv, not the process environment
 	f := newFakeCloudWatch(t)
 	f.answer = func(n int, w http.ResponseWriter) bool {
 		if n > 0 {
@@ -161,14 +162,12 @@ func TestFromEnvRetriesAThrottledCallOnce(t *testing.T) {
 		_, _ = w.Write(cbor.Encode(cbor.Map{"__type": cbor.String("Throttling"), "message": cbor.String("Rate exceeded")}))
 		return true
 	}
-	for k, v := range map[string]string{
+	env := map[string]string{
+		EnvNamespace: "Test/Delivered",
 		"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret",
 		"AWS_ENDPOINT_URL": f.URL, "AWS_EC2_METADATA_DISABLED": "true",
 		"AWS_CONFIG_FILE": t.TempDir() + "/none", "AWS_SHARED_CREDENTIALS_FILE": t.TempDir() + "/none",
-	} {
-		t.Setenv(k, v)
 	}
-	env := map[string]string{EnvNamespace: "Test/Delivered"}
 	var logs bytes.Buffer
 	h, err := FromEnv(t.Context(), func(k string) string { return env[k] }, &logs)
 	require.NoError(t, err)

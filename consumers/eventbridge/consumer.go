@@ -11,6 +11,7 @@ import (
 
 	"github.com/cogwatch/cogwatch/consumers/internal/sqsbatch"
 	"github.com/cogwatch/cogwatch/event"
+	"github.com/cogwatch/cogwatch/internal/awsretry"
 	"github.com/cogwatch/cogwatch/internal/logging"
 )
 
@@ -129,7 +130,7 @@ func (c *Consumer) Handle(ctx context.Context, in events.SQSEvent) (events.SQSEv
 func (c *Consumer) send(ctx context.Context, group []entry) (calls int, lost []entry) {
 	pending := group
 	attempts, err := c.opts.Retry.Do(ctx, func(err error) bool {
-		return errors.Is(err, errRetryEntries) || sqsbatch.Retryable(err)
+		return errors.Is(err, errRetryEntries) || awsretry.Retryable(err)
 	}, func(ctx context.Context) error {
 		in := &eb.PutEventsInput{Entries: make([]types.PutEventsRequestEntry, len(pending))}
 		for i := range pending {
@@ -150,7 +151,7 @@ func (c *Consumer) send(ctx context.Context, group []entry) (calls int, lost []e
 		for i, res := range out.Entries {
 			switch code := deref(res.ErrorCode); {
 			case code == "" && res.EventId != nil:
-			case sqsbatch.RetryableCode(code):
+			case awsretry.RetryableCode(code):
 				retry = append(retry, pending[i])
 			default:
 				lost = append(lost, pending[i])
@@ -166,7 +167,7 @@ func (c *Consumer) send(ctx context.Context, group []entry) (calls int, lost []e
 	if err != nil {
 		lost = append(lost, pending...)
 		if !errors.Is(err, errRetryEntries) {
-			c.log.ErrorContext(ctx, "PutEvents failed", "err", err, "code", sqsbatch.Code(err), "attempts", attempts, "entries", len(pending))
+			c.log.ErrorContext(ctx, "PutEvents failed", "err", err, "code", awsretry.Code(err), "attempts", attempts, "entries", len(pending))
 		} else {
 			c.log.ErrorContext(ctx, "PutEvents entries still failing", "attempts", attempts, "entries", len(pending))
 		}

@@ -331,7 +331,7 @@ func TestLoad(t *testing.T) {
 		{name: "bad ARN", value: "arn:aws:sns:eu-west-1:123456789012:topic", wantErr: `COGWATCH_EVENT_BUS_NAME: "arn:aws:sns:eu-west-1:123456789012:topic" is neither an event bus name nor an event bus ARN`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			o, err := Load(func(k string) string {
+			o, err := LoadConfig(func(k string) string {
 				if k == EnvBusName {
 					return tc.value
 				}
@@ -351,6 +351,7 @@ func TestLoad(t *testing.T) {
 // real SDK client, against an httptest server that speaks EventBridge's JSON
 // protocol and refuses one entry.
 func TestFromEnvWithTheRealClient(t *testing.T) {
+	t.Parallel() // the AWS configuration comes from getenv, not the process environment
 	var mu sync.Mutex
 	var got []map[string]any
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -381,14 +382,12 @@ func TestFromEnvWithTheRealClient(t *testing.T) {
 		_ = json.NewEncoder(w).Encode(map[string]any{"FailedEntryCount": failed, "Entries": results})
 	}))
 	defer srv.Close()
-	for k, v := range map[string]string{
+	env := map[string]string{
+		EnvBusName:   "users",
 		"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret",
 		"AWS_ENDPOINT_URL": srv.URL, "AWS_EC2_METADATA_DISABLED": "true",
 		"AWS_CONFIG_FILE": t.TempDir() + "/none", "AWS_SHARED_CREDENTIALS_FILE": t.TempDir() + "/none",
-	} {
-		t.Setenv(k, v)
 	}
-	env := map[string]string{EnvBusName: "users"}
 	h, err := FromEnv(t.Context(), func(k string) string { return env[k] }, io.Discard)
 	require.NoError(t, err)
 	payload, err := json.Marshal(events.SQSEvent{Records: batch(3)})

@@ -5,6 +5,8 @@ import (
 	"regexp"
 
 	"github.com/cogwatch/cogwatch/consumers/internal/sqsbatch"
+	"github.com/cogwatch/cogwatch/internal/awsretry"
+	"github.com/cogwatch/cogwatch/internal/envconf"
 )
 
 // PutEvents limits (EventBridge API reference, PutEvents).
@@ -23,6 +25,12 @@ const (
 // EnvBusName names the environment variable that selects the event bus.
 const EnvBusName = "COGWATCH_EVENT_BUS_NAME"
 
+// Variables lists the variables LoadConfig reads (docs/configuration.md);
+// logging's (internal/logging) and the SDK's (internal/awsconf) come on top.
+var Variables = []envconf.Variable{
+	{Name: EnvBusName, Default: DefaultOptions.BusName, Description: "Event bus the events are put on, by name or ARN."},
+}
+
 // Options configures a Consumer. The zero value works: every zero field takes
 // its value from DefaultOptions.
 type Options struct {
@@ -32,7 +40,7 @@ type Options struct {
 	MaxEntriesPerCall int
 	MaxCallBytes      int
 	// Retry bounds the retries of throttled calls and entries.
-	Retry sqsbatch.Policy
+	Retry awsretry.Policy
 }
 
 // DefaultOptions holds every default in one place.
@@ -54,7 +62,7 @@ func (o Options) withDefaults() Options {
 	if o.MaxCallBytes <= 0 || o.MaxCallBytes > MaxCallBytes {
 		o.MaxCallBytes = d.MaxCallBytes
 	}
-	if o.Retry == (sqsbatch.Policy{}) {
+	if o.Retry == (awsretry.Policy{}) {
 		o.Retry = d.Retry
 	}
 	return o
@@ -63,9 +71,9 @@ func (o Options) withDefaults() Options {
 // busName is the EventBusName pattern of a PutEvents entry.
 var busName = regexp.MustCompile(`^(arn:aws[\w-]*:events:[a-z]+-[a-z]+-[\w-]+:[0-9]{12}:event-bus/)?[/.\-_A-Za-z0-9]+$`)
 
-// Load reads the consumer's configuration from the environment, starting from
+// LoadConfig reads the consumer's configuration from the environment, starting from
 // DefaultOptions. Errors name the variable.
-func Load(getenv func(string) string) (Options, error) {
+func LoadConfig(getenv func(string) string) (Options, error) {
 	o := DefaultOptions
 	if v := getenv(EnvBusName); v != "" {
 		o.BusName = v

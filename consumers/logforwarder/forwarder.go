@@ -16,6 +16,7 @@ import (
 	"github.com/cogwatch/cogwatch/consumers/internal/sqsbatch"
 	"github.com/cogwatch/cogwatch/emf"
 	"github.com/cogwatch/cogwatch/event"
+	"github.com/cogwatch/cogwatch/internal/awsretry"
 	"github.com/cogwatch/cogwatch/internal/catalog"
 	"github.com/cogwatch/cogwatch/internal/logging"
 )
@@ -192,7 +193,7 @@ func entrySize(e *types.PublishBatchRequestEntry) int {
 func (f *Forwarder) send(ctx context.Context, group []entry) (calls int, lost []entry) {
 	pending := group
 	attempts, err := f.opts.Retry.Do(ctx, func(err error) bool {
-		return errors.Is(err, errRetryEntries) || sqsbatch.Retryable(err)
+		return errors.Is(err, errRetryEntries) || awsretry.Retryable(err)
 	}, func(ctx context.Context) error {
 		in := &sns.PublishBatchInput{TopicArn: aws.String(f.opts.TopicARN), PublishBatchRequestEntries: make([]types.PublishBatchRequestEntry, len(pending))}
 		for i := range pending {
@@ -217,7 +218,7 @@ func (f *Forwarder) send(ctx context.Context, group []entry) (calls int, lost []
 			fe, bad := failed[id]
 			switch {
 			case ok[id] && !bad:
-			case bad && (sqsbatch.RetryableCode(aws.ToString(fe.Code)) || !fe.SenderFault):
+			case bad && (awsretry.RetryableCode(aws.ToString(fe.Code)) || !fe.SenderFault):
 				retry = append(retry, p)
 			case bad:
 				lost = append(lost, p)
@@ -237,7 +238,7 @@ func (f *Forwarder) send(ctx context.Context, group []entry) (calls int, lost []
 		if errors.Is(err, errRetryEntries) {
 			f.log.ErrorContext(ctx, "PublishBatch entries still failing", "attempts", attempts, "entries", len(pending))
 		} else {
-			f.log.ErrorContext(ctx, "PublishBatch failed", "err", err, "code", sqsbatch.Code(err), "attempts", attempts, "entries", len(pending))
+			f.log.ErrorContext(ctx, "PublishBatch failed", "err", err, "code", awsretry.Code(err), "attempts", attempts, "entries", len(pending))
 		}
 	}
 	return attempts, lost

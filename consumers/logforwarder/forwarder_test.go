@@ -125,6 +125,18 @@ func TestPartialFailure(t *testing.T) {
 		require.NoError(t, newForwarder(f, &syncBuffer{}).Handle(t.Context(), payload(t, lines...)))
 		require.Len(t, f.published(), 12)
 	})
+	for _, code := range []string{"Throttled", "KMSThrottling"} { // SNS's own spellings of throttling
+		t.Run("whole calls refused with "+code+", then accepted", func(t *testing.T) {
+			f := &fakeSNS{err: func(call int) error {
+				if call <= 2 {
+					return &smithy.GenericAPIError{Code: code, Fault: smithy.FaultClient}
+				}
+				return nil
+			}}
+			require.NoError(t, newForwarder(f, &syncBuffer{}).Handle(t.Context(), payload(t, lines...)))
+			require.Len(t, f.published(), 12)
+		})
+	}
 	t.Run("SNS down for the whole invocation", func(t *testing.T) {
 		f := &fakeSNS{err: func(int) error { return &smithy.GenericAPIError{Code: "AuthorizationError", Fault: smithy.FaultClient} }}
 		err := newForwarder(f, &syncBuffer{}).Handle(t.Context(), payload(t, lines...))

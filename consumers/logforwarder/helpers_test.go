@@ -21,15 +21,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cogwatch/cogwatch/consumers/internal/sqsbatch"
 	"github.com/cogwatch/cogwatch/emf"
 	"github.com/cogwatch/cogwatch/event"
+	"github.com/cogwatch/cogwatch/internal/awsretry"
 )
 
 const testTopic = "arn:aws:sns:us-east-1:000000000000:user-events"
 
 // fastRetry keeps retries in tests short.
-var fastRetry = sqsbatch.Policy{Base: time.Millisecond, Max: 4 * time.Millisecond, Reserve: 0, Budget: 5 * time.Second}
+var fastRetry = awsretry.Policy{Base: time.Millisecond, Max: 4 * time.Millisecond, Reserve: 0, Budget: 5 * time.Second}
 
 // encode wraps data as CloudWatch Logs hands it to a Lambda subscriber.
 func encode(t testing.TB, data events.CloudwatchLogsData) events.CloudwatchLogsEvent {

@@ -6,7 +6,9 @@ import (
 
 	"github.com/cogwatch/cogwatch/consumers/internal/sqsbatch"
 	"github.com/cogwatch/cogwatch/internal/awsconf"
+	"github.com/cogwatch/cogwatch/internal/awsretry"
 	"github.com/cogwatch/cogwatch/internal/catalog"
+	"github.com/cogwatch/cogwatch/internal/envconf"
 )
 
 // PublishBatch limits (SNS API reference, PublishBatch).
@@ -28,7 +30,7 @@ type Options struct {
 	MaxEntriesPerCall int
 	MaxCallBytes      int
 	// Retry bounds the retries of throttled calls and entries.
-	Retry sqsbatch.Policy
+	Retry awsretry.Policy
 }
 
 // DefaultOptions holds every default in one place.
@@ -50,15 +52,22 @@ func (o Options) withDefaults() Options {
 	if o.MaxCallBytes <= 0 || o.MaxCallBytes > MaxCallBytes {
 		o.MaxCallBytes = d.MaxCallBytes
 	}
-	if o.Retry == (sqsbatch.Policy{}) {
+	if o.Retry == (awsretry.Policy{}) {
 		o.Retry = d.Retry
 	}
 	return o
 }
 
-// Load reads the forwarder's configuration from the environment, starting
+// Variables lists the variables LoadConfig reads (docs/configuration.md);
+// logging's (internal/logging) and the SDK's (internal/awsconf) come on top.
+var Variables = []envconf.Variable{
+	{Name: "USER_EVENTS_TOPIC_ARN", Description: "Required. ARN of the SNS topic the events recovered from the triggers' logs are published to (the triggers' own topic)."},
+	{Name: "POWERTOOLS_METRICS_NAMESPACE", Default: DefaultOptions.Namespace, Description: "CloudWatch namespace of the forwarder's EMF metrics."},
+}
+
+// LoadConfig reads the forwarder's configuration from the environment, starting
 // from DefaultOptions. Errors name the variable.
-func Load(getenv func(string) string) (Options, error) {
+func LoadConfig(getenv func(string) string) (Options, error) {
 	o := DefaultOptions
 	o.TopicARN = strings.TrimSpace(getenv("USER_EVENTS_TOPIC_ARN"))
 	if !awsconf.IsTopicARN(o.TopicARN) {

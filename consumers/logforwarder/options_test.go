@@ -15,11 +15,11 @@ func TestLoadTopicARN(t *testing.T) {
 			return ""
 		}
 	}
-	o, err := Load(env(" arn:aws:sns:eu-west-1:123456789012:user-events "))
+	o, err := LoadConfig(env(" arn:aws:sns:eu-west-1:123456789012:user-events "))
 	require.NoError(t, err)
 	require.Equal(t, "arn:aws:sns:eu-west-1:123456789012:user-events", o.TopicARN)
 	for _, bad := range []string{"", "user-events", "arn::sns:eu-west-1:123456789012:user-events", "arn:aws:sqs:eu-west-1:123456789012:q"} {
-		_, err := Load(env(bad))
+		_, err := LoadConfig(env(bad))
 		require.ErrorContains(t, err, "USER_EVENTS_TOPIC_ARN: ", bad)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
 	customresources "github.com/cogwatch/cogwatch/custom-resources"
+	"github.com/cogwatch/cogwatch/internal/awsretry"
 )
 
 // logsAPI is the part of the CloudWatch Logs client the resource uses.
@@ -36,7 +37,7 @@ const (
 // Options configure a Resource. The zero value works.
 type Options struct {
 	Logger *slog.Logger // nil discards
-	Retry  customresources.RetryOptions
+	Retry  awsretry.Policy
 }
 
 // Resource manages the encryption and retention of log groups. Its Handle is
@@ -227,7 +228,7 @@ func (r *Resource) applyOne(ctx context.Context, g group, p, old Properties) err
 			in.KmsKeyId = &p.KmsKeyId
 		}
 		err := r.call(ctx, func(ctx context.Context) error { _, err := r.c.CreateLogGroup(ctx, in); return err })
-		switch customresources.ErrorCode(err) {
+		switch awsretry.Code(err) {
 		case "":
 			if err != nil {
 				return fmt.Errorf("create log group %s: %w", name, err)
@@ -247,7 +248,7 @@ func (r *Resource) applyOne(ctx context.Context, g group, p, old Properties) err
 	// gone handles a group deleted while we work: nothing left to configure
 	// for a prefix match; an error for a named group.
 	gone := func(op string, err error) error {
-		if customresources.ErrorCode(err) == codeNotFound && !g.named {
+		if awsretry.Code(err) == codeNotFound && !g.named {
 			r.log.InfoContext(ctx, "log group vanished; skipping", "logGroup", name)
 			return nil
 		}
@@ -297,7 +298,7 @@ func (r *Resource) applyOne(ctx context.Context, g group, p, old Properties) err
 
 // keyHint adds the usual cause to errors of a key CloudWatch Logs may not use.
 func keyHint(err error) error {
-	switch customresources.ErrorCode(err) {
+	switch awsretry.Code(err) {
 	case "AccessDeniedException", "InvalidParameterException":
 		return fmt.Errorf("%w (is the KMS key's policy letting the CloudWatch Logs service principal of this region use it?)", err)
 	}
@@ -315,7 +316,7 @@ func (r *Resource) delete(ctx context.Context, p Properties) error {
 			_, err := r.c.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: &name})
 			return err
 		})
-		if err != nil && customresources.ErrorCode(err) != codeNotFound {
+		if err != nil && awsretry.Code(err) != codeNotFound {
 			errs = append(errs, fmt.Errorf("delete log group %s: %w", name, err))
 		}
 	}

@@ -17,11 +17,15 @@ import (
 // a Resource with the SDK's Cognito client and the system resolver. It is
 // not wrapped in warmup.Wrap; cmd/userpooldomain does that.
 func FromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
-	cfg, err := awsconf.Load(ctx)
+	cfg, err := awsconf.Load(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}
 	log := logging.New(stdout, getenv)
-	r := New(cip.NewFromConfig(cfg), net.DefaultResolver.LookupIP, Options{Logger: log})
+	r := New(cip.NewFromConfig(cfg, func(o *cip.Options) {
+		if ep := awsconf.Endpoint(getenv, cip.ServiceID); ep != nil {
+			o.BaseEndpoint = ep
+		}
+	}), net.DefaultResolver.LookupIP, Options{Logger: log})
 	return customresources.New(r.Handle, customresources.Options{Logger: log}), nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	customresources "github.com/cogwatch/cogwatch/custom-resources"
+	"github.com/cogwatch/cogwatch/internal/awsretry"
 )
 
 // Alias hosted-zone ids of CloudFront distributions, by partition.
@@ -43,7 +44,7 @@ type Options struct {
 	LookupTimeout time.Duration
 	// DeleteWait bounds the wait for a deleted domain to disappear; default 5m.
 	DeleteWait time.Duration
-	Retry      customresources.RetryOptions
+	Retry      awsretry.Policy
 }
 
 // Resource manages user-pool domains. Its Handle is a customresources.Func.
@@ -139,7 +140,7 @@ func (r *Resource) describe(ctx context.Context, domain string) (*types.DomainDe
 		out, err = r.c.DescribeUserPoolDomain(ctx, &cip.DescribeUserPoolDomainInput{Domain: &domain})
 		return err
 	})
-	if customresources.ErrorCode(err) == "ResourceNotFoundException" {
+	if awsretry.Code(err) == "ResourceNotFoundException" {
 		return nil, nil
 	}
 	if err != nil {
@@ -284,9 +285,13 @@ func (r *Resource) bringTo(ctx context.Context, p Properties, d *types.DomainDes
 
 // waitActive polls until the domain is ACTIVE, FAILED, gone, or ctx ends.
 func (r *Resource) waitActive(ctx context.Context, domain string) (*types.DomainDescriptionType, error) {
+	var last types.DomainStatusType // the status seen before the last poll
 	for {
 		d, err := r.describe(ctx, domain)
 		switch {
+		case err != nil && last != "" && ctx.Err() != nil:
+			// The deadline came with the poll: say what was waited for.
+			return nil, fmt.Errorf("domain %s still %s at the deadline: %w", domain, last, ctx.Err())
 		case err != nil:
 			return nil, err
 		case d == nil:
@@ -296,6 +301,7 @@ func (r *Resource) waitActive(ctx context.Context, domain string) (*types.Domain
 		case d.Status == types.DomainStatusTypeFailed:
 			return nil, fmt.Errorf("domain %s is FAILED (a certificate not valid for the name, or not issued, is the usual cause)", domain)
 		}
+		last = d.Status
 		if err := sleep(ctx, r.opts.Poll); err != nil {
 			return nil, fmt.Errorf("domain %s still %s at the deadline: %w", domain, d.Status, err)
 		}
@@ -334,7 +340,7 @@ func (r *Resource) delete(ctx context.Context, domain string, p Properties, have
 		_, err := r.c.DeleteUserPoolDomain(ctx, &cip.DeleteUserPoolDomainInput{Domain: &domain, UserPoolId: &pool})
 		return err
 	})
-	if customresources.ErrorCode(err) == "ResourceNotFoundException" {
+	if awsretry.Code(err) == "ResourceNotFoundException" {
 		return customresources.Result{}, nil
 	}
 	if err != nil {

@@ -16,11 +16,15 @@ import (
 // a Resource with the SDK's Cognito client. It is not wrapped in
 // warmup.Wrap; cmd/userpooltriggers does that.
 func FromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
-	cfg, err := awsconf.Load(ctx)
+	cfg, err := awsconf.Load(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}
 	log := logging.New(stdout, getenv)
-	r := New(cip.NewFromConfig(cfg), Options{Logger: log})
+	r := New(cip.NewFromConfig(cfg, func(o *cip.Options) {
+		if ep := awsconf.Endpoint(getenv, cip.ServiceID); ep != nil {
+			o.BaseEndpoint = ep
+		}
+	}), Options{Logger: log})
 	return customresources.New(r.Handle, customresources.Options{Logger: log}), nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	customresources "github.com/cogwatch/cogwatch/custom-resources"
+	"github.com/cogwatch/cogwatch/internal/awsretry"
 )
 
 // cognitoAPI is the part of the Cognito client the resource uses.
@@ -39,7 +40,7 @@ type Options struct {
 	// Attempts bounds the rounds of describe, plan, describe again and
 	// update when the pool changes between the two reads; default 3.
 	Attempts int
-	Retry    customresources.RetryOptions
+	Retry    awsretry.Policy
 }
 
 // Resource attaches cogwatch's functions to a pool's LambdaConfig and
@@ -222,7 +223,7 @@ func (r *Resource) update(ctx context.Context, in *cip.UpdateUserPoolInput) erro
 		})
 	}
 	err := call(in)
-	if without := withoutUnusedAccountValidityDays(in); without != nil && customresources.ErrorCode(err) == "InvalidParameterException" {
+	if without := withoutUnusedAccountValidityDays(in); without != nil && awsretry.Code(err) == "InvalidParameterException" {
 		r.log.InfoContext(ctx, "update refused with the deprecated UnusedAccountValidityDays; trying without it", "userPoolId", aws.ToString(in.UserPoolId))
 		err = call(without)
 	}
@@ -273,7 +274,7 @@ func (r *Resource) describe(ctx context.Context, poolID string) (*types.UserPool
 		out, err = r.c.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: &poolID})
 		return err
 	})
-	if customresources.ErrorCode(err) == "ResourceNotFoundException" || err == nil && (out == nil || out.UserPool == nil) {
+	if awsretry.Code(err) == "ResourceNotFoundException" || err == nil && (out == nil || out.UserPool == nil) {
 		return nil, fmt.Errorf("%w: %s", ErrPoolNotFound, poolID)
 	}
 	if err != nil {

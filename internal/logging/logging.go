@@ -8,36 +8,99 @@ package logging
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/cogwatch/cogwatch/internal/envconf"
 )
 
-// Level returns the log level from AWS_LAMBDA_LOG_LEVEL, else
-// POWERTOOLS_LOG_LEVEL, else INFO. Unknown names mean INFO.
-func Level(getenv func(string) string) slog.Level {
-	name := getenv("AWS_LAMBDA_LOG_LEVEL")
-	if name == "" {
-		name = getenv("POWERTOOLS_LOG_LEVEL")
+// Config is the logging configuration every function shares.
+type Config struct {
+	// Level is the minimum level: AWS_LAMBDA_LOG_LEVEL (Lambda's advanced
+	// logging controls), else POWERTOOLS_LOG_LEVEL, else INFO.
+	Level slog.Level
+	// Service is written on every line as "service"
+	// (POWERTOOLS_SERVICE_NAME). Optional.
+	Service string
+}
+
+// DefaultConfig is the configuration with no variable set.
+var DefaultConfig = Config{Level: slog.LevelInfo}
+
+// Variables lists the variables LoadConfig reads.
+var Variables = []envconf.Variable{
+	{Name: "POWERTOOLS_LOG_LEVEL", Default: "INFO", Description: "Minimum log level: DEBUG, INFO, WARN or ERROR. Lambda's AWS_LAMBDA_LOG_LEVEL wins when set."},
+	{Name: "AWS_LAMBDA_LOG_LEVEL", Description: "Set by Lambda's advanced logging controls (TRACE, DEBUG, INFO, WARN, ERROR, FATAL; TRACE logs as DEBUG, FATAL as ERROR)."},
+	{Name: "POWERTOOLS_SERVICE_NAME", Description: "Service name added to every log line as `service`."},
+}
+
+// LoadConfig reads the logging configuration from getenv, starting from
+// DefaultConfig. An error names the variable whose level it cannot read.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	c := DefaultConfig
+	c.Service = strings.TrimSpace(getenv("POWERTOOLS_SERVICE_NAME"))
+	var errs []error
+	var levels []slog.Level
+	for _, name := range []string{"AWS_LAMBDA_LOG_LEVEL", "POWERTOOLS_LOG_LEVEL"} {
+		v := strings.TrimSpace(getenv(name))
+		if v == "" {
+			continue
+		}
+		l, ok := parseLevel(v)
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s: %q is not DEBUG, INFO, WARN or ERROR", name, v))
+			continue
+		}
+		levels = append(levels, l)
+	}
+	if len(levels) > 0 {
+		c.Level = levels[0]
+	}
+	return c, errors.Join(errs...)
+}
+
+// parseLevel reads slog's level names and Lambda's TRACE and FATAL, in any
+// case.
+func parseLevel(v string) (slog.Level, bool) {
+	switch v = strings.ToUpper(v); v {
+	case "TRACE":
+		return slog.LevelDebug, true
+	case "FATAL":
+		return slog.LevelError, true
 	}
 	var l slog.Level
-	if err := l.UnmarshalText([]byte(strings.ToUpper(strings.TrimSpace(name)))); err != nil {
-		return slog.LevelInfo
+	return l, l.UnmarshalText([]byte(v)) == nil
+}
+
+// Level returns the level LoadConfig reads from getenv; a name it cannot
+// read is passed over (INFO when neither can be read).
+func Level(getenv func(string) string) slog.Level {
+	c, _ := LoadConfig(getenv)
+	return c.Level
+}
+
+// NewLogger returns a JSON logger writing to w at c's level, with c's
+// service name on every line.
+func NewLogger(w io.Writer, c Config) *slog.Logger {
+	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: c.Level, ReplaceAttr: lambdacontext.ReplaceAttr})
+	l := slog.New(requestIDHandler{h})
+	if c.Service != "" {
+		l = l.With("service", c.Service)
 	}
 	return l
 }
 
-// New returns a JSON logger writing to w at the level the environment asks
-// for, with the service name (POWERTOOLS_SERVICE_NAME) on every line.
+// New returns NewLogger with the configuration getenv holds, for a
+// function that has not loaded it: a level it cannot read is passed over,
+// as in Level.
 func New(w io.Writer, getenv func(string) string) *slog.Logger {
-	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: Level(getenv), ReplaceAttr: lambdacontext.ReplaceAttr})
-	l := slog.New(requestIDHandler{h})
-	if svc := getenv("POWERTOOLS_SERVICE_NAME"); svc != "" {
-		l = l.With("service", svc)
-	}
-	return l
+	c, _ := LoadConfig(getenv)
+	return NewLogger(w, c)
 }
 
 // Discard returns a logger that writes nothing, for nil-logger defaults.

@@ -24,12 +24,26 @@ func TestLevel(t *testing.T) {
 		{name: "powertools", env: map[string]string{"POWERTOOLS_LOG_LEVEL": "debug"}, want: slog.LevelDebug},
 		{name: "lambda wins", env: map[string]string{"POWERTOOLS_LOG_LEVEL": "DEBUG", "AWS_LAMBDA_LOG_LEVEL": "ERROR"}, want: slog.LevelError},
 		{name: "unknown", env: map[string]string{"POWERTOOLS_LOG_LEVEL": "loud"}, want: slog.LevelInfo},
+		{name: "Lambda's TRACE logs as DEBUG", env: map[string]string{"AWS_LAMBDA_LOG_LEVEL": "TRACE"}, want: slog.LevelDebug},
+		{name: "Lambda's FATAL logs as ERROR", env: map[string]string{"AWS_LAMBDA_LOG_LEVEL": "FATAL"}, want: slog.LevelError},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			require.Equal(t, tc.want, Level(env(tc.env)))
 		})
 	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	c, err := LoadConfig(env(map[string]string{"AWS_LAMBDA_LOG_LEVEL": "WARN", "POWERTOOLS_LOG_LEVEL": "debug", "POWERTOOLS_SERVICE_NAME": " users "}))
+	require.NoError(t, err)
+	require.Equal(t, Config{Level: slog.LevelWarn, Service: "users"}, c)
+
+	_, err = LoadConfig(env(map[string]string{"POWERTOOLS_LOG_LEVEL": "verbose"}))
+	require.EqualError(t, err, `POWERTOOLS_LOG_LEVEL: "verbose" is not DEBUG, INFO, WARN or ERROR`)
+	c, err = LoadConfig(env(map[string]string{"AWS_LAMBDA_LOG_LEVEL": "ERROR", "POWERTOOLS_LOG_LEVEL": "verbose"}))
+	require.Error(t, err, "a bad value is an error even when Lambda's wins")
+	require.Equal(t, slog.LevelError, c.Level)
 }
 
 func TestNewAddsRequestIDAndLambdaKeys(t *testing.T) {

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/cogwatch/cogwatch/internal/awsconf"
@@ -58,8 +56,8 @@ func BenchmarkHashKeyAtStart(b *testing.B) {
 				`"SecretString":"`+benchHashKey+`","VersionId":"v1","VersionStages":["AWSCURRENT"]}`)
 		}))
 		defer srv.Close()
-		cfg, err := awsconf.Load(b.Context(), config.WithRegion("eu-west-1"),
-			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")))
+		env := map[string]string{"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret"}
+		cfg, err := awsconf.Load(b.Context(), func(k string) string { return env[k] })
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -98,8 +98,11 @@ func redeliver(t *testing.T, msgs []events.SQSMessage, batch int, handle func(co
 	return firstFailed
 }
 
+// apiError is an injected failure as the SDK decodes one: its code says
+// what happened (the fault is left unknown, so that the code alone decides
+// whether the consumer retries, as it does for the client faults injected).
 func apiError(code string) error {
-	return &smithy.GenericAPIError{Code: code, Message: "injected", Fault: smithy.FaultServer}
+	return &smithy.GenericAPIError{Code: code, Message: "injected"}
 }
 
 // cwRecorder is CloudWatch's PutMetricData: it fails the calls its plan

@@ -1,11 +1,11 @@
 // Package sqsbatch is the plumbing the SQS-triggered consumers share: decoding
-// a batch of SNS-delivered user events, dropping duplicates, classifying AWS
-// errors by code, retrying throttled calls inside the invocation's deadline,
-// and answering Lambda with the batch item failures.
+// a batch of SNS-delivered user events, dropping duplicates, the consumers'
+// retry figures (the policy itself is internal/awsretry's), and answering
+// Lambda with the batch item failures.
 //
 // It is internal to consumers/: the CloudWatch aggregator and the EventBridge
-// forwarder use it, and the log forwarder its error classification, retry
-// policy and call packing; nothing else should.
+// forwarder use it, and the log forwarder its retry figures and call
+// packing; nothing else should.
 package sqsbatch
 
 import (
@@ -13,15 +13,13 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"math/rand/v2"
 	"slices"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	smithy "github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/cogwatch/cogwatch/event"
+	"github.com/cogwatch/cogwatch/internal/awsretry"
 )
 
 // Record is one decoded, first-seen event of a batch.
@@ -113,124 +111,12 @@ func Response(msgs []events.SQSMessage, failed []int) events.SQSEventResponse {
 	return resp
 }
 
-// throttleCodes are the error codes AWS services use for throttling and
-// request-rate limits, plus the transient server-side failures worth a retry.
-var throttleCodes = map[string]bool{
-	"Throttling":                             true,
-	"ThrottlingException":                    true,
-	"ThrottledException":                     true,
-	"RequestThrottledException":              true,
-	"TooManyRequestsException":               true,
-	"ProvisionedThroughputExceededException": true,
-	"TransactionInProgressException":         true,
-	"RequestLimitExceeded":                   true,
-	"BandwidthLimitExceeded":                 true,
-	"LimitExceeded":                          true,
-	"LimitExceededException":                 true,
-	"RequestThrottled":                       true,
-	"SlowDown":                               true,
-	"PriorRequestNotComplete":                true,
-	"EC2ThrottledException":                  true,
-	"InternalFailure":                        true,
-	"InternalServiceError":                   true,
-	"InternalServiceFault":                   true,
-	"InternalException":                      true,
-	"ServiceUnavailable":                     true,
-	"ServiceUnavailableException":            true,
-}
-
-// RetryableCode reports whether an AWS error code is worth a retry.
-func RetryableCode(code string) bool { return throttleCodes[code] }
-
-// Retryable reports whether err is worth a retry: an AWS API error whose
-// code says throttling or a transient service failure, or a request that
-// never reached the service. It never looks at error text.
-func Retryable(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
-	var api smithy.APIError
-	if errors.As(err, &api) {
-		return RetryableCode(api.ErrorCode())
-	}
-	var send *smithyhttp.RequestSendError
-	return errors.As(err, &send)
-}
-
-// Code returns the AWS error code of err, or "" when it carries none.
-func Code(err error) string {
-	var api smithy.APIError
-	if errors.As(err, &api) {
-		return api.ErrorCode()
-	}
-	return ""
-}
-
-// Policy bounds the retries of one call.
-type Policy struct {
-	// Base is the first backoff; each retry doubles it, up to Max.
-	Base time.Duration
-	// Max caps one backoff.
-	Max time.Duration
-	// Reserve is the time kept back before the invocation's deadline, so the
-	// handler still answers Lambda (with its failures) instead of timing out,
-	// which would redeliver the whole batch and count its events twice.
-	Reserve time.Duration
-	// Budget bounds the calls and their retries when the invocation has no
-	// deadline (a test, a host that sets none), so a service that throttles
-	// forever cannot hold the handler forever. Lambda always sets one.
-	Budget time.Duration
-}
-
-// DefaultPolicy is the retry policy of both consumers.
-var DefaultPolicy = Policy{Base: 50 * time.Millisecond, Max: 2 * time.Second, Reserve: 500 * time.Millisecond, Budget: 30 * time.Second}
-
-// WithReserve returns a context that ends Reserve before ctx's deadline, or
-// Budget from now if ctx has no deadline (or no later than that when Budget
-// is zero: never).
-func (p Policy) WithReserve(ctx context.Context) (context.Context, context.CancelFunc) {
-	if d, ok := ctx.Deadline(); ok {
-		return context.WithDeadline(ctx, d.Add(-p.Reserve))
-	}
-	if p.Budget > 0 {
-		return context.WithTimeout(ctx, p.Budget)
-	}
-	return context.WithCancel(ctx)
-}
-
-// Do calls attempt until it returns nil or an error that is not retryable
-// (as judged by retryable), sleeping a full-jitter exponential backoff
-// between attempts. It stops when ctx ends or when the next backoff would
-// end after ctx's deadline, and returns the last error. attempts counts the
-// calls made.
-func (p Policy) Do(ctx context.Context, retryable func(error) bool, attempt func(context.Context) error) (attempts int, err error) {
-	backoff := p.Base
-	if backoff <= 0 {
-		backoff = DefaultPolicy.Base // never a busy loop
-	}
-	if p.Max < backoff {
-		p.Max = backoff
-	}
-	for {
-		attempts++
-		err = attempt(ctx)
-		if err == nil || !retryable(err) {
-			return attempts, err
-		}
-		sleep := time.Duration(rand.Int64N(int64(backoff) + 1))
-		if d, ok := ctx.Deadline(); ok && time.Now().Add(sleep).After(d) {
-			return attempts, err
-		}
-		t := time.NewTimer(sleep)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return attempts, err
-		case <-t.C:
-		}
-		backoff = min(2*backoff, p.Max)
-	}
-}
+// DefaultPolicy is the retry policy of the consumers: from 50ms to 2s
+// between calls, until 500ms before the invocation's deadline (30s in all
+// when it has none), so that a batch still answers Lambda with its failures
+// instead of timing out, which would redeliver it whole and count its events
+// twice.
+var DefaultPolicy = awsretry.Policy{Base: 50 * time.Millisecond, Max: 2 * time.Second, Reserve: 500 * time.Millisecond, Budget: 30 * time.Second}
 
 // Pack groups items, in order, into calls of at most maxItems items whose
 // sizes add up to at most maxBytes; an item larger than maxBytes gets a call

@@ -2,18 +2,11 @@ package sqsbatch
 
 import (
 	"bytes"
-	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
-	"testing/synctest"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	smithy "github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/stretchr/testify/require"
 )
 
@@ -44,55 +37,11 @@ func TestReasonNeverQuotesTheInput(t *testing.T) {
 	}
 }
 
-func TestRetryable(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		err  error
-		want bool
-	}{
-		{"Throttling", &smithy.GenericAPIError{Code: "Throttling"}, true},
-		{"ThrottlingException, wrapped", fmt.Errorf("put: %w", &smithy.OperationError{Err: &smithy.GenericAPIError{Code: "ThrottlingException"}}), true},
-		{"LimitExceeded", &smithy.GenericAPIError{Code: "LimitExceeded"}, true},
-		{"InternalFailure", &smithy.GenericAPIError{Code: "InternalFailure"}, true},
-		{"InvalidParameterValue", &smithy.GenericAPIError{Code: "InvalidParameterValue", Message: "Throttling"}, false},
-		{"text alone", errors.New("Throttling: rate exceeded"), false},
-		{"connection refused", &smithyhttp.RequestSendError{Err: errors.New("dial tcp: connection refused")}, true},
-		{"deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), false},
-		{"nil", nil, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) { require.Equal(t, tc.want, Retryable(tc.err)) })
-	}
-}
-
 func TestResponseOrdersAndDeduplicates(t *testing.T) {
 	msgs := []events.SQSMessage{{MessageId: "a"}, {MessageId: "b"}, {MessageId: "c"}}
 	resp := Response(msgs, []int{2, 0, 2, 2, 0})
 	require.Equal(t, []events.SQSBatchItemFailure{{ItemIdentifier: "a"}, {ItemIdentifier: "c"}}, resp.BatchItemFailures)
 	require.NotNil(t, Response(msgs, nil).BatchItemFailures, "an empty list, not null, in the JSON answer")
-}
-
-func TestDoBacksOffWithinTheDeadline(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		p := Policy{Base: 100 * time.Millisecond, Max: time.Second, Reserve: 500 * time.Millisecond}
-		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-		defer cancel()
-		ctx, cancel2 := p.WithReserve(ctx)
-		defer cancel2()
-		var at []time.Time
-		start := time.Now()
-		n, err := p.Do(ctx, Retryable, func(context.Context) error {
-			at = append(at, time.Now())
-			return &smithy.GenericAPIError{Code: "Throttling"}
-		})
-		require.Error(t, err)
-		require.Equal(t, len(at), n)
-		require.Greater(t, n, 4)
-		require.LessOrEqual(t, time.Since(start), 4500*time.Millisecond, "never past the reserve")
-		for i := 1; i < len(at); i++ {
-			gap := at[i].Sub(at[i-1])
-			require.LessOrEqual(t, gap, min(p.Base<<(i-1), p.Max), "full jitter stays under the exponential cap")
-		}
-	})
 }
 
 func TestDecodeKeepsTheFirstOfEachEventID(t *testing.T) {
@@ -107,28 +56,6 @@ func TestDecodeKeepsTheFirstOfEachEventID(t *testing.T) {
 	require.Len(t, b.Records, 2)
 	require.Equal(t, "1", b.Records[0].MessageID)
 	require.Equal(t, "2", b.Records[1].MessageID)
-}
-
-func TestWithoutADeadlineTheBudgetBounds(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		ctx, cancel := DefaultPolicy.WithReserve(t.Context())
-		defer cancel()
-		start := time.Now()
-		n, err := DefaultPolicy.Do(ctx, Retryable, func(context.Context) error { return &smithy.GenericAPIError{Code: "Throttling"} })
-		require.Error(t, err)
-		require.Greater(t, n, 10)
-		require.LessOrEqual(t, time.Since(start), DefaultPolicy.Budget)
-	})
-}
-
-func TestAZeroPolicyStillBacksOff(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
-		defer cancel()
-		n, err := Policy{}.Do(ctx, Retryable, func(context.Context) error { return &smithy.GenericAPIError{Code: "Throttling"} })
-		require.Error(t, err)
-		require.Less(t, n, 100, "backed off instead of spinning")
-	})
 }
 
 func TestPack(t *testing.T) {
