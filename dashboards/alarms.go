@@ -240,6 +240,18 @@ func PromRules() []PromRule {
 			Runbook: "cert_fetch: the exporter cannot reach the SNS signing-certificate host; overload: scale it out; confirm: the subscription confirmation URL is unreachable.",
 		},
 		{
+			Alert: "CogwatchExporterPullFailing", For: "10m", Severity: "page",
+			Expr:    `sum(rate(cogwatch_exporter_sqs_errors_total{operation="receive"}[5m])) > 0 and sum(rate(cogwatch_exporter_sqs_messages_received_total[5m])) == 0`,
+			Summary: "cogwatch-exporter in pull mode cannot receive from its SQS queue: events wait in the queue, uncounted",
+			Runbook: "check the exporter's IAM role (sqs:ReceiveMessage, sqs:DeleteMessage, kms:Decrypt on the queue's key) and its --sqs.queue-url; nothing is lost until the queue's retention period ends.",
+		},
+		{
+			Alert: "CogwatchExporterPullLosses", For: "0m", Severity: "ticket",
+			Expr:    `sum(increase(cogwatch_exporter_sqs_messages_abandoned_total{reason="delete_unconfirmed"}[15m])) > 0`,
+			Summary: "cogwatch-exporter could not confirm some SQS deletes in the last 15 minutes: its counts may miss as many events as it abandoned with reason delete_unconfirmed",
+			Runbook: "a delete answered after the visibility timeout or not at all: check the exporter's network to SQS and its CPU; raise --sqs.visibility-timeout if batches run slow. The CloudWatch consumer's Cogwatch/Delivered counts are the reference.",
+		},
+		{
 			Alert: "CogwatchExporterNoMessages", For: "30m", Severity: "ticket",
 			Expr:    `sum(rate(cogwatch_exporter_sns_messages_received_total[30m])) == 0`,
 			Summary: "cogwatch-exporter received no SNS message for 30 minutes",
