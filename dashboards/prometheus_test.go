@@ -25,6 +25,7 @@ var exporterMetrics = []string{
 	exporter.MetricTriggerLatency + "_bucket", exporter.MetricTriggerLatency + "_sum", exporter.MetricTriggerLatency + "_count",
 	exporter.MetricReceived, exporter.MetricRejected, exporter.MetricFailed, exporter.MetricDuplicates,
 	exporter.MetricConfirmed, exporter.MetricOverflow, exporter.MetricChallenges,
+	exporter.MetricSQSReceived, exporter.MetricSQSErrors, exporter.MetricSQSAbandoned,
 	"up",
 }
 
