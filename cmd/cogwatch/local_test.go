@@ -172,10 +172,13 @@ func TestReconciliation(t *testing.T) {
 		Refresh:               simulate.Stage{Attempted: 18, Succeeded: 18},
 		ForgotPassword:        simulate.Stage{Attempted: 7, Succeeded: 7},
 		ConfirmForgotPassword: simulate.Stage{Attempted: 7, Succeeded: 7},
+		MigrateWrong:          simulate.Stage{Attempted: 2, Failed: map[string]int{"NotAuthorizedException": 2}},
+		MigrateUnknown:        simulate.Stage{Attempted: 1, Failed: map[string]int{"NotAuthorizedException": 1}},
+		MigrateRight:          simulate.Stage{Attempted: 4, Succeeded: 4},
 	}
 	sum := local.Summary{Events: map[event.Type]int{
-		event.SignUpAccepted: 35, event.SignUpRejected: 15, event.UserConfirmed: 35, event.SignInSucceeded: 34,
-		event.TokenIssued: 53, event.CodeSent: 41, event.PasswordReset: 7,
+		event.SignUpAccepted: 35, event.SignUpRejected: 15, event.UserConfirmed: 35, event.SignInSucceeded: 38,
+		event.TokenIssued: 57, event.CodeSent: 41, event.PasswordReset: 7, event.UserMigrated: 4, event.MigrationFailed: 2,
 	}}
 	var b bytes.Buffer
 	printReconciliation(&b, sim, sum)
@@ -183,14 +186,16 @@ func TestReconciliation(t *testing.T) {
   sign-ups accepted                     35 = 35
   sign-ups rejected by the trigger      14 ≠ 15
   users confirmed                       35 = 35
-  sign-ins succeeded                    35 ≠ 34
-  token sets (sign-ins + refreshes)     53 = 53
+  sign-ins succeeded (migrated too)     39 ≠ 38
+  token sets (sign-ins + refreshes)     57 = 57
   codes sent (sign-ups + forgotten)     42 ≠ 41
   passwords reset                        7 = 7
+  legacy users migrated                  4 = 4
+  migrations failed (unknown, wrong)     3 ≠ 2
   sign-ins refused                      11 (the simulation's count: the events cannot count them here)
 `, b.String())
 
-	sum.Events[event.SignInAttempted] = 45
+	sum.Events[event.SignInAttempted] = 49
 	b.Reset()
 	printReconciliation(&b, sim, sum)
 	require.Contains(t, b.String(), "  sign-ins refused (attempted − succeeded)    11 = 11\n")
