@@ -325,8 +325,8 @@ func (sum Summary) Print(w io.Writer) {
 		}
 		_ = tw.Flush()
 		fmt.Fprintln(w, "  note: a datum is written once per dimension set ([UserPoolId], [UserPoolId, ClientId], and for\n"+
-			"  rejections and failed migrations [UserPoolId, Reason]); events count the [UserPoolId] set: compare them with the events above\n"+
-			"  (TriggerLatency: one per event of every type)")
+			"  rejections and failed migrations [UserPoolId, Reason]); events count the [UserPoolId] set: compare\n"+
+			"  them with the events above (TriggerLatency: one per event of every type)")
 	}
 	fmt.Fprintf(w, "EventBridge PutEvents (recorded): %d calls, %d entries (one per event)\n", sum.PutEvents.Calls, sum.PutEvents.Entries)
 	if len(sum.Exporter) > 0 {

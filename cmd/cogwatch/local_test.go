@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -63,6 +64,13 @@ func TestLocalSimulatesPrintsSummaryAndStops(t *testing.T) {
 		}
 	}
 	require.Equal(t, 8, attempted, out.String())
+	// And 2 legacy users (--legacy's default 0.2 of 8, one of them in no
+	// directory) signed in for the first time: the demo migration function
+	// migrated one and failed the other, as the events counted.
+	for _, row := range []string{"legacy users migrated", "migrations failed (unknown, wrong)"} {
+		require.Regexp(t, `(?m)^  `+regexp.QuoteMeta(row)+`\s+([1-9]\d*) = ([1-9]\d*)$`, out.String())
+	}
+	require.Contains(t, out.String(), "Failed migrations, by reason (adding up to the ")
 	// Everything stopped: the emulator's port no longer answers.
 	_, err = (&http.Client{Timeout: time.Second}).Get(e.Cognito + "/health")
 	require.Error(t, err)
@@ -77,6 +85,7 @@ func TestLocalRejectsBadFlags(t *testing.T) {
 		{name: "negative users", args: []string{"local", "--simulate", "-1"}, want: "--simulate -1: want 0 or more users"},
 		{name: "negative pull replicas", args: []string{"local", "--pull-replicas", "-1"}, want: "--pull-replicas -1: want 0 or more replicas"},
 		{name: "negative duration", args: []string{"local", "--duration", "-1s"}, want: "--duration -1s: want a positive duration"},
+		{name: "legacy share over one", args: []string{"local", "--simulate", "2", "--legacy", "1.5"}, want: "--legacy 1.5: want a share between 0 and 1"},
 		{name: "no cognito-local", args: []string{"local", "--cognito-local", "/nonexistent/cognito-local"}, want: "cognito-local is not installed at /nonexistent/cognito-local"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
