@@ -32,6 +32,7 @@ func TestEndToEnd(t *testing.T) {
 		Users: users, Seed: 7, ClientID: e.ClientID, UserPoolID: e.UserPoolID,
 		ConfirmationCode: local.DefaultConfirmationCode,
 		Disposable:       0.2, Invalid: 0.2, WrongPassword: 0.4,
+		Legacy: 0.3, Directory: s.Legacy(),
 	}
 	r, err := simulate.Run(t.Context(), s.Cognito(), simOpts)
 	require.NoError(t, err)
@@ -52,22 +53,35 @@ func TestEndToEnd(t *testing.T) {
 	require.Positive(t, r.SignInWrong.Attempted)
 	require.Positive(t, r.Refresh.Succeeded)
 	require.Positive(t, r.ConfirmForgotPassword.Succeeded)
+	require.Positive(t, r.MigrateRight.Succeeded)
+	require.Positive(t, r.MigrateWrong.Attempted)
+	require.Positive(t, r.MigrateUnknown.Attempted)
+	migrated, migrationsFailed := r.MigrateRight.Succeeded, r.MigrateWrong.FailedTotal()+r.MigrateUnknown.FailedTotal()
+	require.Equal(t, map[string]int{"NotAuthorizedException": r.MigrateWrong.Attempted}, r.MigrateWrong.Failed,
+		"cognito-local answers NotAuthorizedException when the migration function fails")
+	require.Equal(t, map[string]int{"NotAuthorizedException": r.MigrateUnknown.Attempted}, r.MigrateUnknown.Failed)
 	rejectedByTrigger := disposable.Failed["UserLambdaValidationException"] + invalid.Failed["UserLambdaValidationException"]
 	reachedTrigger := r.Accepted() + rejectedByTrigger
 
 	// Cognito → triggers on the Lambda host.
 	require.Equal(t, reachedTrigger, sum.Functions[local.PreSignUpFunction].Invocations)
 	require.Equal(t, r.Confirm.Succeeded+r.ConfirmForgotPassword.Succeeded, sum.Functions[local.PostConfirmationFunction].Invocations)
-	require.Equal(t, r.SignInRight.Succeeded, sum.Functions[local.AuthenticationFunction].Invocations,
+	signIns := r.SignInRight.Succeeded + migrated // a migrated user's first sign-in goes on as any other
+	require.Equal(t, signIns, sum.Functions[local.AuthenticationFunction].Invocations,
 		"cognito-local calls PostAuthentication on success only, and never PreAuthentication")
-	tokens := r.SignInRight.Succeeded + r.Refresh.Succeeded
+	require.Equal(t, r.MigrateRight.Attempted+r.MigrateWrong.Attempted+r.MigrateUnknown.Attempted,
+		sum.Functions[local.UserMigrationFunction].Invocations, "UserMigration for each sign-in of a user the pool does not have")
+	tokens := signIns + r.Refresh.Succeeded
 	require.Equal(t, tokens, sum.Functions[local.PreTokenGenerationFunction].Invocations, "a token set per sign-in and per refresh")
 	codes := r.Accepted() + r.ForgotPassword.Succeeded
 	require.Equal(t, codes, sum.Functions[local.CustomMessageFunction].Invocations, "a code per accepted sign-up and per forgotten password")
 	for name, st := range sum.Functions {
 		wantErrors := 0
-		if name == local.PreSignUpFunction {
+		switch name {
+		case local.PreSignUpFunction:
 			wantErrors = rejectedByTrigger // a rejection is the trigger's error, shown to the user
+		case local.UserMigrationFunction:
+			wantErrors = migrationsFailed // a migration function says no with an error
 		}
 		require.Equal(t, wantErrors, st.Errors, name)
 		require.Zero(t, st.Timeouts, name)
@@ -78,10 +92,12 @@ func TestEndToEnd(t *testing.T) {
 		event.SignUpAccepted:  r.Accepted(),
 		event.SignUpRejected:  rejectedByTrigger,
 		event.UserConfirmed:   r.Confirm.Succeeded,
-		event.SignInSucceeded: r.SignInRight.Succeeded,
+		event.SignInSucceeded: signIns,
 		event.PasswordReset:   r.ConfirmForgotPassword.Succeeded,
 		event.TokenIssued:     tokens,
 		event.CodeSent:        codes,
+		event.UserMigrated:    migrated,
+		event.MigrationFailed: migrationsFailed,
 	}
 	require.Equal(t, want, nonZero(sum.Events))
 	require.Equal(t, want, local.Expected(r), "local.Expected, which the fault suite relies on")
@@ -91,8 +107,9 @@ func TestEndToEnd(t *testing.T) {
 		"PreSignUp_SignUp":                       r.Accepted() + rejectedByTrigger,
 		"PostConfirmation_ConfirmSignUp":         r.Confirm.Succeeded,
 		"PostConfirmation_ConfirmForgotPassword": r.ConfirmForgotPassword.Succeeded,
-		"PostAuthentication_Authentication":      r.SignInRight.Succeeded,
-		"TokenGeneration_Authentication":         r.SignInRight.Succeeded,
+		"PostAuthentication_Authentication":      signIns,
+		"TokenGeneration_Authentication":         signIns,
+		"UserMigration_Authentication":           migrated + migrationsFailed,
 		"TokenGeneration_RefreshTokens":          r.Refresh.Succeeded,
 		"CustomMessage_SignUp":                   r.Accepted(),
 		"CustomMessage_ForgotPassword":           r.ForgotPassword.Succeeded,
@@ -108,6 +125,8 @@ func TestEndToEnd(t *testing.T) {
 		event.ReasonDisposableDomain: disposable.Failed["UserLambdaValidationException"],
 		event.ReasonInvalidEmail:     invalid.Failed["UserLambdaValidationException"],
 	}, sum.Rejections)
+	require.Equal(t, map[string]int{event.ReasonMigrationRejected: migrationsFailed}, sum.MigrationFailures,
+		"unknown users and wrong passwords: the demo function says no")
 	require.Zero(t, sum.Malformed)
 	require.Zero(t, sum.NoClientID, "sign-up, ConfirmSignUp and sign-in all carry the app client id")
 
@@ -130,8 +149,8 @@ func TestEndToEnd(t *testing.T) {
 	// rejections), one latency sample per event per set.
 	for typ, n := range want {
 		wantSamples := 2 * n
-		if typ == event.SignUpRejected {
-			wantSamples = 3 * n
+		if typ == event.SignUpRejected || typ == event.MigrationFailed {
+			wantSamples = 3 * n // and [UserPoolId, Reason]
 		}
 		require.Equal(t, float64(wantSamples), sum.PutMetricData.Samples[catalog.ForEvent(typ)], typ)
 		require.Equal(t, float64(n), sum.PutMetricData.PerPool[catalog.ForEvent(typ)], "%s: once per event in [UserPoolId]", typ)
@@ -148,13 +167,17 @@ func TestEndToEnd(t *testing.T) {
 	// SNS → HTTP → exporter, scraped and parsed as Prometheus would.
 	for typ, n := range want {
 		key := `cogwatch_user_events_total{reason="",type="` + string(typ) + `"}`
-		if typ == event.SignUpRejected {
+		if typ == event.SignUpRejected || typ == event.MigrationFailed {
 			continue
 		}
 		require.Equal(t, float64(n), sum.Exporter[key], key)
 	}
 	for reason, n := range sum.Rejections {
 		key := `cogwatch_user_events_total{reason="` + reason + `",type="` + string(event.SignUpRejected) + `"}`
+		require.Equal(t, float64(n), sum.Exporter[key], key)
+	}
+	for reason, n := range sum.MigrationFailures {
+		key := `cogwatch_user_events_total{reason="` + reason + `",type="` + string(event.MigrationFailed) + `"}`
 		require.Equal(t, float64(n), sum.Exporter[key], key)
 	}
 	require.Equal(t, float64(total+1), sum.Exporter["cogwatch_exporter_sns_messages_received_total"], "every event and the subscription confirmation")
@@ -181,8 +204,10 @@ func TestEndToEnd(t *testing.T) {
 	// the custom message and token triggers saw.
 	planned, err := simulate.Plan(simOpts)
 	require.NoError(t, err)
+	require.NotEmpty(t, simulate.LegacyUsers(planned))
 	requireNoAddresses(t, s.Dir(), planned)
 	requireNoPhones(t, s.Dir(), planned)
+	requireNoPasswords(t, s.Dir(), planned)
 
 	t.Logf("end-to-end in %s: %d events", time.Since(begun), total)
 }
@@ -240,6 +265,27 @@ func requireNoPhones(t *testing.T, dir string, users []simulate.User) {
 		require.NoError(t, err)
 		for _, p := range phones {
 			require.NotContains(t, string(b), p, path)
+		}
+	}
+}
+
+// requireNoPasswords fails when a file of the run directory (logs,
+// recorded calls) holds one of the users' passwords, the wrong ones they
+// typed, or the reset ones: the legacy users' among them, which the demo
+// migration function and its middleware saw.
+func requireNoPasswords(t *testing.T, dir string, users []simulate.User) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.*"))
+	require.NoError(t, err)
+	require.Contains(t, files, filepath.Join(dir, local.UserMigrationFunction+".log"))
+	for _, path := range files {
+		if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+			continue // .cognito: cognito-local's database, Cognito's own store
+		}
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		for _, u := range users {
+			require.NotContains(t, string(b), u.Password, path) // the wrong and reset ones extend it
 		}
 	}
 }

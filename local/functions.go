@@ -46,8 +46,10 @@ const (
 // CustomMessage for every code it sends (CustomMessage_SignUp,
 // _ForgotPassword, _UpdateUserAttribute, _VerifyUserAttribute,
 // _AdminCreateUser, _Authentication), always as email here: its event
-// carries an empty smsMessage. UserMigration is left out: cogwatch's
-// migration journey is a middleware around the adopter's own trigger.
+// carries an empty smsMessage. It calls UserMigration
+// (UserMigration_Authentication only) when a user it does not have signs
+// in with a password: the demo migration function, an adopter's handler in
+// cogwatch's middleware (migration.go).
 var triggerFunctions = map[string]string{
 	"PreSignUp":          PreSignUpFunction,
 	"PreAuthentication":  AuthenticationFunction,
@@ -55,6 +57,7 @@ var triggerFunctions = map[string]string{
 	"PostConfirmation":   PostConfirmationFunction,
 	"PreTokenGeneration": PreTokenGenerationFunction,
 	"CustomMessage":      CustomMessageFunction,
+	"UserMigration":      UserMigrationFunction,
 }
 
 // Queues of the SQS-triggered consumers, named after their functions.

@@ -130,6 +130,7 @@ type Stack struct {
 	sns      *sns.Client
 	idp      *cip.Client
 	tap      *tap
+	legacy   *LegacyDirectory             // the demo migration function's old user directory
 	sub      *subscription                // the trigger logs' subscription to the log forwarder
 	metrics  *dashboard.Store             // the page's CloudWatch: EMF lines and PutMetricData calls
 	page     atomic.Pointer[http.Handler] // the dashboard page, once the pool exists
@@ -148,7 +149,7 @@ type Stack struct {
 // Start brings the whole stack up. On error, everything it started is stopped.
 func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	s := &Stack{opts: opts, log: opts.Log, crashed: make(chan error, 4), pollers: map[string]*eventsource.Poller{}, queues: map[string]queue{},
-		metrics: dashboard.NewStore(nil, metricsRetention)}
+		metrics: dashboard.NewStore(nil, metricsRetention), legacy: &LegacyDirectory{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -39,6 +39,8 @@ type Summary struct {
 	// Media counts cogwatch.code.sent by medium.
 	Sources map[string]int `json:"sources"`
 	Media   map[string]int `json:"media"`
+	// MigrationFailures counts cogwatch.migration.failed by reason.
+	MigrationFailures map[string]int `json:"migrationFailures,omitempty"`
 	// EMF sums the triggers' own count metrics (namespace Cogwatch, the
 	// [UserPoolId] set) by name, as CloudWatch would extract them from the
 	// functions' logs: the metrics that exist even when no event is
@@ -248,6 +250,9 @@ func (sum Summary) Print(w io.Writer) {
 			fmt.Fprintf(w, "  %-28s %d\n", r, sum.Rejections[r])
 		}
 	}
+	if n := sum.Events[event.MigrationFailed]; n > 0 {
+		fmt.Fprintf(w, "Failed migrations, by reason (adding up to the %d %s): %s\n", n, event.MigrationFailed, joinCounts(sum.MigrationFailures))
+	}
 	if n, ok := sum.FailedSignIns(); ok {
 		fmt.Fprintf(w, "Failed sign-ins, from the events (attempted − succeeded): %d − %d = %d\n",
 			sum.Events[event.SignInAttempted], sum.Events[event.SignInSucceeded], n)
@@ -295,7 +300,8 @@ func (sum Summary) Print(w io.Writer) {
 	fmt.Fprintf(w, "  note: a rejected sign-up is the pre sign-up trigger's error (%s %d = %d rejected); warm-ups are answered\n"+
 		"  before the handler and not counted as invocations; cognito-local calls AuthenticationFunction after sign-ins only,\n"+
 		"  PostConfirmationFunction after confirmations and password resets, PreTokenGenerationFunction for sign-ins and\n"+
-		"  refreshes, CustomMessageFunction for each code it sends\n",
+		"  refreshes, CustomMessageFunction for each code it sends, UserMigrationFunction (the demo adopter's, in the\n"+
+		"  middleware) for each password sign-in of a user it does not have; a failed migration is that function's error\n",
 		"PreSignUpFunction", sum.Functions["PreSignUpFunction"].Errors, sum.Events[event.SignUpRejected])
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "Queues (event-source mappings)\treceived\tinvocations\tdeleted\tretained\tdead-lettered")
@@ -319,8 +325,8 @@ func (sum Summary) Print(w io.Writer) {
 		}
 		_ = tw.Flush()
 		fmt.Fprintln(w, "  note: a datum is written once per dimension set ([UserPoolId], [UserPoolId, ClientId], and for\n"+
-			"  rejections [UserPoolId, Reason]); events count the [UserPoolId] set: compare them with the events above\n"+
-			"  (TriggerLatency: one per event of every type)")
+			"  rejections and failed migrations [UserPoolId, Reason]); events count the [UserPoolId] set: compare\n"+
+			"  them with the events above (TriggerLatency: one per event of every type)")
 	}
 	fmt.Fprintf(w, "EventBridge PutEvents (recorded): %d calls, %d entries (one per event)\n", sum.PutEvents.Calls, sum.PutEvents.Entries)
 	if len(sum.Exporter) > 0 {

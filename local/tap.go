@@ -18,6 +18,7 @@ type tap struct {
 	mu        sync.Mutex
 	byType    map[event.Type]int
 	byReason  map[string]int
+	migration map[string]int // cogwatch.migration.failed by reason
 	bySource  map[string]int // by Cognito trigger source: which journey
 	byMedium  map[string]int // cogwatch.code.sent by medium
 	noClient  int            // events without a clientId (PostConfirmation after admin confirmation)
@@ -26,7 +27,7 @@ type tap struct {
 }
 
 func newTap() *tap {
-	return &tap{byType: map[event.Type]int{}, byReason: map[string]int{}, bySource: map[string]int{}, byMedium: map[string]int{}}
+	return &tap{byType: map[event.Type]int{}, byReason: map[string]int{}, migration: map[string]int{}, bySource: map[string]int{}, byMedium: map[string]int{}}
 }
 
 func (t *tap) invoke(_ context.Context, payload []byte) ([]byte, error) {
@@ -47,6 +48,9 @@ func (t *tap) invoke(_ context.Context, payload []byte) ([]byte, error) {
 		if e.Type == event.SignUpRejected {
 			t.byReason[e.Data.Reason]++
 		}
+		if e.Type == event.MigrationFailed {
+			t.migration[e.Data.Reason]++
+		}
 		t.bySource[e.Data.TriggerSource]++
 		if e.Type == event.CodeSent {
 			t.byMedium[e.Data.Medium]++
@@ -63,4 +67,5 @@ func (t *tap) counts(sum *Summary) {
 	defer t.mu.Unlock()
 	sum.Events, sum.Rejections, sum.NoClientID, sum.Malformed = maps.Clone(t.byType), maps.Clone(t.byReason), t.noClient, t.malformed
 	sum.Sources, sum.Media = maps.Clone(t.bySource), maps.Clone(t.byMedium)
+	sum.MigrationFailures = maps.Clone(t.migration)
 }

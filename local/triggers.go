@@ -51,17 +51,7 @@ func TriggerFunctionNames() []string {
 // cogwatch.token.issued path (SNS, both consumers, the exporter) runs and
 // is counted like every other event; its EMF metrics are written either way.
 func (s *Stack) triggerFunctionsFor() ([]lambdahost.Function, error) {
-	env := map[string]string{
-		"USER_EVENTS_TOPIC_ARN":   s.ends.TopicARN,
-		"COGWATCH_HASH_KEY":       localHashKey,
-		"COGWATCH_TOKEN_EVENTS":   "true",
-		"POWERTOOLS_SERVICE_NAME": "cogwatch-local",
-		"AWS_ENDPOINT_URL_SNS":    s.triggerSNS(),
-		"COGWATCH_EVENT_SINK":     s.eventSink(),
-		"AWS_REGION":              Region,
-		"AWS_ACCESS_KEY_ID":       "local",
-		"AWS_SECRET_ACCESS_KEY":   "local",
-	}
+	env := s.triggerEnv()
 	var fns []lambdahost.Function
 	for _, t := range triggerBuilders {
 		w, err := s.functionLog(t.name)
@@ -77,4 +67,20 @@ func (s *Stack) triggerFunctionsFor() ([]lambdahost.Function, error) {
 		})
 	}
 	return fns, nil
+}
+
+// triggerEnv is the environment the template gives the triggers, pointed
+// at the local topic.
+func (s *Stack) triggerEnv() map[string]string {
+	return map[string]string{
+		"USER_EVENTS_TOPIC_ARN":   s.ends.TopicARN,
+		"COGWATCH_HASH_KEY":       localHashKey,
+		"COGWATCH_TOKEN_EVENTS":   "true",
+		"POWERTOOLS_SERVICE_NAME": "cogwatch-local",
+		"AWS_ENDPOINT_URL_SNS":    s.triggerSNS(),
+		"COGWATCH_EVENT_SINK":     s.eventSink(),
+		"AWS_REGION":              Region,
+		"AWS_ACCESS_KEY_ID":       "local",
+		"AWS_SECRET_ACCESS_KEY":   "local",
+	}
 }

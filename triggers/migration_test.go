@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -162,4 +163,40 @@ func TestWrapMigrationOtherSource(t *testing.T) {
 	doc := decodeEMF(t, lines[0])
 	require.False(t, doc.has("UsersMigrated"))
 	require.False(t, doc.has("MigrationFailures"))
+}
+
+// TestMiddlewareEventLog: with the log sink, the middleware writes its event
+// lines where it writes EMF and logs (NewMiddleware's stdout), as the
+// triggers' FromEnv constructors do, for the log forwarder's subscription
+// to find them; none on the process's own stdout.
+func TestMiddlewareEventLog(t *testing.T) {
+	env := map[string]string{"COGWATCH_EVENT_SINK": "log", "USER_EVENTS_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:user-events"}
+	var out syncBuffer
+	m, err := NewMiddleware(t.Context(), func(k string) string { return env[k] }, &out)
+	require.NoError(t, err)
+
+	migrate := WrapWith(m, legacyUser)
+	ev := wrapFixture[events.CognitoEventUserPoolsMigrateUser](t, "UserMigration_Authentication.json")
+	_, err = migrate(t.Context(), ev)
+	require.NoError(t, err)
+	signUp := WrapWith(m, func(_ context.Context, ev events.CognitoEventUserPoolsPreSignup) (events.CognitoEventUserPoolsPreSignup, error) {
+		return ev, nil
+	})
+	var pre events.CognitoEventUserPoolsPreSignup
+	pre.TriggerSource, pre.Region, pre.UserPoolID = "PreSignUp_SignUp", "eu-west-1", "eu-west-1_AbC"
+	pre.Request.UserAttributes = map[string]string{"email": "alice@example.com"}
+	_, err = signUp(t.Context(), pre)
+	require.NoError(t, err)
+
+	var types []event.Type
+	for line := range strings.Lines(out.String()) {
+		var doc struct {
+			Cogwatch string      `json:"cogwatch"`
+			Event    event.Event `json:"event"`
+		}
+		if json.Unmarshal([]byte(line), &doc) == nil && doc.Cogwatch == "event" {
+			types = append(types, doc.Event.Type)
+		}
+	}
+	require.Equal(t, []event.Type{event.UserMigrated, event.SignUpAccepted}, types)
 }

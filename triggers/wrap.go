@@ -50,13 +50,20 @@ func NewMiddleware(ctx context.Context, getenv func(string) string, stdout io.Wr
 	if err != nil {
 		return nil, err
 	}
-	return &Middleware{
+	m := &Middleware{
 		pre:        NewPreSignUp(d.cfg, d.publish, d.metrics, d.log),
 		auth:       NewAuthentication(d.cfg, d.publish, d.metrics, d.log),
 		post:       NewPostConfirmation(d.cfg, d.publish, d.metrics, d.log),
 		migration:  &migration{newBase(d.cfg, d.publish, d.metrics, d.log)},
 		challenges: &challenges{base: newBase(d.cfg, d.publish, d.metrics, d.log)},
-	}, nil
+	}
+	// Event lines (the log sink's, and what the SNS sink skipped) go where
+	// the EMF lines go, as the triggers' FromEnv constructors send them: a
+	// host that gives another writer than os.Stdout must find them there.
+	for _, b := range []*base{&m.pre.base, &m.auth.base, &m.post.base, &m.migration.base, &m.challenges.base} {
+		b.SetEventLog(d.stdout)
+	}
+	return m, nil
 }
 
 // defaultMiddleware is Wrap's, built once from the process's environment.

@@ -25,6 +25,7 @@ type localFlags struct {
 	cognitoLocal  string
 	warmInterval  time.Duration
 	seed          uint64
+	legacy        float64
 	eventSink     string
 	logForwarder  bool
 	pullReplicas  int
@@ -60,7 +61,11 @@ stops every process it started.
 
 --simulate N signs up N users (valid, disposable and invalid addresses),
 confirms them and signs them in, some first with a wrong password, through
-the Cognito API. The simulation always runs to its end (only Ctrl-C stops it
+the Cognito API. A share of further users (--legacy) never sign up: they are
+in a demo legacy directory and sign in for the first time, which calls the
+stack's demo user migration function (an adopter's handler in cogwatch's
+middleware); some of them first type a wrong password, and some are in no
+directory at all, so their migrations fail. The simulation always runs to its end (only Ctrl-C stops it
 early), so the summary shows all of its traffic even when it takes longer
 than --duration; the command then stops as soon as it has finished.`,
 		Example: `  cogwatch local --simulate 50 --duration 60s
@@ -81,6 +86,7 @@ than --duration; the command then stops as soon as it has finished.`,
 	fl.BoolVar(&f.logForwarder, "log-forwarder", false, "run the log forwarder with --event-sink sns too, recovering the events the triggers could not publish")
 	fl.IntVar(&f.pullReplicas, "pull-replicas", 0, "also run N exporters in pull mode, sharing a queue subscribed to the topic; the summary shows what each counted")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the simulation's plan")
+	fl.Float64Var(&f.legacy, "legacy", simulate.DefaultLegacy, "with --simulate: share of further users who are migrated from the demo legacy directory at their first sign-in (0: none)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar (it is shown only when standard error is a terminal)")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log the stack's own events (timeouts, failed batches) to standard error")
 	return cmd
@@ -112,6 +118,9 @@ func runLocal(ctx context.Context, stdout, stderr io.Writer, f localFlags) (err 
 	level := slog.LevelError
 	if f.verbose {
 		level = slog.LevelInfo
+	}
+	if f.legacy < 0 || f.legacy > 1 {
+		return usageErrorf("--legacy %v: want a share between 0 and 1", f.legacy)
 	}
 	if f.pullReplicas < 0 {
 		return usageErrorf("--pull-replicas %d: want 0 or more replicas", f.pullReplicas)
@@ -165,6 +174,7 @@ func runLocal(ctx context.Context, stdout, stderr io.Writer, f localFlags) (err 
 		simOpts := simulate.Options{
 			Users: f.simulate, Seed: f.seed, ClientID: e.ClientID, UserPoolID: e.UserPoolID,
 			ConfirmationCode: local.DefaultConfirmationCode,
+			Legacy:           noneIfZero(f.legacy), Directory: s.Legacy(),
 		}
 		if !f.noProgress && isTerminal(stderr) {
 			simOpts.Progress = progress(stderr, f.simulate)
@@ -240,10 +250,13 @@ func printReconciliation(w io.Writer, sim *simulate.Result, sum local.Summary) {
 	row("sign-ups accepted", sim.Accepted(), sum.Events[event.SignUpAccepted])
 	row("sign-ups rejected by the trigger", local.RejectedByTrigger(sim), sum.Events[event.SignUpRejected])
 	row("users confirmed", sim.Confirm.Succeeded, sum.Events[event.UserConfirmed])
-	row("sign-ins succeeded", sim.SignInRight.Succeeded+sim.SignInWrong.Succeeded, sum.Events[event.SignInSucceeded])
-	row("token sets (sign-ins + refreshes)", sim.SignInRight.Succeeded+sim.SignInWrong.Succeeded+sim.Refresh.Succeeded, sum.Events[event.TokenIssued])
+	signIns := sim.SignInRight.Succeeded + sim.SignInWrong.Succeeded + local.Migrated(sim)
+	row("sign-ins succeeded (migrated too)", signIns, sum.Events[event.SignInSucceeded])
+	row("token sets (sign-ins + refreshes)", signIns+sim.Refresh.Succeeded, sum.Events[event.TokenIssued])
 	row("codes sent (sign-ups + forgotten)", sim.Accepted()+sim.ForgotPassword.Succeeded, sum.Events[event.CodeSent])
 	row("passwords reset", sim.ConfirmForgotPassword.Succeeded, sum.Events[event.PasswordReset])
+	row("legacy users migrated", local.Migrated(sim), sum.Events[event.UserMigrated])
+	row("migrations failed (unknown, wrong)", local.MigrationsFailed(sim), sum.Events[event.MigrationFailed])
 	refused := sim.SignInWrong.FailedTotal() + sim.SignInRight.FailedTotal()
 	if n, ok := sum.FailedSignIns(); ok {
 		row("sign-ins refused (attempted − succeeded)", refused, n)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -63,6 +64,13 @@ func TestLocalSimulatesPrintsSummaryAndStops(t *testing.T) {
 		}
 	}
 	require.Equal(t, 8, attempted, out.String())
+	// And 2 legacy users (--legacy's default 0.2 of 8, one of them in no
+	// directory) signed in for the first time: the demo migration function
+	// migrated one and failed the other, as the events counted.
+	for _, row := range []string{"legacy users migrated", "migrations failed (unknown, wrong)"} {
+		require.Regexp(t, `(?m)^  `+regexp.QuoteMeta(row)+`\s+([1-9]\d*) = ([1-9]\d*)$`, out.String())
+	}
+	require.Contains(t, out.String(), "Failed migrations, by reason (adding up to the ")
 	// Everything stopped: the emulator's port no longer answers.
 	_, err = (&http.Client{Timeout: time.Second}).Get(e.Cognito + "/health")
 	require.Error(t, err)
@@ -77,6 +85,7 @@ func TestLocalRejectsBadFlags(t *testing.T) {
 		{name: "negative users", args: []string{"local", "--simulate", "-1"}, want: "--simulate -1: want 0 or more users"},
 		{name: "negative pull replicas", args: []string{"local", "--pull-replicas", "-1"}, want: "--pull-replicas -1: want 0 or more replicas"},
 		{name: "negative duration", args: []string{"local", "--duration", "-1s"}, want: "--duration -1s: want a positive duration"},
+		{name: "legacy share over one", args: []string{"local", "--simulate", "2", "--legacy", "1.5"}, want: "--legacy 1.5: want a share between 0 and 1"},
 		{name: "no cognito-local", args: []string{"local", "--cognito-local", "/nonexistent/cognito-local"}, want: "cognito-local is not installed at /nonexistent/cognito-local"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -172,10 +181,13 @@ func TestReconciliation(t *testing.T) {
 		Refresh:               simulate.Stage{Attempted: 18, Succeeded: 18},
 		ForgotPassword:        simulate.Stage{Attempted: 7, Succeeded: 7},
 		ConfirmForgotPassword: simulate.Stage{Attempted: 7, Succeeded: 7},
+		MigrateWrong:          simulate.Stage{Attempted: 2, Failed: map[string]int{"NotAuthorizedException": 2}},
+		MigrateUnknown:        simulate.Stage{Attempted: 1, Failed: map[string]int{"NotAuthorizedException": 1}},
+		MigrateRight:          simulate.Stage{Attempted: 4, Succeeded: 4},
 	}
 	sum := local.Summary{Events: map[event.Type]int{
-		event.SignUpAccepted: 35, event.SignUpRejected: 15, event.UserConfirmed: 35, event.SignInSucceeded: 34,
-		event.TokenIssued: 53, event.CodeSent: 41, event.PasswordReset: 7,
+		event.SignUpAccepted: 35, event.SignUpRejected: 15, event.UserConfirmed: 35, event.SignInSucceeded: 38,
+		event.TokenIssued: 57, event.CodeSent: 41, event.PasswordReset: 7, event.UserMigrated: 4, event.MigrationFailed: 2,
 	}}
 	var b bytes.Buffer
 	printReconciliation(&b, sim, sum)
@@ -183,14 +195,16 @@ func TestReconciliation(t *testing.T) {
   sign-ups accepted                     35 = 35
   sign-ups rejected by the trigger      14 ≠ 15
   users confirmed                       35 = 35
-  sign-ins succeeded                    35 ≠ 34
-  token sets (sign-ins + refreshes)     53 = 53
+  sign-ins succeeded (migrated too)     39 ≠ 38
+  token sets (sign-ins + refreshes)     57 = 57
   codes sent (sign-ups + forgotten)     42 ≠ 41
   passwords reset                        7 = 7
+  legacy users migrated                  4 = 4
+  migrations failed (unknown, wrong)     3 ≠ 2
   sign-ins refused                      11 (the simulation's count: the events cannot count them here)
 `, b.String())
 
-	sum.Events[event.SignInAttempted] = 45
+	sum.Events[event.SignInAttempted] = 49
 	b.Reset()
 	printReconciliation(&b, sim, sum)
 	require.Contains(t, b.String(), "  sign-ins refused (attempted − succeeded)    11 = 11\n")

@@ -225,6 +225,11 @@ func printResult(w io.Writer, r *simulate.Result, asJSON bool) error {
 	row("token refresh", r.Refresh)
 	row("forgot password", r.ForgotPassword)
 	row("password reset confirmed", r.ConfirmForgotPassword)
+	if r.MigrateRight.Attempted+r.MigrateWrong.Attempted+r.MigrateUnknown.Attempted > 0 {
+		row("legacy sign-in, wrong password", r.MigrateWrong)
+		row("legacy sign-in, unknown user", r.MigrateUnknown)
+		row("legacy sign-in, right password", r.MigrateRight)
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}

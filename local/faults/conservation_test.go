@@ -119,6 +119,22 @@ func nonZero(m map[event.Type]int) map[event.Type]int {
 	return out
 }
 
+// exporterByType sums the exporter's cogwatch_user_events_total series by
+// their type label.
+func exporterByType(samples map[string]float64) map[event.Type]int {
+	out := map[event.Type]int{}
+	for k, v := range samples {
+		rest, ok := strings.CutPrefix(k, exporter.MetricUserEvents+"{")
+		if !ok {
+			continue
+		}
+		_, typ, _ := strings.Cut(rest, `type="`)
+		typ, _, _ = strings.Cut(typ, `"`)
+		out[event.Type(typ)] += int(v)
+	}
+	return out
+}
+
 func boolInt(b bool) int32 {
 	if b {
 		return 1
@@ -174,6 +190,7 @@ func TestConservationUnderFaults(t *testing.T) {
 		Users: users, Seed: 11, ClientID: e.ClientID, UserPoolID: e.UserPoolID,
 		ConfirmationCode: local.DefaultConfirmationCode,
 		Disposable:       0.2, Invalid: 0.1, WrongPassword: 0.3,
+		Legacy: 0.25, Directory: s.Legacy(),
 	})
 	require.NoError(t, err)
 	require.Zero(t, r.Unexpected(), "%+v", r)
@@ -199,6 +216,8 @@ func TestConservationUnderFaults(t *testing.T) {
 	require.Positive(t, sum.Events[event.TokenIssued])
 	require.Positive(t, sum.Events[event.CodeSent])
 	require.Positive(t, sum.Events[event.PasswordReset])
+	require.Positive(t, sum.Events[event.UserMigrated])
+	require.Positive(t, sum.Events[event.MigrationFailed])
 
 	// Queues: every message deleted once its consumer succeeded; failed
 	// ones were left for redelivery (Retained), none reached a dead-letter
@@ -221,10 +240,15 @@ func TestConservationUnderFaults(t *testing.T) {
 			continue
 		}
 		want := 2 * n
-		if typ == event.SignUpRejected {
+		if typ == event.SignUpRejected || typ == event.MigrationFailed {
 			want = 3 * n
 		}
 		require.Equal(t, float64(want), sum.PutMetricData.Samples[catalog.ForEvent(typ)], typ)
+	}
+	// The triggers' own EMF counts beside the events, by type: the
+	// middleware's (migrations) as the triggers'.
+	for typ, n := range sum.Events {
+		require.Equal(t, float64(n), sum.EMF[catalog.ForEvent(typ)], typ)
 	}
 	// EventBridge: one entry per event.
 	require.Equal(t, produced, sum.PutEvents.Entries)
@@ -239,6 +263,7 @@ func TestConservationUnderFaults(t *testing.T) {
 		}
 	}
 	require.Equal(t, float64(produced), counted)
+	require.Equal(t, sum.Events, exporterByType(sum.Exporter), "the exporter's count of each type")
 	require.Equal(t, float64(produced), sum.Exporter[exporter.MetricDuplicates], "one duplicate per event")
 
 	faults := cwf.throttled + cwf.rejected + ebf.entryFailed + ebf.throttled + produced

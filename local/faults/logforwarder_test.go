@@ -37,6 +37,7 @@ func simulated(t *testing.T, s *local.Stack, users int, seed uint64) int {
 		Users: users, Seed: seed, ClientID: e.ClientID, UserPoolID: e.UserPoolID,
 		ConfirmationCode: local.DefaultConfirmationCode,
 		Disposable:       0.2, Invalid: 0.1, WrongPassword: 0.3,
+		Legacy: 0.25, Directory: s.Legacy(),
 	})
 	require.NoError(t, err)
 	require.Zero(t, r.Unexpected(), "%+v", r)
@@ -72,11 +73,14 @@ func conserved(t *testing.T, s *local.Stack, caused int) int {
 	}
 	for typ, n := range sum.Events {
 		want := 2 * n
-		if typ == event.SignUpRejected {
+		if typ == event.SignUpRejected || typ == event.MigrationFailed {
 			want = 3 * n
 		}
 		require.Equal(t, float64(want), sum.PutMetricData.Samples[catalog.ForEvent(typ)], typ)
+		require.Equal(t, float64(n), sum.EMF[catalog.ForEvent(typ)], "%s: the triggers' EMF count", typ)
 	}
+	require.Positive(t, sum.Events[event.UserMigrated], "the migration journey ran")
+	require.Positive(t, sum.Events[event.MigrationFailed], "the migration journey ran")
 	require.Equal(t, produced, sum.PutEvents.Entries)
 	counted := 0.0
 	for k, v := range sum.Exporter {
@@ -85,6 +89,7 @@ func conserved(t *testing.T, s *local.Stack, caused int) int {
 		}
 	}
 	require.Equal(t, float64(produced), counted, "the exporter counted each event once")
+	require.Equal(t, sum.Events, exporterByType(sum.Exporter), "the exporter's count of each type")
 	return produced
 }
 

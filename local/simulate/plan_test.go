@@ -1,7 +1,9 @@
 package simulate
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	emailverifier "github.com/AfterShip/email-verifier"
@@ -151,6 +153,8 @@ func TestOptionsErrors(t *testing.T) {
 		{name: "negative users", opts: Options{ClientID: "c", UserPoolID: "p", Users: -1}, want: "bad simulation options: users -1 is negative"},
 		{name: "shares over one", opts: Options{ClientID: "c", UserPoolID: "p", Disposable: 0.8, Invalid: 0.3}, want: "bad simulation options: disposable 0.8 + invalid 0.3 is more than 1"},
 		{name: "wrong over one", opts: Options{ClientID: "c", UserPoolID: "p", WrongPassword: 1.5}, want: "bad simulation options: wrong-password share 1.5 is more than 1"},
+		{name: "legacy over one", opts: Options{ClientID: "c", UserPoolID: "p", Legacy: 1.5, Directory: &directory{}}, want: "bad simulation options: legacy share 1.5 is more than 1"},
+		{name: "legacy without a directory", opts: Options{ClientID: "c", UserPoolID: "p", Legacy: 0.2}, want: "bad simulation options: legacy users need the directory of the pool's migration trigger"},
 		{name: "negative concurrency", opts: Options{ClientID: "c", UserPoolID: "p", Concurrency: -2}, want: "bad simulation options: concurrency -2 is negative"},
 	}
 	for _, tc := range tests {
@@ -160,4 +164,67 @@ func TestOptionsErrors(t *testing.T) {
 			require.EqualError(t, err, tc.want)
 		})
 	}
+}
+
+// directory is a Directory in memory.
+type directory struct {
+	mu    sync.Mutex
+	users map[string]string // user name → password
+	email map[string]string
+}
+
+func (d *directory) Add(username, password, email string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.users == nil {
+		d.users, d.email = map[string]string{}, map[string]string{}
+	}
+	d.users[username], d.email[username] = password, email
+}
+
+func (d *directory) lookup(username string) (string, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	pw, ok := d.users[username]
+	return pw, ok
+}
+
+// TestPlanLegacy: legacy users come after the users who sign up, whose plan
+// the seed keeps as it was before legacy users existed; a quarter of them
+// are unknown, and only known ones type a wrong password first. With no
+// directory there are none.
+func TestPlanLegacy(t *testing.T) {
+	with := Options{Users: 40, Seed: 42, RunID: "a", ClientID: "c", UserPoolID: "p", Directory: &directory{}}
+	without := with
+	without.Directory = nil
+	a, err := Plan(with)
+	require.NoError(t, err)
+	b, err := Plan(without)
+	require.NoError(t, err)
+	require.Len(t, b, 40, "no directory, no legacy users")
+	require.Equal(t, b, a[:40], "the seed's plan for the users who sign up")
+	legacy := LegacyUsers(a)
+	require.Len(t, legacy, 8, "DefaultLegacy of 40")
+	require.Equal(t, legacy, a[40:])
+	unknown, wrong := 0, 0
+	for i, u := range legacy {
+		require.Equal(t, 40+i, u.Index)
+		require.Equal(t, Valid, u.Kind)
+		require.Contains(t, ValidDomains, u.Domain)
+		require.Equal(t, "cw-a-legacy-"+fmt.Sprint(40+i)+"@"+u.Domain, u.Email)
+		require.False(t, u.Refresh || u.Forgot || u.Phone != "", "a legacy user only signs in")
+		require.False(t, u.Unknown && u.WrongPassword, "an unknown user's password is neither right nor wrong")
+		unknown += boolN(u.Unknown)
+		wrong += boolN(u.WrongPassword)
+	}
+	require.Equal(t, 2, unknown, "a quarter of 8")
+	require.Positive(t, wrong)
+	again, err := Plan(with)
+	require.NoError(t, err)
+	require.Equal(t, a, again, "a pure function of the options")
+	none := with
+	none.Legacy = -1
+	c, err := Plan(none)
+	require.NoError(t, err)
+	require.Equal(t, b, c)
 }

@@ -33,6 +33,9 @@ type triggerPool struct {
 	resetCodes  map[string]bool // users a ForgotPassword code went to
 	phones      int             // sign-ups with a phone_number
 	hang        bool
+	// legacy, when set, is the directory of the pool's migration trigger.
+	legacy                     *directory
+	migrated, migrationsFailed int
 }
 
 func newTriggerPool() *triggerPool {
@@ -94,6 +97,16 @@ func (p *triggerPool) InitiateAuth(ctx context.Context, in *cip.InitiateAuthInpu
 		return &cip.InitiateAuthOutput{AuthenticationResult: &types.AuthenticationResultType{}}, nil
 	}
 	u := in.AuthParameters["USERNAME"]
+	if _, ok := p.passwords[u]; !ok && p.legacy != nil {
+		// The migration trigger: a user of the old directory with the
+		// right password joins the pool; anyone else is refused.
+		if pw, ok := p.legacy.lookup(u); !ok || pw != in.AuthParameters["PASSWORD"] {
+			p.migrationsFailed++
+			return nil, apiErr("NotAuthorizedException")
+		}
+		p.passwords[u], p.confirmed[u] = in.AuthParameters["PASSWORD"], true
+		p.migrated++
+	}
 	if p.passwords[u] != in.AuthParameters["PASSWORD"] {
 		return nil, apiErr("NotAuthorizedException")
 	}
@@ -333,3 +346,40 @@ func TestErrorCode(t *testing.T) {
 type errAny struct{}
 
 func (errAny) Error() string { return "connection refused" }
+
+// TestRunLegacy: the legacy users Run adds to the directory sign in for the
+// first time and are migrated, after a wrong password for some; unknown
+// ones are refused. Every outcome is the one provoked.
+func TestRunLegacy(t *testing.T) {
+	p := newTriggerPool()
+	p.legacy = &directory{}
+	opts := Options{Users: 20, Seed: 3, ClientID: "client", UserPoolID: "pool", Legacy: 0.4, Directory: p.legacy}
+	r, err := Run(t.Context(), p, opts)
+	require.NoError(t, err)
+	require.Zero(t, r.Unexpected(), "%+v", r)
+
+	opts.RunID = r.RunID
+	users, err := Plan(opts)
+	require.NoError(t, err)
+	legacy := LegacyUsers(users)
+	require.Len(t, legacy, 8)
+	known, wrong, unknown := 0, 0, 0
+	for _, u := range legacy {
+		pw, ok := p.legacy.lookup(u.Email)
+		require.Equal(t, !u.Unknown, ok, "Run adds the known legacy users, and only them")
+		if ok {
+			require.Equal(t, u.Password, pw)
+			require.Equal(t, u.Email, p.legacy.email[u.Email])
+			known++
+		}
+		wrong += boolN(u.WrongPassword)
+		unknown += boolN(u.Unknown)
+	}
+	require.Equal(t, Stage{Attempted: known, Succeeded: known}, r.MigrateRight)
+	require.Equal(t, Stage{Attempted: wrong, Failed: map[string]int{"NotAuthorizedException": wrong}}, r.MigrateWrong)
+	require.Equal(t, Stage{Attempted: unknown, Failed: map[string]int{"NotAuthorizedException": unknown}}, r.MigrateUnknown)
+	require.Equal(t, known, p.migrated)
+	require.Equal(t, wrong+unknown, p.migrationsFailed)
+	require.Equal(t, 20, r.Users, "the users who sign up")
+	require.Equal(t, 20, r.SignUp[Valid].Attempted+r.SignUp[Disposable].Attempted+r.SignUp[Invalid].Attempted, "legacy users never sign up")
+}

@@ -107,6 +107,18 @@ type Options struct {
 	// see phone numbers that must stay out of events and logs. Default
 	// 0.3; negative for none.
 	Phone float64
+	// Legacy is the share of users (beyond Users, who sign up) who exist
+	// only in the adopter's old user directory and sign in for the first
+	// time with USER_PASSWORD_AUTH, which calls the pool's user migration
+	// trigger: Directory must hold them, and Run adds them to it. Some of
+	// them first type a wrong password (WrongPassword), and a quarter of
+	// them are in no directory at all: their migrations fail. Default 0.2
+	// when Directory is set; with no Directory there are no legacy users
+	// (no migration trigger could know them). Negative for none.
+	Legacy float64
+	// Directory is the old user directory the pool's migration trigger
+	// looks users up in; see Legacy.
+	Directory Directory
 	// Concurrency is how many users go through their journey at once. Default 4.
 	Concurrency int
 	// CallTimeout bounds every API call. Default 10s.
@@ -125,6 +137,7 @@ const (
 	DefaultRefresh       = 0.5
 	DefaultForgot        = 0.2
 	DefaultPhone         = 0.3
+	DefaultLegacy        = 0.2
 	DefaultConcurrency   = 4
 	DefaultCallTimeout   = 10 * time.Second
 )
@@ -150,6 +163,10 @@ func (o Options) withDefaults() (Options, error) {
 	share(&o.Refresh, DefaultRefresh)
 	share(&o.ForgotPassword, DefaultForgot)
 	share(&o.Phone, DefaultPhone)
+	if o.Directory == nil && o.Legacy == 0 {
+		o.Legacy = -1 // no directory, no legacy users
+	}
+	share(&o.Legacy, DefaultLegacy)
 	if o.Concurrency == 0 {
 		o.Concurrency = DefaultConcurrency
 	}
@@ -173,6 +190,10 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("%w: forgot-password share %v is more than 1", ErrConfig, o.ForgotPassword)
 	case o.Phone > 1:
 		return o, fmt.Errorf("%w: phone share %v is more than 1", ErrConfig, o.Phone)
+	case o.Legacy > 1:
+		return o, fmt.Errorf("%w: legacy share %v is more than 1", ErrConfig, o.Legacy)
+	case o.Legacy > 0 && o.Directory == nil:
+		return o, fmt.Errorf("%w: legacy users need the directory of the pool's migration trigger", ErrConfig)
 	case o.Concurrency < 0:
 		return o, fmt.Errorf("%w: concurrency %d is negative", ErrConfig, o.Concurrency)
 	case o.CallTimeout < 0:
@@ -198,6 +219,31 @@ type User struct {
 	Refresh       bool   // refreshes the tokens once after signing in
 	Forgot        bool   // resets the password after signing in
 	Phone         string // an E.164 number reserved for fiction, or ""
+	// Legacy users never sign up: they sign in for the first time and the
+	// pool's migration trigger brings them in from the old directory, or,
+	// Unknown to it, fails to.
+	Legacy  bool
+	Unknown bool
+}
+
+// Directory is the old user directory a pool's user migration trigger
+// looks users up in (a stand-in for the adopter's legacy system). Add
+// records a user there with the password and email address the old
+// system holds; it must neither log nor publish them.
+type Directory interface {
+	Add(username, password, email string)
+}
+
+// LegacyUsers returns the legacy users among users: those Run adds to the
+// directory (Unknown false) and those it does not.
+func LegacyUsers(users []User) []User {
+	var out []User
+	for _, u := range users {
+		if u.Legacy {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 // Plan returns the users a simulation with opts signs up, in order. It is
@@ -256,6 +302,34 @@ func plan(o Options) []User {
 		users[i] = u
 	}
 	journeys(o, users)
+	return append(users, legacy(o)...)
+}
+
+// legacyUnknown is the share of legacy users no directory knows.
+const legacyUnknown = 0.25
+
+// legacy plans the legacy users, after the users who sign up, from a
+// generator of its own, so that a seed's other users stay as they were
+// planned before legacy users existed.
+func legacy(o Options) []User {
+	rng := mrand.New(mrand.NewPCG(o.Seed, o.Seed^0x6c6567616379))
+	n := int(math.Round(float64(o.Users) * o.Legacy))
+	users := make([]User, n)
+	unknown := rng.Perm(n)[:int(math.Round(float64(n)*legacyUnknown))]
+	wrong := rng.Perm(n)[:int(math.Round(float64(n)*o.WrongPassword))]
+	for i := range users {
+		idx := o.Users + i
+		u := User{Index: idx, Kind: Valid, Legacy: true, Password: password(rng)}
+		u.Domain = ValidDomains[rng.IntN(len(ValidDomains))]
+		u.Email = "cw-" + o.RunID + "-legacy-" + strconv.Itoa(idx) + "@" + u.Domain
+		users[i] = u
+	}
+	for _, i := range unknown {
+		users[i].Unknown = true
+	}
+	for _, i := range wrong {
+		users[i].WrongPassword = !users[i].Unknown
+	}
 	return users
 }
 
@@ -331,7 +405,8 @@ func (s *Stage) record(err error) {
 type Result struct {
 	// RunID is the run id the addresses carried.
 	RunID string `json:"runId"`
-	// Users is how many users were planned.
+	// Users is how many users were planned to sign up (Options.Users);
+	// legacy users are counted in the Migrate stages.
 	Users int `json:"users"`
 	// SignUp counts SignUp calls by kind of address; Succeeded is accepted,
 	// Failed is rejected by error code (UserLambdaValidationException when
@@ -359,6 +434,14 @@ type Result struct {
 	// ConfirmForgotPassword the resets confirmed with that code.
 	ForgotPassword        Stage `json:"forgotPassword"`
 	ConfirmForgotPassword Stage `json:"confirmForgotPassword"`
+	// Legacy users' first sign-ins (USER_PASSWORD_AUTH, which calls the
+	// migration trigger): MigrateWrong with a wrong password and
+	// MigrateUnknown by users no directory knows (Failed is expected:
+	// NotAuthorizedException), MigrateRight with the right password
+	// (Succeeded: migrated and signed in).
+	MigrateWrong   Stage `json:"migrateWrongPassword"`
+	MigrateUnknown Stage `json:"migrateUnknownUser"`
+	MigrateRight   Stage `json:"migrateRightPassword"`
 	// Elapsed is how long the run took.
 	Elapsed time.Duration `json:"elapsedNs"`
 
@@ -413,7 +496,8 @@ func (r *Result) Rejected() int {
 func (r *Result) Unexpected() int {
 	failed := func(s Stage) int { return s.FailedTotal() - s.Failed[Interrupted] }
 	n := failed(r.Confirm) + r.SignInWrong.Succeeded + failed(r.SignInRight) +
-		failed(r.Refresh) + failed(r.ForgotPassword) + failed(r.ConfirmForgotPassword)
+		failed(r.Refresh) + failed(r.ForgotPassword) + failed(r.ConfirmForgotPassword) +
+		r.MigrateWrong.Succeeded + r.MigrateUnknown.Succeeded + failed(r.MigrateRight)
 	if s := r.SignUp[Valid]; s != nil {
 		n += failed(*s)
 	}
@@ -449,7 +533,12 @@ func Run(ctx context.Context, api Cognito, opts Options) (*Result, error) {
 	}
 	start := time.Now()
 	users := plan(o)
-	r := &Result{RunID: o.RunID, Users: len(users), SignUp: map[Kind]*Stage{}, Domains: map[string]int{}, AcceptedDomains: map[string]int{}}
+	for _, u := range users {
+		if u.Legacy && !u.Unknown {
+			o.Directory.Add(u.Email, u.Password, u.Email)
+		}
+	}
+	r := &Result{RunID: o.RunID, Users: o.Users, SignUp: map[Kind]*Stage{}, Domains: map[string]int{}, AcceptedDomains: map[string]int{}}
 	for _, k := range Kinds() {
 		r.SignUp[k] = &Stage{}
 	}
@@ -537,6 +626,10 @@ func (s *sim) journey(ctx context.Context, u User) {
 	if ctx.Err() != nil {
 		return
 	}
+	if u.Legacy {
+		s.migrate(ctx, u)
+		return
+	}
 	var out *cip.SignUpOutput
 	err := s.call(ctx, func(ctx context.Context) (err error) {
 		out, err = s.api.SignUp(ctx, &cip.SignUpInput{
@@ -584,6 +677,26 @@ func (s *sim) journey(ctx context.Context, u User) {
 	if u.Forgot {
 		s.resetPassword(ctx, u)
 	}
+}
+
+// migrate signs a legacy user in for the first time: the pool does not
+// have the user, so Cognito asks its migration trigger, which knows the
+// user (unless Unknown) and checks the password.
+func (s *sim) migrate(ctx context.Context, u User) {
+	signIn := func(pw string) error {
+		return s.call(ctx, func(ctx context.Context) error { _, err := s.signIn(ctx, u.Email, pw); return err })
+	}
+	if u.Unknown {
+		err := signIn(u.Password)
+		s.count(func(r *Result) { r.record(&r.MigrateUnknown, err) })
+		return
+	}
+	if u.WrongPassword {
+		err := signIn(u.Password + "x")
+		s.count(func(r *Result) { r.record(&r.MigrateWrong, err) })
+	}
+	err := signIn(u.Password)
+	s.count(func(r *Result) { r.record(&r.MigrateRight, err) })
 }
 
 // attributes are the user's attributes at sign-up: the email, and the
