@@ -79,18 +79,7 @@ func (a *Authentication) handle(ctx context.Context, h header, u user, n next) e
 // with the same payload and answers with its response or its error, as
 // PreSignUp.Invoke does.
 func (a *Authentication) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	h, u, err := decodeEvent(payload)
-	if err != nil {
-		a.undecodable(ctx, "authentication", err)
-		return a.chainUndecodable(ctx, payload)
-	}
-	resp := payload
-	var n next
-	if fn := a.chained(h.TriggerSource); fn != "" {
-		n = a.chainNext(fn, payload, &resp)
-	}
-	if err := a.handle(ctx, h, u, n); err != nil {
-		return nil, err
-	}
-	return resp, nil
+	return invoke(ctx, &a.base, "authentication", payload, decodeEvent, func(ctx context.Context, e userEvent, n next) error {
+		return a.handle(ctx, e.header, e.user, n)
+	})
 }

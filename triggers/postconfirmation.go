@@ -72,18 +72,7 @@ func (p *PostConfirmation) handle(ctx context.Context, h header, u user, n next)
 // With a chained function (SetChain), Invoke calls it with the same payload
 // and answers with its response or its error, as PreSignUp.Invoke does.
 func (p *PostConfirmation) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	h, u, err := decodeEvent(payload)
-	if err != nil {
-		p.undecodable(ctx, "postconfirmation", err)
-		return p.chainUndecodable(ctx, payload)
-	}
-	resp := payload
-	var n next
-	if fn := p.chained(h.TriggerSource); fn != "" {
-		n = p.chainNext(fn, payload, &resp)
-	}
-	if err := p.handle(ctx, h, u, n); err != nil {
-		return nil, err
-	}
-	return resp, nil
+	return invoke(ctx, &p.base, "postconfirmation", payload, decodeEvent, func(ctx context.Context, e userEvent, n next) error {
+		return p.handle(ctx, e.header, e.user, n)
+	})
 }
