@@ -1,6 +1,7 @@
 package cloudwatch
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -71,24 +72,16 @@ func (o Options) withDefaults() Options {
 	if o.Namespace == "" {
 		o.Namespace = d.Namespace
 	}
-	if o.MaxDatumsPerCall <= 0 || o.MaxDatumsPerCall > MaxDatumsPerCall {
-		o.MaxDatumsPerCall = d.MaxDatumsPerCall
-	}
-	if o.MaxValuesPerDatum <= 0 || o.MaxValuesPerDatum > MaxValuesPerDatum {
-		o.MaxValuesPerDatum = d.MaxValuesPerDatum
-	}
-	if o.MaxRequestBytes <= 0 || o.MaxRequestBytes > MaxRequestBytes {
-		o.MaxRequestBytes = d.MaxRequestBytes
-	}
+	o.MaxDatumsPerCall = sqsbatch.Bound(o.MaxDatumsPerCall, MaxDatumsPerCall)
+	o.MaxValuesPerDatum = sqsbatch.Bound(o.MaxValuesPerDatum, MaxValuesPerDatum)
+	o.MaxRequestBytes = sqsbatch.Bound(o.MaxRequestBytes, MaxRequestBytes)
 	if o.MaxAge <= 0 {
 		o.MaxAge = d.MaxAge
 	}
 	if o.MaxAhead <= 0 {
 		o.MaxAhead = d.MaxAhead
 	}
-	if o.Retry == (awsretry.Policy{}) {
-		o.Retry = d.Retry
-	}
+	o.Retry = cmp.Or(o.Retry, d.Retry)
 	if o.Now == nil {
 		o.Now = d.Now
 	}

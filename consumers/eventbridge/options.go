@@ -1,6 +1,7 @@
 package eventbridge
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 
@@ -56,15 +57,9 @@ func (o Options) withDefaults() Options {
 	if o.BusName == "" {
 		o.BusName = d.BusName
 	}
-	if o.MaxEntriesPerCall <= 0 || o.MaxEntriesPerCall > MaxEntriesPerCall {
-		o.MaxEntriesPerCall = d.MaxEntriesPerCall
-	}
-	if o.MaxCallBytes <= 0 || o.MaxCallBytes > MaxCallBytes {
-		o.MaxCallBytes = d.MaxCallBytes
-	}
-	if o.Retry == (awsretry.Policy{}) {
-		o.Retry = d.Retry
-	}
+	o.MaxEntriesPerCall = sqsbatch.Bound(o.MaxEntriesPerCall, MaxEntriesPerCall)
+	o.MaxCallBytes = sqsbatch.Bound(o.MaxCallBytes, MaxCallBytes)
+	o.Retry = cmp.Or(o.Retry, d.Retry)
 	return o
 }
 

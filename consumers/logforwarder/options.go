@@ -1,6 +1,7 @@
 package logforwarder
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -46,15 +47,9 @@ func (o Options) withDefaults() Options {
 	if o.Namespace == "" {
 		o.Namespace = d.Namespace
 	}
-	if o.MaxEntriesPerCall <= 0 || o.MaxEntriesPerCall > MaxEntriesPerCall {
-		o.MaxEntriesPerCall = d.MaxEntriesPerCall
-	}
-	if o.MaxCallBytes <= 0 || o.MaxCallBytes > MaxCallBytes {
-		o.MaxCallBytes = d.MaxCallBytes
-	}
-	if o.Retry == (awsretry.Policy{}) {
-		o.Retry = d.Retry
-	}
+	o.MaxEntriesPerCall = sqsbatch.Bound(o.MaxEntriesPerCall, MaxEntriesPerCall)
+	o.MaxCallBytes = sqsbatch.Bound(o.MaxCallBytes, MaxCallBytes)
+	o.Retry = cmp.Or(o.Retry, d.Retry)
 	return o
 }
 
