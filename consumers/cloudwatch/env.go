@@ -22,7 +22,7 @@ import (
 // itself, bounded by the invocation's deadline, so that retries never stack
 // (SDK attempts times ours) and never outlive the invocation.
 func FromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
-	return fromenv.Handler(ctx, getenv, stdout, LoadConfig, func(opts Options, cfg aws.Config, log *slog.Logger) lambda.Handler {
+	return fromenv.Handler(ctx, getenv, stdout, LoadConfig, func(opts Config, cfg aws.Config, log *slog.Logger) lambda.Handler {
 		client := cw.NewFromConfig(cfg, func(o *cw.Options) {
 			o.RetryMaxAttempts = 1
 			if ep := awsconf.Endpoint(getenv, cw.ServiceID); ep != nil {

@@ -21,7 +21,7 @@ import (
 // The client's own retries are turned off: Handle retries throttled calls
 // and entries itself, bounded by the invocation's deadline.
 func FromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
-	return fromenv.Handler(ctx, getenv, stdout, LoadConfig, func(opts Options, cfg aws.Config, log *slog.Logger) lambda.Handler {
+	return fromenv.Handler(ctx, getenv, stdout, LoadConfig, func(opts Config, cfg aws.Config, log *slog.Logger) lambda.Handler {
 		client := eb.NewFromConfig(cfg, func(o *eb.Options) {
 			o.RetryMaxAttempts = 1
 			if ep := awsconf.Endpoint(getenv, eb.ServiceID); ep != nil {
