@@ -50,23 +50,13 @@ func (a *Authentication) HandlePost(ctx context.Context, ev events.CognitoEventU
 // logic) before publishing and returns its error; the event is the same
 // either way: Cognito reached the trigger.
 func (a *Authentication) handle(ctx context.Context, h header, u user, n next) error {
-	inv := a.begin(ctx, h, u)
-	var t event.Type
-	switch h.TriggerSource {
-	case PreAuthenticationAuthentication:
-		t = event.SignInAttempted
-	case PostAuthenticationAuthentication:
-		t = event.SignInSucceeded
-	default:
-		err := inv.run(n) // the pool's own logic handles what cogwatch does not
-		inv.unknown()
-		return err
-	}
-	err := inv.run(n)
-	inv.count(t, "")
-	inv.publishEvent(t, inv.data())
-	inv.finish(string(t))
-	return err
+	return a.record(ctx, h, u, n, authenticationTypes, nil)
+}
+
+// authenticationTypes is the event of each authentication trigger source.
+var authenticationTypes = map[string]event.Type{
+	PreAuthenticationAuthentication:  event.SignInAttempted,
+	PostAuthenticationAuthentication: event.SignInSucceeded,
 }
 
 // Invoke implements lambda.Handler: it reads the event's triggerSource and
