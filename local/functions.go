@@ -192,20 +192,20 @@ func (s *Stack) functions(ctx context.Context) ([]lambdahost.Function, error) {
 	}
 
 	// The SQS-triggered consumers, recording their calls.
-	cw, err := recordingConsumer[cloudwatch.Options, cloudwatch.PutMetricDataFunc]{
+	cw, err := recordingConsumer[cloudwatch.Config, cloudwatch.PutMetricDataFunc]{
 		name: CloudWatchConsumerFunction, file: PutMetricDataFile,
 		record: s.storeCalls(recording.PutMetricData), wrap: s.opts.WrapPutMetricData, load: cloudwatch.LoadConfig,
-		handler: func(o cloudwatch.Options, put cloudwatch.PutMetricDataFunc, log *slog.Logger) lambda.Handler {
+		handler: func(o cloudwatch.Config, put cloudwatch.PutMetricDataFunc, log *slog.Logger) lambda.Handler {
 			return lambda.NewHandler(cloudwatch.New(o, put, log).Handle)
 		},
 	}.function(s)
 	if err != nil {
 		return nil, err
 	}
-	eb, err := recordingConsumer[eventbridge.Options, eventbridge.PutEventsFunc]{
+	eb, err := recordingConsumer[eventbridge.Config, eventbridge.PutEventsFunc]{
 		name: EventBridgeConsumerFunction, file: PutEventsFile,
 		record: recording.PutEvents, wrap: s.opts.WrapPutEvents, load: eventbridge.LoadConfig,
-		handler: func(o eventbridge.Options, put eventbridge.PutEventsFunc, log *slog.Logger) lambda.Handler {
+		handler: func(o eventbridge.Config, put eventbridge.PutEventsFunc, log *slog.Logger) lambda.Handler {
 			return lambda.NewHandler(eventbridge.New(o, put, log).Handle)
 		},
 	}.function(s)

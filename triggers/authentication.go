@@ -50,23 +50,13 @@ func (a *Authentication) HandlePost(ctx context.Context, ev events.CognitoEventU
 // logic) before publishing and returns its error; the event is the same
 // either way: Cognito reached the trigger.
 func (a *Authentication) handle(ctx context.Context, h header, u user, n next) error {
-	inv := a.begin(ctx, h, u)
-	var t event.Type
-	switch h.TriggerSource {
-	case PreAuthenticationAuthentication:
-		t = event.SignInAttempted
-	case PostAuthenticationAuthentication:
-		t = event.SignInSucceeded
-	default:
-		err := inv.run(n) // the pool's own logic handles what cogwatch does not
-		inv.unknown()
-		return err
-	}
-	err := inv.run(n)
-	inv.count(t, "")
-	inv.publishEvent(t, inv.data())
-	inv.finish(string(t))
-	return err
+	return a.record(ctx, h, u, n, authenticationTypes, nil)
+}
+
+// authenticationTypes is the event of each authentication trigger source.
+var authenticationTypes = map[string]event.Type{
+	PreAuthenticationAuthentication:  event.SignInAttempted,
+	PostAuthenticationAuthentication: event.SignInSucceeded,
 }
 
 // Invoke implements lambda.Handler: it reads the event's triggerSource and
@@ -79,18 +69,7 @@ func (a *Authentication) handle(ctx context.Context, h header, u user, n next) e
 // with the same payload and answers with its response or its error, as
 // PreSignUp.Invoke does.
 func (a *Authentication) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	h, u, err := decodeEvent(payload)
-	if err != nil {
-		a.undecodable(ctx, "authentication", err)
-		return a.chainUndecodable(ctx, payload)
-	}
-	resp := payload
-	var n next
-	if fn := a.chained(h.TriggerSource); fn != "" {
-		n = a.chainNext(fn, payload, &resp)
-	}
-	if err := a.handle(ctx, h, u, n); err != nil {
-		return nil, err
-	}
-	return resp, nil
+	return invoke(ctx, &a.base, "authentication", payload, decodeEvent, func(ctx context.Context, e userEvent, n next) error {
+		return a.handle(ctx, e.header, e.user, n)
+	})
 }

@@ -167,3 +167,26 @@ func (b *base) chainUndecodable(ctx context.Context, payload []byte) ([]byte, er
 	}
 	return b.callChained(ctx, wall, function, payload)
 }
+
+// invoke is what every trigger's Invoke does with Cognito's payload: decode
+// what the trigger reads, or fail open on what it cannot (counted under
+// function's name, the pool's own logic still called); else run handle with
+// the function chained for the event's slot as next, and answer with the
+// payload, byte for byte, or the chained function's response.
+func invoke[E interface{ source() string }](ctx context.Context, b *base, function string, payload []byte,
+	decode func([]byte) (E, error), handle func(context.Context, E, next) error) ([]byte, error) {
+	e, err := decode(payload)
+	if err != nil {
+		b.undecodable(ctx, function, err)
+		return b.chainUndecodable(ctx, payload)
+	}
+	resp := payload
+	var n next
+	if fn := b.chained(e.source()); fn != "" {
+		n = b.chainNext(fn, payload, &resp)
+	}
+	if err := handle(ctx, e, n); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}

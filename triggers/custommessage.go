@@ -119,18 +119,6 @@ func (c *CustomMessage) handle(ctx context.Context, e journeyEvent, n next) erro
 // emailSubject Cognito sends, or with its error (*ChainedError) unchanged,
 // or ErrChainUnavailable; an event cogwatch cannot decode goes to it too.
 func (c *CustomMessage) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	e, err := decodeJourney(payload, true)
-	if err != nil {
-		c.undecodable(ctx, "custommessage", err)
-		return c.chainUndecodable(ctx, payload)
-	}
-	resp := payload
-	var n next
-	if fn := c.chained(e.TriggerSource); fn != "" {
-		n = c.chainNext(fn, payload, &resp)
-	}
-	if err := c.handle(ctx, e, n); err != nil {
-		return nil, err
-	}
-	return resp, nil
+	decode := func(payload []byte) (journeyEvent, error) { return decodeJourney(payload, true) }
+	return invoke(ctx, &c.base, "custommessage", payload, decode, c.handle)
 }

@@ -57,26 +57,38 @@ type wireEvent struct {
 	} `json:"request"`
 }
 
+// userEvent is what the triggers that read no more than the header and the
+// user attributes decode of a Cognito event.
+type userEvent struct {
+	header
+	user
+}
+
+// source returns the event's trigger source, which names the chained slot.
+func (h header) source() string { return h.TriggerSource }
+
 // decodeEvent reads a Cognito event's header and the user attributes the
 // triggers use. An error is a *fieldError.
-func decodeEvent(payload []byte) (header, user, error) {
+func decodeEvent(payload []byte) (userEvent, error) {
 	var w wireEvent
 	if err := json.Unmarshal(payload, &w); err != nil {
-		return header{}, user{}, fromJSONError(err)
+		return userEvent{}, fromJSONError(err)
 	}
-	h := header{TriggerSource: w.TriggerSource, Region: w.Region, UserPoolID: w.UserPoolID, ClientID: w.CallerContext.ClientID}
-	u := user{UserName: w.UserName}
-	var err error
-	if u.Identities, err = stringAttribute(w.Request.UserAttributes, "identities"); err != nil {
-		return h, u, err
+	e := userEvent{
+		header: header{TriggerSource: w.TriggerSource, Region: w.Region, UserPoolID: w.UserPoolID, ClientID: w.CallerContext.ClientID},
+		user:   user{UserName: w.UserName},
 	}
-	if u.Email, err = stringAttribute(w.Request.UserAttributes, "email"); err != nil {
-		return h, u, err
+	attrs := w.Request.UserAttributes
+	for _, f := range []struct {
+		name string
+		to   *string
+	}{{"identities", &e.Identities}, {"email", &e.Email}, {"sub", &e.Sub}} {
+		var err error
+		if *f.to, err = stringAttribute(attrs, f.name); err != nil {
+			return userEvent{}, err
+		}
 	}
-	if u.Sub, err = stringAttribute(w.Request.UserAttributes, "sub"); err != nil {
-		return h, u, err
-	}
-	return h, u, nil
+	return e, nil
 }
 
 // stringAttribute returns a user attribute that must be a string; absent

@@ -42,25 +42,14 @@ func (p *PostConfirmation) Handle(ctx context.Context, ev events.CognitoEventUse
 // pool's own logic), whose error it returns; Cognito confirmed the user
 // before calling, so the event is the same either way.
 func (p *PostConfirmation) handle(ctx context.Context, h header, u user, n next) error {
-	inv := p.begin(ctx, h, u)
-	var t event.Type
-	switch h.TriggerSource {
-	case PostConfirmationConfirmSignUp:
-		t = event.UserConfirmed
-	case PostConfirmationConfirmForgotPassword:
-		t = event.PasswordReset
-	default:
-		err := inv.run(n) // the pool's own logic handles what cogwatch does not
-		inv.unknown()
-		return err
-	}
-	err := inv.run(n)
-	inv.count(t, "")
-	d := inv.data()
-	d.Provider = p.providers.fromIdentities(u.Identities) // a federated user's first sign-in confirms it
-	inv.publishEvent(t, d)
-	inv.finish(string(t))
-	return err
+	// a federated user's first sign-in confirms it
+	return p.record(ctx, h, u, n, confirmationTypes, p.providers.fromIdentities)
+}
+
+// confirmationTypes is the event of each post confirmation trigger source.
+var confirmationTypes = map[string]event.Type{
+	PostConfirmationConfirmSignUp:         event.UserConfirmed,
+	PostConfirmationConfirmForgotPassword: event.PasswordReset,
 }
 
 // Invoke implements lambda.Handler: it reads the fields of a Cognito post
@@ -72,18 +61,7 @@ func (p *PostConfirmation) handle(ctx context.Context, h header, u user, n next)
 // With a chained function (SetChain), Invoke calls it with the same payload
 // and answers with its response or its error, as PreSignUp.Invoke does.
 func (p *PostConfirmation) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	h, u, err := decodeEvent(payload)
-	if err != nil {
-		p.undecodable(ctx, "postconfirmation", err)
-		return p.chainUndecodable(ctx, payload)
-	}
-	resp := payload
-	var n next
-	if fn := p.chained(h.TriggerSource); fn != "" {
-		n = p.chainNext(fn, payload, &resp)
-	}
-	if err := p.handle(ctx, h, u, n); err != nil {
-		return nil, err
-	}
-	return resp, nil
+	return invoke(ctx, &p.base, "postconfirmation", payload, decodeEvent, func(ctx context.Context, e userEvent, n next) error {
+		return p.handle(ctx, e.header, e.user, n)
+	})
 }

@@ -128,18 +128,7 @@ func (p *PreSignUp) validate(inv *invocation, admin bool) *Rejection {
 // error (*ChainedError) unchanged, or ErrChainUnavailable; an event cogwatch
 // cannot decode goes to it too.
 func (p *PreSignUp) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	h, u, err := decodeEvent(payload)
-	if err != nil {
-		p.undecodable(ctx, "presignup", err)
-		return p.chainUndecodable(ctx, payload)
-	}
-	resp := payload
-	var n next
-	if fn := p.chained(h.TriggerSource); fn != "" {
-		n = p.chainNext(fn, payload, &resp)
-	}
-	if err := p.handle(ctx, h, u, n); err != nil {
-		return nil, err
-	}
-	return resp, nil
+	return invoke(ctx, &p.base, "presignup", payload, decodeEvent, func(ctx context.Context, e userEvent, n next) error {
+		return p.handle(ctx, e.header, e.user, n)
+	})
 }

@@ -107,18 +107,6 @@ func (p *PreTokenGeneration) handle(ctx context.Context, e journeyEvent, n next)
 // Cognito applies, or with its error (*ChainedError) unchanged, or
 // ErrChainUnavailable; an event cogwatch cannot decode goes to it too.
 func (p *PreTokenGeneration) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	e, err := decodeJourney(payload, false)
-	if err != nil {
-		p.undecodable(ctx, "pretokengeneration", err)
-		return p.chainUndecodable(ctx, payload)
-	}
-	resp := payload
-	var n next
-	if fn := p.chained(e.TriggerSource); fn != "" {
-		n = p.chainNext(fn, payload, &resp)
-	}
-	if err := p.handle(ctx, e, n); err != nil {
-		return nil, err
-	}
-	return resp, nil
+	decode := func(payload []byte) (journeyEvent, error) { return decodeJourney(payload, false) }
+	return invoke(ctx, &p.base, "pretokengeneration", payload, decode, p.handle)
 }

@@ -397,3 +397,26 @@ func newUUID() string {
 	hex.Encode(s[24:], u[10:])
 	return string(s[:])
 }
+
+// record is the whole work of a trigger whose event type follows from the
+// trigger source alone (types): it runs n (the pool's own logic), then
+// counts and publishes the event, its provider read from the user's
+// identities when provider is not nil; a source missing from types only
+// runs n and warns. It returns n's error: the event is the same either way.
+func (b *base) record(ctx context.Context, h header, u user, n next, types map[string]event.Type, provider func(identities string) string) error {
+	inv := b.begin(ctx, h, u)
+	t, ok := types[h.TriggerSource]
+	err := inv.run(n) // for an unknown source, the pool's own logic handles what cogwatch does not
+	if !ok {
+		inv.unknown()
+		return err
+	}
+	inv.count(t, "")
+	d := inv.data()
+	if provider != nil {
+		d.Provider = provider(u.Identities)
+	}
+	inv.publishEvent(t, d)
+	inv.finish(string(t))
+	return err
+}

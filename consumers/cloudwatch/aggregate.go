@@ -69,7 +69,7 @@ type aggregator struct {
 	events          int
 }
 
-func newAggregator(o Options, now time.Time) *aggregator {
+func newAggregator(o Config, now time.Time) *aggregator {
 	return &aggregator{now: now, maxAge: o.MaxAge, maxAhed: o.MaxAhead, groups: make(map[groupKey][]sample)}
 }
 
@@ -123,14 +123,14 @@ func (a *aggregator) add(ev *event.Event, msg int) error {
 	return nil
 }
 
-// limits are one call's bounds, as Options sets them.
+// limits are one call's bounds, as Config sets them.
 type limits struct {
 	datums, values, bytes int
 	// base is the size of a request without datums.
 	base int
 }
 
-func (o Options) limits() limits {
+func (o Config) limits() limits {
 	return limits{datums: o.MaxDatumsPerCall, values: o.MaxValuesPerDatum, bytes: o.MaxRequestBytes, base: inputSize(o.Namespace)}
 }
 

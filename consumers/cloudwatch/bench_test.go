@@ -51,7 +51,7 @@ func BenchmarkHandle(b *testing.B) {
 	msgs := batchOf(b, 0, n)
 	b.Run("handle", func(b *testing.B) {
 		var cnt counter
-		c := New(Options{Now: fixed}, cnt.put, nil)
+		c := New(Config{Now: fixed}, cnt.put, nil)
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := c.Handle(b.Context(), events.SQSEvent{Records: msgs}); err != nil {
@@ -81,7 +81,7 @@ func BenchmarkHandle(b *testing.B) {
 
 // benchAggregate aggregates and packs decoded events, which must make calls.
 func benchAggregate(b *testing.B, dec []eventT, calls int) {
-	c := New(Options{Now: fixed}, nil, nil)
+	c := New(Config{Now: fixed}, nil, nil)
 	b.ReportAllocs()
 	for b.Loop() {
 		agg := newAggregator(c.opts, now)
@@ -114,7 +114,7 @@ func BenchmarkCalls(b *testing.B) {
 					b.Skip("1,000,000 events take about a minute; run without -short")
 				}
 				var cnt counter
-				c := New(Options{Now: fixed}, cnt.put, nil)
+				c := New(Config{Now: fixed}, cnt.put, nil)
 				for b.Loop() {
 					for k := range size.batches {
 						b.StopTimer()
@@ -181,7 +181,7 @@ func BenchmarkBatch(b *testing.B) {
 		put  PutMetricDataFunc
 	}{{"stand-in", cnt.put}, {"sdk-loopback", client.PutMetricData}} {
 		b.Run(put.name, func(b *testing.B) {
-			c := New(Options{Now: fixed}, put.put, nil)
+			c := New(Config{Now: fixed}, put.put, nil)
 			b.ReportAllocs()
 			cpu := cpuTime()
 			for b.Loop() {

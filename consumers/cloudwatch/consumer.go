@@ -18,14 +18,14 @@ type PutMetricDataFunc func(context.Context, *cw.PutMetricDataInput, ...func(*cw
 
 // Consumer aggregates SQS batches of user events into PutMetricData calls.
 type Consumer struct {
-	opts Options
+	opts Config
 	put  PutMetricDataFunc
 	log  *slog.Logger
 }
 
 // New returns a Consumer that stores metrics through put. Zero fields of
-// opts take DefaultOptions' values; a nil log discards.
-func New(opts Options, put PutMetricDataFunc, log *slog.Logger) *Consumer {
+// opts take DefaultConfig's values; a nil log discards.
+func New(opts Config, put PutMetricDataFunc, log *slog.Logger) *Consumer {
 	if log == nil {
 		log = logging.Discard()
 	}

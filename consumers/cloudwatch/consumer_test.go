@@ -22,7 +22,7 @@ func TestTenThousandOrdinaryEventsCostOneCall(t *testing.T) {
 	start := now.Add(-5 * time.Minute).Truncate(time.Minute)
 	msgs := ordinary(t, 10_000, start)
 	rec := &recorder{}
-	resp, err := New(Options{Now: fixed}, rec.put, nil).Handle(t.Context(), events.SQSEvent{Records: msgs})
+	resp, err := New(Config{Now: fixed}, rec.put, nil).Handle(t.Context(), events.SQSEvent{Records: msgs})
 	require.NoError(t, err)
 	require.Empty(t, resp.BatchItemFailures)
 	require.Len(t, rec.calls, 1)
@@ -93,7 +93,7 @@ func TestDimensionSetsAndValues(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &recorder{}
-			resp, err := New(Options{Now: fixed}, rec.put, nil).Handle(t.Context(), events.SQSEvent{Records: []events.SQSMessage{sqstest.Raw("m", tc.ev)}})
+			resp, err := New(Config{Now: fixed}, rec.put, nil).Handle(t.Context(), events.SQSEvent{Records: []events.SQSMessage{sqstest.Raw("m", tc.ev)}})
 			require.NoError(t, err)
 			require.Empty(t, resp.BatchItemFailures)
 			require.Len(t, rec.calls, 1)
@@ -119,7 +119,7 @@ func TestMinuteBuckets(t *testing.T) {
 		sqstest.Raw("3", ev("3", event.SignInAttempted, "p", "", m0.Add(60*time.Second), 1)),
 	}
 	rec := &recorder{}
-	_, err := New(Options{Now: fixed}, rec.put, nil).Handle(t.Context(), events.SQSEvent{Records: msgs})
+	_, err := New(Config{Now: fixed}, rec.put, nil).Handle(t.Context(), events.SQSEvent{Records: msgs})
 	require.NoError(t, err)
 	got := map[time.Time]float64{}
 	for _, d := range rec.calls[0].MetricData {
@@ -134,7 +134,7 @@ func TestLimitSplitting(t *testing.T) {
 	at := now.Add(-time.Minute)
 	for _, tc := range []struct {
 		name      string
-		opts      Options
+		opts      Config
 		msgs      func(t *testing.T) []events.SQSMessage
 		wantCalls int
 		check     func(t *testing.T, rec *recorder)
@@ -219,7 +219,7 @@ func TestLimitSplitting(t *testing.T) {
 			name: "payload size",
 			// Each pool's latency datum holds 150 values (2.8 kB): 100 of
 			// them and 100 small count datums need 4 calls of 100 kB.
-			opts: Options{MaxRequestBytes: 100_000},
+			opts: Config{MaxRequestBytes: 100_000},
 			msgs: func(t *testing.T) []events.SQSMessage {
 				var m []events.SQSMessage
 				for p := range 100 {
@@ -281,7 +281,7 @@ func TestTimestampWindow(t *testing.T) {
 				sqstest.Raw("ok", ev("ok", event.SignInAttempted, "p", "", now, 1)),
 				sqstest.Raw("x", ev("x", event.SignInAttempted, "p", "", tc.at, 1)),
 			}
-			resp, err := New(Options{Now: fixed}, rec.put, nil).Handle(t.Context(), events.SQSEvent{Records: msgs})
+			resp, err := New(Config{Now: fixed}, rec.put, nil).Handle(t.Context(), events.SQSEvent{Records: msgs})
 			require.NoError(t, err)
 			total := totals(rec.calls)["SignInAttempted{UserPoolId=p}"]
 			if tc.stored {
@@ -312,7 +312,7 @@ func TestBatchItemFailures(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		msgs   []events.SQSMessage
-		opts   Options
+		opts   Config
 		fail   func(*recorder)
 		failed []string
 	}{
@@ -335,7 +335,7 @@ func TestBatchItemFailures(t *testing.T) {
 		{
 			name: "only the messages of the failed call fail",
 			// Two calls of at most 4 datums: pool p's 4 datums, then pool q's.
-			opts: Options{MaxDatumsPerCall: 4},
+			opts: Config{MaxDatumsPerCall: 4},
 			msgs: []events.SQSMessage{good("1", "p"), good("2", "q"), good("3", "p"), good("4", "q")},
 			fail: func(r *recorder) {
 				r.fail = func(in *cwInput) error {
@@ -350,7 +350,7 @@ func TestBatchItemFailures(t *testing.T) {
 		{
 			name: "an event whose datums alone exceed a call fails, the rest is stored",
 			// A rejection with a client writes 5 datums; calls may hold 4.
-			opts:   Options{MaxDatumsPerCall: 4},
+			opts:   Config{MaxDatumsPerCall: 4},
 			msgs:   []events.SQSMessage{good("1", "p"), sqstest.Raw("rejected", ev("r", event.SignUpRejected, "p", "c", at, 1)), good("2", "q")},
 			failed: []string{"rejected"},
 		},
@@ -396,7 +396,7 @@ func TestDuplicatesCountOnce(t *testing.T) {
 		sqstest.Enveloped("sqs-5", "sns-5", other),
 	}
 	rec := &recorder{}
-	resp, err := New(Options{Now: fixed}, rec.put, nil).Handle(t.Context(), events.SQSEvent{Records: msgs})
+	resp, err := New(Config{Now: fixed}, rec.put, nil).Handle(t.Context(), events.SQSEvent{Records: msgs})
 	require.NoError(t, err)
 	require.Empty(t, resp.BatchItemFailures, "duplicates are never failures")
 	require.Equal(t, 2.0, totals(rec.calls)["SignInSucceeded{UserPoolId=p}"])
@@ -405,7 +405,7 @@ func TestDuplicatesCountOnce(t *testing.T) {
 	// When the first occurrence's call fails, only it is reported: it comes
 	// back and counts once, while its duplicates are deleted.
 	rec = &recorder{errs: []error{&smithy.GenericAPIError{Code: "InvalidParameterValue"}}}
-	resp, err = New(Options{Now: fixed}, rec.put, nil).Handle(t.Context(), events.SQSEvent{Records: msgs})
+	resp, err = New(Config{Now: fixed}, rec.put, nil).Handle(t.Context(), events.SQSEvent{Records: msgs})
 	require.NoError(t, err)
 	require.Equal(t, []string{"sqs-1", "sqs-5"}, failedIDs(resp))
 }
@@ -438,7 +438,7 @@ func TestRetryInsideTheDeadline(t *testing.T) {
 				defer cancel()
 				deadline, _ := ctx.Deadline()
 				start := time.Now()
-				resp, err := New(Options{}, rec.put, nil).Handle(ctx, events.SQSEvent{Records: msgs})
+				resp, err := New(Config{}, rec.put, nil).Handle(ctx, events.SQSEvent{Records: msgs})
 				require.NoError(t, err)
 				require.True(t, time.Now().Before(deadline), "answered before the invocation's deadline")
 				if tc.wantAttempts > 0 {
@@ -446,7 +446,7 @@ func TestRetryInsideTheDeadline(t *testing.T) {
 				} else {
 					require.Greater(t, len(rec.calls), 5)
 					require.Greater(t, time.Since(start), 5*time.Second, "kept trying until close to the deadline")
-					require.LessOrEqual(t, time.Since(start), 10*time.Second-DefaultOptions.Retry.Reserve)
+					require.LessOrEqual(t, time.Since(start), 10*time.Second-DefaultConfig.Retry.Reserve)
 				}
 				if tc.wantFailed {
 					require.Equal(t, []string{"m1"}, failedIDs(resp))
@@ -463,7 +463,7 @@ func TestACancelledInvocationFailsItsMessages(t *testing.T) {
 	cancel()
 	rec := &recorder{fail: func(*cwInput) error { return ctx.Err() }}
 	msgs := []events.SQSMessage{sqstest.Raw("m1", ev("1", event.SignInAttempted, "p", "", now, 1))}
-	resp, err := New(Options{Now: fixed}, rec.put, nil).Handle(ctx, events.SQSEvent{Records: msgs})
+	resp, err := New(Config{Now: fixed}, rec.put, nil).Handle(ctx, events.SQSEvent{Records: msgs})
 	require.NoError(t, err)
 	require.Equal(t, []string{"m1"}, failedIDs(resp))
 	require.Empty(t, rec.calls, "no call once the invocation is over")

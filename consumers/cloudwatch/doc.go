@@ -59,7 +59,7 @@
 //     that call carried fails, so SQS redelivers it; none of its samples was
 //     stored by another call (see Packing), so it counts once;
 //   - too large: an event whose own datums exceed one call, which only
-//     limits lowered below the service's (Options, in tests) can cause.
+//     limits lowered below the service's (Config, in tests) can cause.
 //
 // Throttling (and transient service failures) are recognised by the AWS error
 // code, never by message text, and retried with full-jitter exponential

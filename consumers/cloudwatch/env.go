@@ -3,12 +3,14 @@ package cloudwatch
 import (
 	"context"
 	"io"
+	"log/slog"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	cw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
+	"github.com/cogwatch/cogwatch/consumers/internal/fromenv"
 	"github.com/cogwatch/cogwatch/internal/awsconf"
-	"github.com/cogwatch/cogwatch/internal/logging"
 )
 
 // FromEnv builds the consumer the way the Lambda function runs it:
@@ -20,19 +22,13 @@ import (
 // itself, bounded by the invocation's deadline, so that retries never stack
 // (SDK attempts times ours) and never outlive the invocation.
 func FromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
-	opts, err := LoadConfig(getenv)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := awsconf.Load(ctx, getenv)
-	if err != nil {
-		return nil, err
-	}
-	client := cw.NewFromConfig(cfg, func(o *cw.Options) {
-		o.RetryMaxAttempts = 1
-		if ep := awsconf.Endpoint(getenv, cw.ServiceID); ep != nil {
-			o.BaseEndpoint = ep
-		}
+	return fromenv.Handler(ctx, getenv, stdout, LoadConfig, func(opts Config, cfg aws.Config, log *slog.Logger) lambda.Handler {
+		client := cw.NewFromConfig(cfg, func(o *cw.Options) {
+			o.RetryMaxAttempts = 1
+			if ep := awsconf.Endpoint(getenv, cw.ServiceID); ep != nil {
+				o.BaseEndpoint = ep
+			}
+		})
+		return lambda.NewHandler(New(opts, client.PutMetricData, log).Handle)
 	})
-	return lambda.NewHandler(New(opts, client.PutMetricData, logging.New(stdout, getenv)).Handle), nil
 }

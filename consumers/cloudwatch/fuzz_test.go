@@ -37,7 +37,7 @@ func FuzzHandle(f *testing.F) {
 	good := sqstest.Raw("good", ev("the-good-one", event.SignInAttempted, "eu-west-1_good", "", at, 1))
 	f.Fuzz(func(t *testing.T, body string) {
 		rec := &recorder{}
-		c := New(Options{Now: fixed, MaxRequestBytes: 20_000, MaxDatumsPerCall: 7}, rec.put, nil)
+		c := New(Config{Now: fixed, MaxRequestBytes: 20_000, MaxDatumsPerCall: 7}, rec.put, nil)
 		resp, err := c.Handle(t.Context(), events.SQSEvent{Records: []events.SQSMessage{good, {MessageId: "fuzz", Body: body}}})
 		require.NoError(t, err)
 		failed := failedIDs(resp)

@@ -33,7 +33,7 @@ func TestLogsCarryNoEmail(t *testing.T) {
 	var logs bytes.Buffer
 	log := logging.New(&logs, func(k string) string { return map[string]string{"POWERTOOLS_LOG_LEVEL": "DEBUG"}[k] })
 	rec := &recorder{errs: []error{&smithy.GenericAPIError{Code: "InvalidParameterValue", Message: "bad"}}}
-	resp, err := New(Options{Now: fixed}, rec.put, log).Handle(t.Context(), events.SQSEvent{Records: msgs})
+	resp, err := New(Config{Now: fixed}, rec.put, log).Handle(t.Context(), events.SQSEvent{Records: msgs})
 	require.NoError(t, err)
 	require.Equal(t, []string{"ok", "old", "junk", "type"}, failedIDs(resp))
 	require.Equal(t, 5, strings.Count(logs.String(), "\n"), "undecodable ×2, not storable, call failed, batch summary:\n%s", logs.String())

@@ -162,7 +162,7 @@ func TestAFailedCallCountsNothingTwiceOnRedelivery(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			// A dry run counts the calls of the first round.
 			dry := &store{}
-			resp, err := New(Options{Now: fixed, MaxDatumsPerCall: 5}, dry.put, nil).Handle(t.Context(), events.SQSEvent{Records: msgs})
+			resp, err := New(Config{Now: fixed, MaxDatumsPerCall: 5}, dry.put, nil).Handle(t.Context(), events.SQSEvent{Records: msgs})
 			require.NoError(t, err)
 			require.Empty(t, resp.BatchItemFailures)
 			require.Greater(t, dry.n, 20, "the batch needs many calls")
@@ -175,7 +175,7 @@ func TestAFailedCallCountsNothingTwiceOnRedelivery(t *testing.T) {
 				}
 				return nil
 			}}
-			c := New(Options{Now: fixed, MaxDatumsPerCall: 5}, s.put, nil)
+			c := New(Config{Now: fixed, MaxDatumsPerCall: 5}, s.put, nil)
 			rounds := deliver(t, c, chunks(msgs, n), n, 3, nil)
 			require.Equal(t, 1, s.failed, "exactly one call failed")
 			require.Equal(t, 2, rounds, "its messages were redelivered once and stored")
@@ -206,7 +206,7 @@ func TestRedeliveryCountsEachEventOnce(t *testing.T) {
 		pools, clients, minutes := 1+r.IntN(4), r.IntN(5), 1+r.IntN(4)
 		spread := 1 + r.IntN(400) // distinct latencies
 		n := 1 + r.IntN(400)
-		opts := Options{Now: fixed, MaxDatumsPerCall: 5 + r.IntN(60), MaxValuesPerDatum: 1 + r.IntN(150)}
+		opts := Config{Now: fixed, MaxDatumsPerCall: 5 + r.IntN(60), MaxValuesPerDatum: 1 + r.IntN(150)}
 		if r.IntN(2) == 0 {
 			opts.MaxRequestBytes = 2_000 + r.IntN(30_000)
 		}
@@ -258,7 +258,7 @@ func TestRedeliveryCountsEachEventOnce(t *testing.T) {
 }
 
 // checkLimits requires in to respect opts' limits, its size computed exactly.
-func checkLimits(t *testing.T, opts Options, in *cw.PutMetricDataInput) {
+func checkLimits(t *testing.T, opts Config, in *cw.PutMetricDataInput) {
 	t.Helper()
 	o := opts.withDefaults()
 	require.LessOrEqual(t, len(in.MetricData), o.MaxDatumsPerCall)

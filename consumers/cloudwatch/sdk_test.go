@@ -91,17 +91,17 @@ func TestRequestSizeMatchesTheSDK(t *testing.T) {
 	at := now.Add(-time.Minute)
 	for _, tc := range []struct {
 		name string
-		opts Options
+		opts Config
 		msgs func(t *testing.T) []events.SQSMessage
 	}{
-		{"one event", Options{}, func(t *testing.T) []events.SQSMessage {
+		{"one event", Config{}, func(t *testing.T) []events.SQSMessage {
 			return []events.SQSMessage{sqstest.Raw("1", ev("1", event.SignUpRejected, "eu-west-1_abc", "client", at, 12))}
 		}},
-		{"10,000 ordinary events", Options{}, func(t *testing.T) []events.SQSMessage { return ordinary(t, 10_000, at.Truncate(time.Minute)) }},
-		{"1024-character dimension values, 255-character namespace", Options{Namespace: strings.Repeat("N", 255)}, func(t *testing.T) []events.SQSMessage {
+		{"10,000 ordinary events", Config{}, func(t *testing.T) []events.SQSMessage { return ordinary(t, 10_000, at.Truncate(time.Minute)) }},
+		{"1024-character dimension values, 255-character namespace", Config{Namespace: strings.Repeat("N", 255)}, func(t *testing.T) []events.SQSMessage {
 			return []events.SQSMessage{sqstest.Raw("1", ev("1", event.SignInSucceeded, long, long, at, 1e9))}
 		}},
-		{"full Values arrays split by size", Options{MaxRequestBytes: 20_000}, func(t *testing.T) []events.SQSMessage {
+		{"full Values arrays split by size", Config{MaxRequestBytes: 20_000}, func(t *testing.T) []events.SQSMessage {
 			var m []events.SQSMessage
 			for i := range 2000 {
 				id := string(rune('a'+i%26)) + strings.Repeat("z", i%7) + "-" + time.Duration(i).String()

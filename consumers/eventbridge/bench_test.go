@@ -25,7 +25,7 @@ func BenchmarkHandle(b *testing.B) {
 		}
 		return out, nil
 	}
-	c := New(Options{}, put, nil)
+	c := New(Config{}, put, nil)
 	b.ReportAllocs()
 	for b.Loop() {
 		if resp, _ := c.Handle(b.Context(), events.SQSEvent{Records: msgs}); len(resp.BatchItemFailures) > 0 {

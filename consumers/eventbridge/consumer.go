@@ -21,14 +21,14 @@ type PutEventsFunc func(context.Context, *eb.PutEventsInput, ...func(*eb.Options
 
 // Consumer forwards SQS batches of user events to an EventBridge bus.
 type Consumer struct {
-	opts Options
+	opts Config
 	put  PutEventsFunc
 	log  *slog.Logger
 }
 
 // New returns a Consumer that sends entries through put. Zero fields of opts
-// take DefaultOptions' values; a nil log discards.
-func New(opts Options, put PutEventsFunc, log *slog.Logger) *Consumer {
+// take DefaultConfig's values; a nil log discards.
+func New(opts Config, put PutEventsFunc, log *slog.Logger) *Consumer {
 	if log == nil {
 		log = logging.Discard()
 	}

@@ -111,7 +111,7 @@ func failedIDs(resp events.SQSEventResponse) []string {
 func TestEntriesCarryTheEvent(t *testing.T) {
 	e := ev("e1", event.SignUpRejected)
 	f := &fake{}
-	resp, err := New(Options{BusName: "users"}, f.put, nil).Handle(t.Context(), events.SQSEvent{Records: []events.SQSMessage{sqstest.Enveloped("m1", "s1", e)}})
+	resp, err := New(Config{BusName: "users"}, f.put, nil).Handle(t.Context(), events.SQSEvent{Records: []events.SQSMessage{sqstest.Enveloped("m1", "s1", e)}})
 	require.NoError(t, err)
 	require.Empty(t, resp.BatchItemFailures)
 	require.Len(t, f.calls, 1)
@@ -139,14 +139,14 @@ func TestPacking(t *testing.T) {
 		Detail: ptr(string(must(event.Marshal(ev("e0", event.SignUpAccepted))))), Time: ptr(at)})
 	for _, tc := range []struct {
 		name  string
-		opts  Options
+		opts  Config
 		n     int
 		sizes []int
 	}{
 		{name: "ten per call", n: 25, sizes: []int{10, 10, 5}},
 		{name: "exactly ten", n: 10, sizes: []int{10}},
-		{name: "size splits first", opts: Options{MaxCallBytes: 3*oneEntry + 20}, n: 7, sizes: []int{3, 3, 1}},
-		{name: "strictly less than the size limit", opts: Options{MaxCallBytes: 3 * oneEntry}, n: 5, sizes: []int{2, 2, 1}},
+		{name: "size splits first", opts: Config{MaxCallBytes: 3*oneEntry + 20}, n: 7, sizes: []int{3, 3, 1}},
+		{name: "strictly less than the size limit", opts: Config{MaxCallBytes: 3 * oneEntry}, n: 5, sizes: []int{2, 2, 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &fake{}
@@ -183,7 +183,7 @@ func TestBatchItemFailures(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		msgs      []events.SQSMessage
-		opts      Options
+		opts      Config
 		fake      *fake
 		failed    []string
 		wantCalls int
@@ -242,7 +242,7 @@ func TestBatchItemFailures(t *testing.T) {
 			name: "a response that does not match the request fails its entries",
 			msgs: batch(3),
 			fake: &fake{},
-			opts: Options{},
+			opts: Config{},
 			// Answered below by a wrapper dropping one result.
 			failed: []string{"m0", "m1", "m2"}, wantCalls: 1,
 		},
@@ -271,7 +271,7 @@ func TestThrottledEntriesRetriedAlone(t *testing.T) {
 		}
 		return ""
 	}}
-	_, err := New(Options{}, f.put, nil).Handle(t.Context(), events.SQSEvent{Records: batch(3)})
+	_, err := New(Config{}, f.put, nil).Handle(t.Context(), events.SQSEvent{Records: batch(3)})
 	require.NoError(t, err)
 	require.Len(t, f.calls, 2)
 	require.Len(t, f.calls[1].Entries, 1)
@@ -296,7 +296,7 @@ func TestThrottledUntilTheDeadline(t *testing.T) {
 				ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 				defer cancel()
 				deadline, _ := ctx.Deadline()
-				resp, err := New(Options{}, tc.fake.put, nil).Handle(ctx, events.SQSEvent{Records: batch(2)})
+				resp, err := New(Config{}, tc.fake.put, nil).Handle(ctx, events.SQSEvent{Records: batch(2)})
 				require.NoError(t, err)
 				require.True(t, time.Now().Before(deadline))
 				require.Greater(t, len(tc.fake.calls), 3)
@@ -314,7 +314,7 @@ func TestDuplicatesForwardedOnce(t *testing.T) {
 	e := ev("same", event.SignInSucceeded)
 	msgs := []events.SQSMessage{sqstest.Enveloped("a", "s1", e), sqstest.Enveloped("b", "s1", e), sqstest.Enveloped("c", "s2", e), sqstest.Raw("d", e)}
 	f := &fake{}
-	resp, err := New(Options{}, f.put, nil).Handle(t.Context(), events.SQSEvent{Records: msgs})
+	resp, err := New(Config{}, f.put, nil).Handle(t.Context(), events.SQSEvent{Records: msgs})
 	require.NoError(t, err)
 	require.Empty(t, resp.BatchItemFailures)
 	require.Len(t, f.entries(), 1)

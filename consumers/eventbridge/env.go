@@ -3,12 +3,14 @@ package eventbridge
 import (
 	"context"
 	"io"
+	"log/slog"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	eb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
+	"github.com/cogwatch/cogwatch/consumers/internal/fromenv"
 	"github.com/cogwatch/cogwatch/internal/awsconf"
-	"github.com/cogwatch/cogwatch/internal/logging"
 )
 
 // FromEnv builds the consumer the way the Lambda function runs it:
@@ -19,19 +21,13 @@ import (
 // The client's own retries are turned off: Handle retries throttled calls
 // and entries itself, bounded by the invocation's deadline.
 func FromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (lambda.Handler, error) {
-	opts, err := LoadConfig(getenv)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := awsconf.Load(ctx, getenv)
-	if err != nil {
-		return nil, err
-	}
-	client := eb.NewFromConfig(cfg, func(o *eb.Options) {
-		o.RetryMaxAttempts = 1
-		if ep := awsconf.Endpoint(getenv, eb.ServiceID); ep != nil {
-			o.BaseEndpoint = ep
-		}
+	return fromenv.Handler(ctx, getenv, stdout, LoadConfig, func(opts Config, cfg aws.Config, log *slog.Logger) lambda.Handler {
+		client := eb.NewFromConfig(cfg, func(o *eb.Options) {
+			o.RetryMaxAttempts = 1
+			if ep := awsconf.Endpoint(getenv, eb.ServiceID); ep != nil {
+				o.BaseEndpoint = ep
+			}
+		})
+		return lambda.NewHandler(New(opts, client.PutEvents, log).Handle)
 	})
-	return lambda.NewHandler(New(opts, client.PutEvents, logging.New(stdout, getenv)).Handle), nil
 }

@@ -27,7 +27,7 @@ func FuzzHandle(f *testing.F) {
 	good := sqstest.Raw("good", ev("the-good-one", event.SignInAttempted))
 	f.Fuzz(func(t *testing.T, body string) {
 		fk := &fake{}
-		resp, err := New(Options{MaxEntriesPerCall: 1}, fk.put, nil).Handle(t.Context(), events.SQSEvent{Records: []events.SQSMessage{good, {MessageId: "fuzz", Body: body}}})
+		resp, err := New(Config{MaxEntriesPerCall: 1}, fk.put, nil).Handle(t.Context(), events.SQSEvent{Records: []events.SQSMessage{good, {MessageId: "fuzz", Body: body}}})
 		require.NoError(t, err)
 		failed := failedIDs(resp)
 		require.NotContains(t, failed, "good")

@@ -43,16 +43,16 @@ var errRetryEntries = errors.New("entries to retry")
 
 // Forwarder publishes the user events of trigger log lines to the topic.
 type Forwarder struct {
-	opts    Options
+	opts    Config
 	publish PublishBatchFunc
 	metrics *emf.Writer
 	log     *slog.Logger
 }
 
 // New returns a Forwarder publishing through publish. Zero fields of opts
-// take DefaultOptions' values; a nil metrics discards EMF, a nil log discards
+// take DefaultConfig's values; a nil metrics discards EMF, a nil log discards
 // logs.
-func New(opts Options, publish PublishBatchFunc, metrics *emf.Writer, log *slog.Logger) *Forwarder {
+func New(opts Config, publish PublishBatchFunc, metrics *emf.Writer, log *slog.Logger) *Forwarder {
 	opts = opts.withDefaults()
 	if metrics == nil {
 		metrics = NewMetrics(nil, opts)
@@ -65,7 +65,7 @@ func New(opts Options, publish PublishBatchFunc, metrics *emf.Writer, log *slog.
 
 // NewMetrics returns the forwarder's EMF writer: opts' namespace, no
 // dimensions (the events of one payload may belong to several pools).
-func NewMetrics(w io.Writer, opts Options) *emf.Writer {
+func NewMetrics(w io.Writer, opts Config) *emf.Writer {
 	return emf.NewWriter(w, emf.Options{Namespace: opts.withDefaults().Namespace, DimensionSets: [][]string{{}}})
 }
 

@@ -19,7 +19,7 @@ import (
 )
 
 func newForwarder(f *fakeSNS, out *syncBuffer) *Forwarder {
-	opts := Options{TopicARN: testTopic, Retry: fastRetry}
+	opts := Config{TopicARN: testTopic, Retry: fastRetry}
 	return New(opts, f.publish, NewMetrics(out, opts), logging.New(out, func(string) string { return "" }))
 }
 

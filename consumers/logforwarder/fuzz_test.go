@@ -20,7 +20,7 @@ func FuzzHandle(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data, l string) {
 		for _, in := range []events.CloudwatchLogsEvent{{AWSLogs: events.CloudwatchLogsRawData{Data: data}}, payload(t, l, good)} {
 			sns := &fakeSNS{}
-			err := New(Options{TopicARN: testTopic, Retry: fastRetry}, sns.publish, nil, nil).Handle(t.Context(), in)
+			err := New(Config{TopicARN: testTopic, Retry: fastRetry}, sns.publish, nil, nil).Handle(t.Context(), in)
 			if err != nil {
 				require.True(t, errors.Is(err, ErrPayload) || errors.Is(err, ErrLine) || errors.Is(err, ErrNotPublished), err)
 			}

@@ -60,7 +60,7 @@ func TestLogSinkToSubscriber(t *testing.T) {
 	}
 	require.Len(t, want, 14)
 
-	f := New(Options{TopicARN: topic}, sns.NewFromConfig(cfg, func(o *sns.Options) { o.RetryMaxAttempts = 1 }).PublishBatch, nil, nil)
+	f := New(Config{TopicARN: topic}, sns.NewFromConfig(cfg, func(o *sns.Options) { o.RetryMaxAttempts = 1 }).PublishBatch, nil, nil)
 	require.NoError(t, f.Handle(ctx, payload(t, lines...)))
 
 	got := map[string]event.Event{}

@@ -25,15 +25,15 @@ import (
 // cwOptions and ebOptions keep the consumers' retries short in tests
 // (their Retry policy's type is internal to consumers/, so it is set field
 // by field). budget bounds an invocation's calls and retries.
-func cwOptions(now time.Time, budget time.Duration) cloudwatch.Options {
-	o := cloudwatch.DefaultOptions
+func cwOptions(now time.Time, budget time.Duration) cloudwatch.Config {
+	o := cloudwatch.DefaultConfig
 	o.Now = func() time.Time { return now }
 	o.Retry.Base, o.Retry.Max, o.Retry.Reserve, o.Retry.Budget = time.Millisecond, 4*time.Millisecond, 0, budget
 	return o
 }
 
-func ebOptions(budget time.Duration) eventbridge.Options {
-	o := eventbridge.DefaultOptions
+func ebOptions(budget time.Duration) eventbridge.Config {
+	o := eventbridge.DefaultConfig
 	o.BusName = "cogwatch"
 	o.Retry.Base, o.Retry.Max, o.Retry.Reserve, o.Retry.Budget = time.Millisecond, 4*time.Millisecond, 0, budget
 	return o

@@ -55,7 +55,7 @@ func TestPutMetricDataAndSummarize(t *testing.T) {
 
 func ExamplePutMetricData() {
 	var lines bytes.Buffer
-	c := cloudwatch.New(cloudwatch.Options{}, PutMetricData(&lines), nil)
+	c := cloudwatch.New(cloudwatch.Config{}, PutMetricData(&lines), nil)
 	_, _ = c.Handle(context.Background(), sqstest.Batch(userEvent("1", event.SignInSucceeded)))
 	s, _ := SummarizeMetricData(&lines)
 	fmt.Println(s.Calls, s.Datums, s.Samples["SignInSucceeded"], s.Samples["TriggerLatency"], s.PerPool["SignInSucceeded"])

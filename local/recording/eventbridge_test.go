@@ -17,7 +17,7 @@ import (
 // PutEvents: four concurrent batches of 12 events, 10 entries per call.
 func TestPutEventsAndSummarize(t *testing.T) {
 	var buf bytes.Buffer
-	c := eventbridge.New(eventbridge.Options{}, PutEvents(&buf), nil)
+	c := eventbridge.New(eventbridge.Config{}, PutEvents(&buf), nil)
 	var wg sync.WaitGroup
 	for g := range 4 {
 		wg.Go(func() {

@@ -118,6 +118,16 @@ func Response(msgs []events.SQSMessage, failed []int) events.SQSEventResponse {
 // twice.
 var DefaultPolicy = awsretry.Policy{Base: 50 * time.Millisecond, Max: 2 * time.Second, Reserve: 500 * time.Millisecond, Budget: 30 * time.Second}
 
+// Bound returns a per-call bound of an options struct: v when it lies in
+// (0, limit], else limit (the service's), so that the zero value means the
+// service's limit and tests may lower a bound but never raise it.
+func Bound(v, limit int) int {
+	if v <= 0 || v > limit {
+		return limit
+	}
+	return v
+}
+
 // Pack groups items, in order, into calls of at most maxItems items whose
 // sizes add up to at most maxBytes; an item larger than maxBytes gets a call
 // of its own (the service then refuses it, and the caller counts it lost).

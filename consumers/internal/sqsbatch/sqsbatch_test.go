@@ -67,3 +67,9 @@ func TestPack(t *testing.T) {
 	// Strictly below a limit, as EventBridge asks: pass the limit less one.
 	require.Equal(t, [][]int{{5, 4}, {5}}, Pack([]int{5, 4, 5}, 10, 10-1, id))
 }
+
+func TestBoundLowersNeverRaises(t *testing.T) {
+	for v, want := range map[int]int{-1: 10, 0: 10, 1: 1, 9: 9, 10: 10, 11: 10} {
+		require.Equal(t, want, Bound(v, 10), "Bound(%d, 10)", v)
+	}
+}

@@ -1,6 +1,7 @@
 package cloudwatch
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -33,9 +34,9 @@ const (
 	MaxAhead = 2*time.Hour - 10*time.Minute
 )
 
-// Options configures a Consumer. The zero value works: every zero field takes
-// its value from DefaultOptions.
-type Options struct {
+// Config configures a Consumer. The zero value works: every zero field takes
+// its value from DefaultConfig.
+type Config struct {
 	// Namespace receives the metrics. It must not be catalog.Namespace, where
 	// the triggers' EMF lines already put the same metric names.
 	Namespace string
@@ -54,8 +55,8 @@ type Options struct {
 	Now func() time.Time
 }
 
-// DefaultOptions holds every default in one place.
-var DefaultOptions = Options{
+// DefaultConfig holds every default in one place.
+var DefaultConfig = Config{
 	Namespace:         catalog.DeliveredNamespace,
 	MaxDatumsPerCall:  MaxDatumsPerCall,
 	MaxValuesPerDatum: MaxValuesPerDatum,
@@ -66,29 +67,21 @@ var DefaultOptions = Options{
 	Now:               time.Now,
 }
 
-func (o Options) withDefaults() Options {
-	d := DefaultOptions
+func (o Config) withDefaults() Config {
+	d := DefaultConfig
 	if o.Namespace == "" {
 		o.Namespace = d.Namespace
 	}
-	if o.MaxDatumsPerCall <= 0 || o.MaxDatumsPerCall > MaxDatumsPerCall {
-		o.MaxDatumsPerCall = d.MaxDatumsPerCall
-	}
-	if o.MaxValuesPerDatum <= 0 || o.MaxValuesPerDatum > MaxValuesPerDatum {
-		o.MaxValuesPerDatum = d.MaxValuesPerDatum
-	}
-	if o.MaxRequestBytes <= 0 || o.MaxRequestBytes > MaxRequestBytes {
-		o.MaxRequestBytes = d.MaxRequestBytes
-	}
+	o.MaxDatumsPerCall = sqsbatch.Bound(o.MaxDatumsPerCall, MaxDatumsPerCall)
+	o.MaxValuesPerDatum = sqsbatch.Bound(o.MaxValuesPerDatum, MaxValuesPerDatum)
+	o.MaxRequestBytes = sqsbatch.Bound(o.MaxRequestBytes, MaxRequestBytes)
 	if o.MaxAge <= 0 {
 		o.MaxAge = d.MaxAge
 	}
 	if o.MaxAhead <= 0 {
 		o.MaxAhead = d.MaxAhead
 	}
-	if o.Retry == (awsretry.Policy{}) {
-		o.Retry = d.Retry
-	}
+	o.Retry = cmp.Or(o.Retry, d.Retry)
 	if o.Now == nil {
 		o.Now = d.Now
 	}
@@ -103,18 +96,18 @@ const EnvNamespace = "COGWATCH_DELIVERED_NAMESPACE"
 // Variables lists the variables LoadConfig reads (docs/configuration.md);
 // logging's (internal/logging) and the SDK's (internal/awsconf) come on top.
 var Variables = []envconf.Variable{
-	{Name: EnvNamespace, Default: DefaultOptions.Namespace, Description: "Namespace of the consumer's metrics. 1–255 printable ASCII characters, not `AWS/…`, and never `" + catalog.Namespace + "`, where the triggers' EMF already writes them (the copy would count every event twice). POWERTOOLS_METRICS_NAMESPACE is deliberately not read: a stack sets it for the triggers."},
+	{Name: EnvNamespace, Default: DefaultConfig.Namespace, Description: "Namespace of the consumer's metrics. 1–255 printable ASCII characters, not `AWS/…`, and never `" + catalog.Namespace + "`, where the triggers' EMF already writes them (the copy would count every event twice). POWERTOOLS_METRICS_NAMESPACE is deliberately not read: a stack sets it for the triggers."},
 }
 
 // LoadConfig reads the consumer's configuration from the environment, starting from
-// DefaultOptions. Errors name the variable.
-func LoadConfig(getenv func(string) string) (Options, error) {
-	o := DefaultOptions
+// DefaultConfig. Errors name the variable.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	o := DefaultConfig
 	if ns := getenv(EnvNamespace); ns != "" {
 		o.Namespace = ns
 	}
 	if err := ValidNamespace(o.Namespace); err != nil {
-		return Options{}, fmt.Errorf("%s: %w", EnvNamespace, err)
+		return Config{}, fmt.Errorf("%s: %w", EnvNamespace, err)
 	}
 	return o, nil
 }

@@ -1,6 +1,7 @@
 package eventbridge
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 
@@ -28,12 +29,12 @@ const EnvBusName = "COGWATCH_EVENT_BUS_NAME"
 // Variables lists the variables LoadConfig reads (docs/configuration.md);
 // logging's (internal/logging) and the SDK's (internal/awsconf) come on top.
 var Variables = []envconf.Variable{
-	{Name: EnvBusName, Default: DefaultOptions.BusName, Description: "Event bus the events are put on, by name or ARN."},
+	{Name: EnvBusName, Default: DefaultConfig.BusName, Description: "Event bus the events are put on, by name or ARN."},
 }
 
-// Options configures a Consumer. The zero value works: every zero field takes
-// its value from DefaultOptions.
-type Options struct {
+// Config configures a Consumer. The zero value works: every zero field takes
+// its value from DefaultConfig.
+type Config struct {
 	// BusName is the event bus, by name or ARN.
 	BusName string
 	// MaxEntriesPerCall and MaxCallBytes bound each call; tests lower them.
@@ -43,28 +44,22 @@ type Options struct {
 	Retry awsretry.Policy
 }
 
-// DefaultOptions holds every default in one place.
-var DefaultOptions = Options{
+// DefaultConfig holds every default in one place.
+var DefaultConfig = Config{
 	BusName:           "default",
 	MaxEntriesPerCall: MaxEntriesPerCall,
 	MaxCallBytes:      MaxCallBytes,
 	Retry:             sqsbatch.DefaultPolicy,
 }
 
-func (o Options) withDefaults() Options {
-	d := DefaultOptions
+func (o Config) withDefaults() Config {
+	d := DefaultConfig
 	if o.BusName == "" {
 		o.BusName = d.BusName
 	}
-	if o.MaxEntriesPerCall <= 0 || o.MaxEntriesPerCall > MaxEntriesPerCall {
-		o.MaxEntriesPerCall = d.MaxEntriesPerCall
-	}
-	if o.MaxCallBytes <= 0 || o.MaxCallBytes > MaxCallBytes {
-		o.MaxCallBytes = d.MaxCallBytes
-	}
-	if o.Retry == (awsretry.Policy{}) {
-		o.Retry = d.Retry
-	}
+	o.MaxEntriesPerCall = sqsbatch.Bound(o.MaxEntriesPerCall, MaxEntriesPerCall)
+	o.MaxCallBytes = sqsbatch.Bound(o.MaxCallBytes, MaxCallBytes)
+	o.Retry = cmp.Or(o.Retry, d.Retry)
 	return o
 }
 
@@ -72,14 +67,14 @@ func (o Options) withDefaults() Options {
 var busName = regexp.MustCompile(`^(arn:aws[\w-]*:events:[a-z]+-[a-z]+-[\w-]+:[0-9]{12}:event-bus/)?[/.\-_A-Za-z0-9]+$`)
 
 // LoadConfig reads the consumer's configuration from the environment, starting from
-// DefaultOptions. Errors name the variable.
-func LoadConfig(getenv func(string) string) (Options, error) {
-	o := DefaultOptions
+// DefaultConfig. Errors name the variable.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	o := DefaultConfig
 	if v := getenv(EnvBusName); v != "" {
 		o.BusName = v
 	}
 	if len(o.BusName) > 1600 || !busName.MatchString(o.BusName) {
-		return Options{}, fmt.Errorf("%s: %q is neither an event bus name nor an event bus ARN", EnvBusName, o.BusName)
+		return Config{}, fmt.Errorf("%s: %q is neither an event bus name nor an event bus ARN", EnvBusName, o.BusName)
 	}
 	return o, nil
 }

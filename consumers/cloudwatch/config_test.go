@@ -41,14 +41,14 @@ func TestLoad(t *testing.T) {
 }
 
 func TestZeroOptionsTakeTheDefaults(t *testing.T) {
-	o := Options{}.withDefaults()
-	require.Equal(t, DefaultOptions.Namespace, o.Namespace)
+	o := Config{}.withDefaults()
+	require.Equal(t, DefaultConfig.Namespace, o.Namespace)
 	require.Equal(t, 1000, o.MaxDatumsPerCall)
 	require.Equal(t, 150, o.MaxValuesPerDatum)
 	require.Equal(t, MaxRequestBytes, o.MaxRequestBytes)
-	require.Equal(t, DefaultOptions.Retry, o.Retry)
+	require.Equal(t, DefaultConfig.Retry, o.Retry)
 	// Limits above the service's are clamped to it.
-	o = Options{MaxDatumsPerCall: 5000, MaxValuesPerDatum: 1000, MaxRequestBytes: 1 << 30}.withDefaults()
+	o = Config{MaxDatumsPerCall: 5000, MaxValuesPerDatum: 1000, MaxRequestBytes: 1 << 30}.withDefaults()
 	require.Equal(t, 1000, o.MaxDatumsPerCall)
 	require.Equal(t, 150, o.MaxValuesPerDatum)
 	require.Equal(t, MaxRequestBytes, o.MaxRequestBytes)

@@ -1,6 +1,7 @@
 package logforwarder
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -19,8 +20,8 @@ const (
 	MaxCallBytes = 256 * 1024
 )
 
-// Options configures a Forwarder. Zero fields take DefaultOptions' values.
-type Options struct {
+// Config configures a Forwarder. Zero fields take DefaultConfig's values.
+type Config struct {
 	// TopicARN is the user-event topic (USER_EVENTS_TOPIC_ARN).
 	TopicARN string
 	// Namespace is the namespace of the forwarder's EMF metrics
@@ -33,28 +34,22 @@ type Options struct {
 	Retry awsretry.Policy
 }
 
-// DefaultOptions holds every default in one place.
-var DefaultOptions = Options{
+// DefaultConfig holds every default in one place.
+var DefaultConfig = Config{
 	Namespace:         catalog.Namespace,
 	MaxEntriesPerCall: MaxEntriesPerCall,
 	MaxCallBytes:      MaxCallBytes,
 	Retry:             sqsbatch.DefaultPolicy,
 }
 
-func (o Options) withDefaults() Options {
-	d := DefaultOptions
+func (o Config) withDefaults() Config {
+	d := DefaultConfig
 	if o.Namespace == "" {
 		o.Namespace = d.Namespace
 	}
-	if o.MaxEntriesPerCall <= 0 || o.MaxEntriesPerCall > MaxEntriesPerCall {
-		o.MaxEntriesPerCall = d.MaxEntriesPerCall
-	}
-	if o.MaxCallBytes <= 0 || o.MaxCallBytes > MaxCallBytes {
-		o.MaxCallBytes = d.MaxCallBytes
-	}
-	if o.Retry == (awsretry.Policy{}) {
-		o.Retry = d.Retry
-	}
+	o.MaxEntriesPerCall = sqsbatch.Bound(o.MaxEntriesPerCall, MaxEntriesPerCall)
+	o.MaxCallBytes = sqsbatch.Bound(o.MaxCallBytes, MaxCallBytes)
+	o.Retry = cmp.Or(o.Retry, d.Retry)
 	return o
 }
 
@@ -62,16 +57,16 @@ func (o Options) withDefaults() Options {
 // logging's (internal/logging) and the SDK's (internal/awsconf) come on top.
 var Variables = []envconf.Variable{
 	{Name: "USER_EVENTS_TOPIC_ARN", Description: "Required. ARN of the SNS topic the events recovered from the triggers' logs are published to (the triggers' own topic)."},
-	{Name: "POWERTOOLS_METRICS_NAMESPACE", Default: DefaultOptions.Namespace, Description: "CloudWatch namespace of the forwarder's EMF metrics."},
+	{Name: "POWERTOOLS_METRICS_NAMESPACE", Default: DefaultConfig.Namespace, Description: "CloudWatch namespace of the forwarder's EMF metrics."},
 }
 
 // LoadConfig reads the forwarder's configuration from the environment, starting
-// from DefaultOptions. Errors name the variable.
-func LoadConfig(getenv func(string) string) (Options, error) {
-	o := DefaultOptions
+// from DefaultConfig. Errors name the variable.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	o := DefaultConfig
 	o.TopicARN = strings.TrimSpace(getenv("USER_EVENTS_TOPIC_ARN"))
 	if !awsconf.IsTopicARN(o.TopicARN) {
-		return Options{}, fmt.Errorf("USER_EVENTS_TOPIC_ARN: %q is not an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<topic>)", o.TopicARN)
+		return Config{}, fmt.Errorf("USER_EVENTS_TOPIC_ARN: %q is not an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<topic>)", o.TopicARN)
 	}
 	if v := strings.TrimSpace(getenv("POWERTOOLS_METRICS_NAMESPACE")); v != "" {
 		o.Namespace = v
