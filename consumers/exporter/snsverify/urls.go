@@ -131,7 +131,10 @@ func (v *Verifier) checkCertURL(m *Message) (trusted bool, err error) {
 	}
 	// https://sns.<region>.<domain>/..., read piece by piece: no allocation
 	rest, ok := strings.CutPrefix(raw, "https://sns.")
-	if rest, ok = strings.CutPrefix(rest, m.Topic.Region); ok && strings.HasPrefix(rest, ".") {
+	if ok {
+		rest, ok = strings.CutPrefix(rest, m.Topic.Region)
+	}
+	if ok && strings.HasPrefix(rest, ".") {
 		rest, ok = strings.CutPrefix(rest[1:], domain)
 	} else {
 		ok = false

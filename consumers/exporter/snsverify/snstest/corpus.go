@@ -61,6 +61,8 @@ func (s *Server) BadInputs(topic string, t0 time.Time) []BadInput {
 		{"cert url dot segments", certURL(host + "/x/.." + s.CertPath), snsverify.ErrCertURL},
 		{"cert url escaped path", certURL(host + strings.Replace(s.CertPath, "-", "%2D", 1)), snsverify.ErrCertURL},
 		{"cert url not hex", certURL(host + "/SimpleNotificationService-xyz.pem"), snsverify.ErrCertURL},
+		{"cert url without scheme", certURL(strings.TrimPrefix(host, "https://sns.") + s.CertPath), snsverify.ErrCertURL},
+		{"cert url of another scheme", certURL("ftp://sns." + strings.TrimPrefix(host, "https://sns.") + s.CertPath), snsverify.ErrCertURL},
 		{"cert url backslash", certURL(`https://sns.us-east-1.amazonaws.com\@evil.example` + s.CertPath), snsverify.ErrCertURL},
 		{"cert not found", certURL(host + "/SimpleNotificationService-0123456789abcdef.pem"), snsverify.ErrCert},
 		{"unknown topic", resigned(func(m *snsverify.Message) { m.TopicARN = s.TopicARN("other") }), snsverify.ErrTopic},
