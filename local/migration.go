@@ -62,7 +62,9 @@ func (d *LegacyDirectory) lookup(username string) (legacyUser, bool) {
 // in: as in the AWS documentation's example, an error, the only way a
 // migration function says no. Its text names neither the user nor why
 // (unknown or wrong password), as a sign-in error should not.
-var errNoMigration = errors.New("Bad password") //nolint:staticcheck // Cognito shows the text as the function's error
+//
+//lint:ignore ST1005 Cognito shows the text to the user as the function's error.
+var errNoMigration = errors.New("Bad password")
 
 // migrate is the adopter-style handler: it brings a user of the old
 // directory into the pool, confirmed, with a verified email address and no
