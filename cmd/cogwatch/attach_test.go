@@ -106,8 +106,7 @@ func TestAttachJourneySlots(t *testing.T) {
 		return out.UserPool
 	}
 	start := describe()
-	t.Setenv("AWS_ACCESS_KEY_ID", "")
-	t.Setenv("AWS_PROFILE", "")
+	ctx = withGetenv(ctx, func(string) string { return "" }) // no credentials nor profile from the process
 	base := []string{"--user-pool-id", pool, "--endpoint", e.Endpoint,
 		"--trigger", "PreTokenGeneration=" + cogTokens, "--trigger", "CustomMessage=" + cogMessage, "--pre-token-generation-version", "V1_0"}
 
