@@ -3,10 +3,8 @@ package deploy
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -31,6 +29,7 @@ import (
 
 	"github.com/cogwatch/cogwatch/consumers/exporter"
 	"github.com/cogwatch/cogwatch/internal/ociimage"
+	"github.com/cogwatch/cogwatch/internal/testutil"
 )
 
 // stateDir is where the image, the Deployment and the systemd unit give
@@ -459,7 +458,7 @@ func TestKubernetesProbesAnswer(t *testing.T) {
 	logs, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
-	addrs := listening(t, logs)
+	addrs := testutil.ListeningOn(t, logs, 2)
 	byPort := map[string]string{"metrics": addrs[""], "sns": addrs["sns"]}
 
 	for name, probe := range map[string]*corev1.Probe{"liveness": c.LivenessProbe, "readiness": c.ReadinessProbe} {
@@ -477,38 +476,6 @@ func TestKubernetesProbesAnswer(t *testing.T) {
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, cmd.Wait())
-}
-
-// listening reads the exporter's JSON logs until both listeners said
-// where they listen, and returns their addresses by listener ("" for the
-// metrics one).
-func listening(t *testing.T, logs io.Reader) map[string]string {
-	t.Helper()
-	found := make(chan map[string]string, 1)
-	ended := make(chan string, 1)
-	go func() {
-		addrs, all := map[string]string{}, ""
-		sc := bufio.NewScanner(logs)
-		for sc.Scan() {
-			all += sc.Text() + "\n"
-			var line struct{ Msg, Address, Listener string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "Listening on" {
-				if addrs[line.Listener] = line.Address; len(addrs) == 2 {
-					found <- addrs
-				}
-			}
-		}
-		ended <- all
-	}()
-	select {
-	case addrs := <-found:
-		return addrs
-	case all := <-ended:
-		t.Fatalf("the exporter stopped before it listened:\n%s", all)
-	case <-time.After(time.Minute):
-		t.Fatal("the exporter did not say where it listens")
-	}
-	return nil
 }
 
 // TestBinariesLinkNoTestOnlyModule keeps the API types the tests decode

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
-	"io"
 	"io/fs"
 	"maps"
 	"net/http"
@@ -22,6 +19,7 @@ import (
 
 	"github.com/cogwatch/cogwatch/internal/ociimage"
 	"github.com/cogwatch/cogwatch/internal/ociimage/ociimagetest"
+	"github.com/cogwatch/cogwatch/internal/testutil"
 )
 
 // buildExporter builds cogwatch-exporter for linux and this machine's
@@ -121,7 +119,7 @@ func TestImage(t *testing.T) {
 		logs, err := cmd.StderrPipe()
 		require.NoError(t, err)
 		require.NoError(t, cmd.Start())
-		addrs := listening(t, logs, 2)
+		addrs := testutil.ListeningOn(t, logs, 2)
 		for _, addr := range addrs {
 			for _, path := range []string{"/-/healthy", "/-/ready"} {
 				resp, err := http.Get("http://" + addr + path)
@@ -141,38 +139,6 @@ func modeBits(m int64) fs.FileMode {
 		return fs.ModeSticky
 	}
 	return 0
-}
-
-// listening reads the exporter's JSON logs until n listeners said where
-// they listen, and returns their addresses.
-func listening(t *testing.T, logs io.Reader, n int) []string {
-	t.Helper()
-	found := make(chan []string, 1)
-	ended := make(chan string, 1)
-	go func() {
-		var addrs []string
-		all := ""
-		sc := bufio.NewScanner(logs)
-		for sc.Scan() {
-			all += sc.Text() + "\n"
-			var line struct{ Msg, Address string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "Listening on" {
-				if addrs = append(addrs, line.Address); len(addrs) == n {
-					found <- addrs
-				}
-			}
-		}
-		ended <- all
-	}()
-	select {
-	case addrs := <-found:
-		return addrs
-	case all := <-ended:
-		t.Fatalf("the exporter stopped before it listened:\n%s", all)
-	case <-time.After(time.Minute):
-		t.Fatal("the exporter did not say where it listens")
-	}
-	return nil
 }
 
 // tree lists every path under root with its size and mode.

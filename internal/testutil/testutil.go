@@ -1,6 +1,7 @@
 // Package testutil holds what the tests of several packages share: files
 // compared with what the code generates (rewritten under -update), a buffer
-// that concurrent writers may share, and a proxy that hangs on demand.
+// that concurrent writers may share, a proxy that hangs on demand, and the
+// addresses an exporter logs that it listens on.
 //
 // It is test support: only _test.go files and test helpers import it. A test
 // binary that imports it has the -update flag and must not define its own.
