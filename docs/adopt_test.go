@@ -111,11 +111,7 @@ func TestAdoptCommands(t *testing.T) {
 		UserPoolTags: map[string]string{"team": "identity"}})
 	require.NoError(t, err)
 	pool := aws.ToString(created.UserPool.Id)
-	describe := func() *types.UserPoolType {
-		out, err := c.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(pool)})
-		require.NoError(t, err)
-		return out.UserPool
-	}
+	describe := func() *types.UserPoolType { return e.DescribePool(ctx, t, pool) }
 	start := describe()
 
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(),

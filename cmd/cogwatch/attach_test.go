@@ -34,11 +34,7 @@ func TestAttachDetach(t *testing.T) {
 		UserPoolTags: map[string]string{"team": "identity"}})
 	require.NoError(t, err)
 	pool := aws.ToString(out.UserPool.Id)
-	describe := func() *types.UserPoolType {
-		out, err := c.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(pool)})
-		require.NoError(t, err)
-		return out.UserPool
-	}
+	describe := func() *types.UserPoolType { return e.DescribePool(ctx, t, pool) }
 	start := describe()
 	// No credentials and no region in the command's environment: a local
 	// endpoint gets the emulators' (see awsConfig).
@@ -100,11 +96,7 @@ func TestAttachJourneySlots(t *testing.T) {
 			PreTokenGenerationConfig: &types.PreTokenGenerationVersionConfigType{LambdaArn: aws.String(theirTokens), LambdaVersion: types.PreTokenGenerationLambdaVersionTypeV20}}})
 	require.NoError(t, err)
 	pool := aws.ToString(out.UserPool.Id)
-	describe := func() *types.UserPoolType {
-		out, err := c.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(pool)})
-		require.NoError(t, err)
-		return out.UserPool
-	}
+	describe := func() *types.UserPoolType { return e.DescribePool(ctx, t, pool) }
 	start := describe()
 	ctx = withGetenv(ctx, func(string) string { return "" }) // no credentials nor profile from the process
 	base := []string{"--user-pool-id", pool, "--endpoint", e.Endpoint,

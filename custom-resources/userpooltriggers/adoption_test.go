@@ -298,11 +298,7 @@ func TestCognitoLocalAdoption(t *testing.T) {
 		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}})
 	require.NoError(t, err)
 	clientID := client.UserPoolClient.ClientId
-	describe := func() *types.UserPoolType {
-		out, err := pools.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(poolID)})
-		require.NoError(t, err)
-		return out.UserPool
-	}
+	describe := func() *types.UserPoolType { return e.DescribePool(ctx, t, poolID) }
 	start := describe()
 
 	// signUp returns whether the user is confirmed, or what Cognito answered.

@@ -48,12 +48,7 @@ func TestCognitoLocalAttachDetach(t *testing.T) {
 	e := cognitolocaltest.Start(t, cognitolocaltest.Options{})
 	ctx := t.Context()
 	c := e.Client()
-	describe := func(id string) *types.UserPoolType {
-		t.Helper()
-		out, err := c.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(id)})
-		require.NoError(t, err)
-		return out.UserPool
-	}
+	describe := func(id string) *types.UserPoolType { return e.DescribePool(ctx, t, id) }
 
 	// The hazard, shown on a pool of its own: an update that gives only the
 	// LambdaConfig loses the password policy, the messages and the tags.

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/cogwatch/cogwatch/local/cognitolocal"
 )
@@ -121,4 +122,15 @@ func (e *Emulator) CreatePool(ctx context.Context, t testing.TB, name string) Po
 		t.Fatal(err)
 	}
 	return Pool{UserPoolID: poolID, ClientID: clientID}
+}
+
+// DescribePool returns the emulator's whole description of a user pool,
+// which adoption tests compare before and after.
+func (e *Emulator) DescribePool(ctx context.Context, t testing.TB, id string) *types.UserPoolType {
+	t.Helper()
+	out, err := e.Client().DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(id)})
+	if err != nil {
+		t.Fatalf("describe user pool %s: %v", id, err)
+	}
+	return out.UserPool
 }
